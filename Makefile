@@ -1,0 +1,49 @@
+# Serverless Workshop. Two commands matter: `make lab` and `make test`; each sets itself up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+PORT ?= 8888
+NO_BROWSER ?=
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: install lab test lint unit notebooks verify clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "Serverless Workshop needs Python 3.10 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+## make lab: JupyterLab on notebooks/00_welcome.ipynb (NO_BROWSER=1: headless, prints the URL)
+lab: $(STAMP)
+	$(BIN)/workshop lab $(if $(NO_BROWSER),--no-browser) --port $(PORT)
+
+## make test: lint, notebooks in sync, unit tests and strict nbval on both folders, in parallel
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
+	$(BIN)/python -m workshop_lib.authoring verify && \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests solutions notebooks; \
+	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s in all (exit $$status)"; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
+
+## make notebooks: regenerate notebooks/ from solutions/ and execute both (NB=01 for one)
+notebooks: $(STAMP)
+	$(BIN)/python -m workshop_lib.authoring build $(NB)
+
+verify: $(STAMP)
+	$(BIN)/python -m workshop_lib.authoring verify
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts

@@ -1,0 +1,25 @@
+"""Test-run report shared by every folder: total time and the five slowest notebooks."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+_notebook_seconds: dict[str, float] = defaultdict(float)
+_started = time.monotonic()
+
+
+def pytest_runtest_logreport(report) -> None:  # noqa: ANN001 - pytest hook
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest hook
+    write = terminalreporter.write_line
+    if _notebook_seconds:
+        slowest = sorted(_notebook_seconds.items(), key=lambda kv: -kv[1])[:5]
+        write(f"notebooks: {len(_notebook_seconds)} executed under nbval; the five slowest:")
+        for path, seconds in slowest:
+            write(f"  {seconds:6.1f} s  {path}")
+    write(f"pytest wall time: {time.monotonic() - _started:.1f} s")

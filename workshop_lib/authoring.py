@@ -1,0 +1,263 @@
+"""Builds the learner's ``notebooks/`` from ``solutions/`` and verifies they agree.
+
+``solutions/`` is the single source. In a learner copy every block between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes a stub that does not raise at cell
+level (``name = ...`` for answers, ``raise NotImplementedError`` inside a function body), and
+a collapsed "Show the solution" cell follows the exercise. Both folders are committed
+executed, so ``build`` executes what it writes; ``verify`` fails on any drift.
+
+    python -m workshop_lib.authoring build [NAME ...] [--no-execute]
+    python -m workshop_lib.authoring execute PATH ...
+    python -m workshop_lib.authoring verify
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+STUB_COMMENT = "# your answer here"
+_VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jp-MarkdownHeadingCollapsed")
+
+
+class AuthoringError(ValueError):
+    """A solution notebook that cannot be turned into a learner copy."""
+
+
+# -- stubs --------------------------------------------------------------------------------
+def _stub_block(block: list[str], indent: str, where: str) -> list[str]:
+    """The learner's replacement for one solution block."""
+    if indent:
+        return [f'{indent}raise NotImplementedError("{STUB_COMMENT}")']
+    code = textwrap.dedent("\n".join(block))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        raise AuthoringError(f"{where}: the solution block does not parse: {exc}") from exc
+    lines: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first_body = node.body[0]
+            header = code.splitlines()[node.lineno - 1 : first_body.lineno - 1]
+            doc = ast.get_docstring(node, clean=False)
+            lines += (
+                header
+                if doc is None
+                else code.splitlines()[node.lineno - 1 : first_body.end_lineno]
+            )
+            body_indent = " " * first_body.col_offset
+            lines.append(f'{body_indent}raise NotImplementedError("{STUB_COMMENT}")')
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names = target.elts if isinstance(target, ast.Tuple) else [target]
+                for name in names:
+                    if isinstance(name, ast.Name):
+                        lines.append(f"{name.id} = ...  {STUB_COMMENT}")
+    return lines or [f"...  {STUB_COMMENT}"]
+
+
+def split_solution(source: str, where: str = "cell") -> tuple[str, list[str]]:
+    """``(learner_source, solution_blocks)`` for one code cell's source."""
+    out: list[str] = []
+    blocks: list[str] = []
+    block: list[str] | None = None
+    indent = ""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if block is not None:
+                raise AuthoringError(f"{where}: {BEGIN} inside another solution block")
+            block, indent = [], line[: len(line) - len(line.lstrip())]
+        elif stripped == END:
+            if block is None:
+                raise AuthoringError(f"{where}: {END} without {BEGIN}")
+            out += _stub_block(block, indent, where)
+            blocks.append(textwrap.dedent("\n".join(block)).strip("\n"))
+            block = None
+        elif block is not None:
+            block.append(line)
+        else:
+            out.append(line)
+    if block is not None:
+        raise AuthoringError(f"{where}: {BEGIN} without {END}")
+    return "\n".join(out), blocks
+
+
+def reveal_cell(cell_id: str, blocks: list[str]) -> Any:
+    """The collapsed markdown cell that shows the solution one click away."""
+    code = "\n\n".join(blocks)
+    source = (
+        "<details><summary><b>Show the solution</b> (try the hints first)</summary>\n\n"
+        f"```python\n{code}\n```\n\n</details>"
+    )
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.id = f"{cell_id}-solution"
+    cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": ["solution-reveal"]}
+    return cell
+
+
+# -- notebooks ------------------------------------------------------------------------------
+def strip(nb: Any) -> Any:
+    """A copy without outputs, execution counts or volatile metadata."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def learner_notebook(solution: Any, name: str = "notebook") -> Any:
+    """The learner copy of a solution notebook (no outputs)."""
+    nb = strip(solution)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and BEGIN in cell.source:
+            source, blocks = split_solution(cell.source, f"{name} cell {index} ({cell.id})")
+            cell.source = source
+            cells += [cell, reveal_cell(cell.id, blocks)]
+        else:
+            cells.append(cell)
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def _comparable(nb: Any) -> list[tuple[str, str, str, Any]]:
+    stripped = strip(nb)
+    return [(c.id, c.cell_type, c.source, dict(c.metadata)) for c in stripped.cells]
+
+
+def solution_paths(names: list[str] | None = None) -> list[Path]:
+    """Solution notebooks, all or those whose file name starts with one of ``names``."""
+    paths = sorted(SOLUTIONS.glob("*.ipynb"))
+    if names:
+        paths = [p for p in paths if any(p.name.startswith(n) for n in names)]
+    return paths
+
+
+def execute(path: Path, timeout: int = 600) -> None:
+    """Execute a notebook in place with the current environment's kernel."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+    nbformat.write(nb, path)
+
+
+def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> list[Path]:
+    """Write ``notebooks/`` from ``solutions/``; execute both unless ``run`` is False."""
+    NOTEBOOKS.mkdir(exist_ok=True)
+    written: list[Path] = []
+    for path in solution_paths(names):
+        solution = nbformat.read(path, as_version=4)
+        target = NOTEBOOKS / path.name
+        nbformat.write(learner_notebook(solution, path.name), target)
+        written.append(target)
+    if run:
+        todo = [p for t in written for p in (SOLUTIONS / t.name, t)]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(execute, todo))
+    return written
+
+
+def verify() -> list[str]:
+    """Problems that make ``notebooks/`` differ from what ``build`` would write."""
+    problems: list[str] = []
+    expected = {p.name for p in solution_paths()}
+    for extra in sorted({p.name for p in NOTEBOOKS.glob("*.ipynb")} - expected):
+        problems.append(f"notebooks/{extra}: no solutions/{extra} to generate it from")
+    for path in solution_paths():
+        solution = nbformat.read(path, as_version=4)
+        target = NOTEBOOKS / path.name
+        try:
+            want = learner_notebook(solution, path.name)
+        except AuthoringError as exc:
+            problems.append(str(exc))
+            continue
+        if not target.exists():
+            problems.append(f"notebooks/{path.name} is missing: run `make notebooks`")
+            continue
+        have = nbformat.read(target, as_version=4)
+        a, b = _comparable(want), _comparable(have)
+        if a != b:
+            first = next(
+                (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)),
+            )
+            problems.append(
+                f"notebooks/{path.name} differs from what solutions/{path.name} generates "
+                f"(first at cell {first}): run `make notebooks`"
+            )
+        for folder, nb in (("solutions", solution), ("notebooks", have)):
+            missing = [
+                i
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and c.source.strip() and c.execution_count is None
+            ]
+            if missing:
+                problems.append(
+                    f"{folder}/{path.name}: {len(missing)} code cell(s) not executed "
+                    f"(first: cell {missing[0]}): run `make notebooks`"
+                )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workshop_lib.authoring")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write notebooks/ from solutions/ and execute both")
+    b.add_argument("names", nargs="*", help="notebook name prefixes, e.g. 01 (default: all)")
+    b.add_argument("--no-execute", action="store_true", help="write without executing")
+    e = sub.add_parser("execute", help="execute notebooks in place")
+    e.add_argument("paths", nargs="+", type=Path)
+    sub.add_parser("verify", help="exit non-zero if notebooks/ drifted from solutions/")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            for path in build(args.names or None, run=not args.no_execute):
+                print(f"wrote {path.relative_to(ROOT)}")
+        elif args.command == "execute":
+            for path in args.paths:
+                execute(path.resolve())
+                print(f"executed {path}")
+        else:
+            problems = verify()
+            for problem in problems:
+                print(problem)
+            if problems:
+                return 1
+            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths())} notebooks)")
+    except AuthoringError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

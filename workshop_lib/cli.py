@@ -1,0 +1,87 @@
+"""The ``workshop`` command: the sandbox server, the setup check and JupyterLab.
+
+workshop sandbox start [--port 5000]   run a moto server on 127.0.0.1 for other processes
+workshop sandbox stop [--port 5000]
+workshop sandbox status [--port 5000]
+workshop check                         the course's setup check (notebook 00's table)
+workshop lab [--no-browser] [--port N] JupyterLab on the first notebook
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable]:
+    def register(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+@command("sandbox")
+def _sandbox(args: argparse.Namespace) -> int:
+    from workshop_lib import server
+
+    if args.action == "start":
+        if args.foreground:
+            server.serve(args.port)
+            return 0
+        pid = server.start(args.port)
+        url = f"http://127.0.0.1:{args.port}"
+        print(f"sandbox server running at {url} (pid {pid})")
+        print(f'Python: sandbox(endpoint="{url}")   AWS CLI: --endpoint-url {url}')
+        return 0
+    if args.action == "stop":
+        stopped = server.stop(args.port)
+        print("sandbox server stopped" if stopped else f"no sandbox server on port {args.port}")
+        return 0
+    up = server.is_serving(args.port)
+    print(f"sandbox server on port {args.port}: {'running' if up else 'not running'}")
+    return 0 if up else 1
+
+
+@command("check")
+def _check(args: argparse.Namespace) -> int:
+    from workshop_lib.setup_check import setup_check
+
+    return 0 if setup_check() else 1
+
+
+@command("lab")
+def _lab(args: argparse.Namespace) -> int:
+    from workshop_lib.lab import run_lab
+
+    return run_lab(no_browser=args.no_browser, port=args.port)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="workshop", description="Serverless Workshop tools")
+    sub = p.add_subparsers(dest="command", required=True)
+    sb = sub.add_parser("sandbox", help="a moto server on 127.0.0.1 shared by processes")
+    sb.add_argument("action", choices=["start", "stop", "status"])
+    sb.add_argument("--port", type=int, default=5000)
+    sb.add_argument("--foreground", action="store_true", help="run in this terminal")
+    sub.add_parser("check", help="check this machine is ready for the course")
+    lab = sub.add_parser("lab", help="open JupyterLab on the first notebook")
+    lab.add_argument("--no-browser", action="store_true", help="serve headless, print the URL")
+    lab.add_argument("--port", type=int, default=8888)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RuntimeError as exc:
+        print(f"workshop: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

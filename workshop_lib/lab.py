@@ -1,0 +1,82 @@
+"""``make lab`` / ``workshop lab``: JupyterLab on the course's first notebook.
+
+Headless (``--no-browser``) it serves on 127.0.0.1 only and prints one line with the full
+URL and token, so a script or a person can open it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` if it is free on 127.0.0.1, else the next free one (0: any)."""
+    for port in ([preferred] if preferred else []) + list(range(preferred + 1, preferred + 50)):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={ROOT}",
+        f"--IdentityProvider.token={token}",
+    ]
+    if no_browser:
+        cmd.append("--no-browser")
+    else:
+        cmd.append(str(ROOT / FIRST_NOTEBOOK))
+    return cmd
+
+
+def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float = 60) -> bool:
+    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def run_lab(no_browser: bool = False, port: int = 8888) -> int:
+    """Run JupyterLab until Ctrl-C; print its URL once it answers."""
+    port = free_port(port)
+    token = secrets.token_hex(24)
+    process = subprocess.Popen(lab_command(port, token, no_browser), cwd=ROOT)
+    try:
+        if not wait_ready(port, token, process):
+            print("JupyterLab did not start: see the messages above.", file=sys.stderr)
+            process.terminate()
+            return 1
+        url = f"http://127.0.0.1:{port}/lab/tree/{FIRST_NOTEBOOK}?token={token}"
+        print(f"\nJupyterLab is ready: {url}\n(stop it with Ctrl-C)", flush=True)
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()

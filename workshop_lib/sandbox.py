@@ -1,0 +1,380 @@
+"""The sandbox: moto in-process (or a moto server on loopback) behind plain boto3.
+
+``from workshop_lib import sandbox`` gives this module, and the module is callable, so
+``with sandbox() as aws:`` works while ``workshop_lib.sandbox`` stays a module that tests
+can patch. Inside, ``boto3.client("dynamodb")`` needs no arguments: the sandbox sets fake
+credentials and a region, hides the user's AWS profile, config and endpoint variables, and
+refuses sockets to anything but loopback (:mod:`workshop_lib.netguard`).
+
+The sandbox owns what every emulation layer shares, so each is built once: the clock
+(:mod:`workshop_lib.clock`), seeded ids (:mod:`workshop_lib.ids`), and a loopback endpoint
+serving the same moto state to other processes (``aws.endpoint_url``). Layers (Lambda
+runtime, DynamoDB capacity, API Gateway) plug in through :class:`Layer`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import threading
+import types
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from workshop_lib import netguard
+from workshop_lib.clock import Clock, make_clock
+from workshop_lib.ids import IdGenerator
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+#: What moto itself is configured with while the sandbox runs.
+MOTO_CONFIG: dict[str, Any] = {
+    "lambda": {"use_docker": False},
+    "batch": {"use_docker": False},
+    "core": {"mock_credentials": False, "reset_boto3_session": True},
+}
+#: Layers installed into every sandbox, as "module:factory" (later issues add theirs).
+DEFAULT_LAYERS: list[str] = []
+
+_PASSED_THROUGH = ("AWS_CA_BUNDLE",)
+_ACTIVE: Sandbox | None = None
+_ACTIVE_LOCK = threading.RLock()
+
+
+class SandboxError(RuntimeError):
+    """A sandbox was used in a way that cannot work; the message says what to do instead."""
+
+
+@runtime_checkable
+class Layer(Protocol):
+    """An emulation layer: installed when the sandbox starts, removed when it stops."""
+
+    name: str
+
+    def install(self, aws: Sandbox) -> None: ...
+
+    def uninstall(self, aws: Sandbox) -> None: ...
+
+
+class Sandbox:
+    """A local AWS account: moto state, fake credentials, one clock, seeded ids, layers."""
+
+    def __init__(
+        self,
+        region: str = DEFAULT_REGION,
+        *,
+        endpoint: str | None = None,
+        clock: Clock | str | float | None = None,
+        seed: int | None = 0,
+        layers: list[Layer | str] | None = None,
+        real_aws_costs_money: bool = False,
+    ) -> None:
+        if endpoint is not None and not real_aws_costs_money:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(endpoint).hostname or ""
+            if not netguard.is_loopback_host(host):
+                raise SandboxError(
+                    f"endpoint {endpoint!r} is not on this machine. The sandbox only talks to "
+                    "loopback endpoints such as http://127.0.0.1:5000; to use real AWS, "
+                    "which costs money, pass real_aws_costs_money=True."
+                )
+        self.region = region
+        self.account_id = DEFAULT_ACCOUNT_ID
+        self.real_aws = real_aws_costs_money
+        self._given_endpoint = endpoint.rstrip("/") if endpoint else None
+        self.clock: Clock = make_clock(clock)
+        self.ids = IdGenerator(seed)
+        self.seed = seed
+        self._layer_specs: list[Layer | str] = list(DEFAULT_LAYERS if layers is None else layers)
+        self.layers: list[Layer] = []
+        self._mock: Any = None
+        self._server: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self.started = False
+
+    # -- what kind of sandbox -------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """``"in-process"`` (moto in this process), ``"server"`` or ``"real-aws"``."""
+        if self.real_aws:
+            return "real-aws"
+        return "server" if self._given_endpoint else "in-process"
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """A loopback URL serving this sandbox's state to other processes.
+
+        In-process, the first access starts a moto server thread on 127.0.0.1 that shares
+        this process's moto state (Lambda workers and the AWS CLI use it). ``None`` for
+        real AWS without an explicit endpoint.
+        """
+        if self._given_endpoint or self.real_aws:
+            return self._given_endpoint
+        self._require_started()
+        if self._server is None:
+            import logging
+
+            from moto.server import ThreadedMotoServer
+
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            self._server = server
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        """Start (idempotent); a different sandbox still running is stopped first."""
+        global _ACTIVE
+        with _ACTIVE_LOCK:
+            if self.started:
+                return self
+            if _ACTIVE is not None and _ACTIVE is not self:
+                _ACTIVE.stop()
+            self.started = True  # layers may use clients while they install
+            try:
+                self._start()
+            except BaseException:
+                self.started = False
+                self._stop()
+                raise
+            _ACTIVE = self
+        return self
+
+    def _start(self) -> None:
+        if self.real_aws:
+            print(
+                "workshop sandbox: REAL AWS — requests go to your AWS account and may cost money.",
+                file=sys.stderr,
+            )
+        else:
+            netguard.install()
+            self._isolate_environment()
+            if self.mode == "in-process":
+                from moto import mock_aws
+
+                self._mock = mock_aws(config=MOTO_CONFIG)
+                self._mock.start()
+                self._seed_moto()
+        self._reset_boto3()
+        for spec in self._layer_specs:
+            layer = _load_layer(spec)
+            layer.install(self)
+            self.layers.append(layer)
+
+    def stop(self) -> None:
+        """Stop: uninstall layers, stop moto and its server, restore the environment."""
+        global _ACTIVE
+        with _ACTIVE_LOCK:
+            if not self.started:
+                return
+            self._stop()
+            self.started = False
+            if _ACTIVE is self:
+                _ACTIVE = None
+
+    def _stop(self) -> None:
+        errors: list[BaseException] = []
+        for layer in reversed(self.layers):
+            try:
+                layer.uninstall(self)
+            except Exception as exc:  # keep tearing down; report the first failure
+                errors.append(exc)
+        self.layers.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        if not self.real_aws and self._saved_env:
+            self._restore_environment()
+            netguard.uninstall()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+        self._reset_boto3()
+        if errors:
+            raise errors[0]
+
+    def reset(self) -> None:
+        """Empty every service (tables, functions, APIs...), restart ids, reset layers."""
+        self._require_started()
+        if self.mode == "in-process":
+            from moto.moto_api._internal.models import moto_api_backend
+
+            moto_api_backend.reset()
+            self._seed_moto()
+        elif self.mode == "server":
+            import urllib.request
+
+            request = urllib.request.Request(f"{self._given_endpoint}/moto-api/reset", b"")
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+            if self.seed is not None:
+                seed_url = f"{self._given_endpoint}/moto-api/seed?a={self.seed}"
+                with urllib.request.urlopen(urllib.request.Request(seed_url, b""), timeout=10):
+                    pass
+        else:
+            raise SandboxError("reset() would delete resources in real AWS; refusing.")
+        self.ids.reseed()
+        for layer in self.layers:
+            reset = getattr(layer, "reset", None)
+            if reset is not None:
+                reset(self)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- clients ----------------------------------------------------------------------------
+    def session(self) -> Any:
+        """A boto3 session bound to this sandbox's credentials and region."""
+        import boto3
+
+        if self.real_aws:
+            return boto3.Session(region_name=self.region)
+        return boto3.Session(
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+            region_name=self.region,
+        )
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """``boto3.client(service)`` in this sandbox."""
+        self._require_started()
+        kwargs.setdefault("endpoint_url", self._given_endpoint)
+        return self.session().client(service, **kwargs)
+
+    def resource(self, service: str, **kwargs: Any) -> Any:
+        """``boto3.resource(service)`` in this sandbox."""
+        self._require_started()
+        kwargs.setdefault("endpoint_url", self._given_endpoint)
+        return self.session().resource(service, **kwargs)
+
+    def layer(self, name: str) -> Layer:
+        """The installed layer called ``name``."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        installed = ", ".join(layer.name for layer in self.layers) or "none"
+        raise KeyError(f"no layer {name!r} in this sandbox (installed: {installed})")
+
+    # -- internals --------------------------------------------------------------------------
+    def _require_started(self) -> None:
+        if not self.started:
+            raise SandboxError(
+                "this sandbox is not running: use `with sandbox() as aws:` or "
+                "`aws = sandbox().start()` first"
+            )
+
+    def _seed_moto(self) -> None:
+        if self.seed is not None:
+            from moto.moto_api._internal import mock_random
+
+            mock_random.seed(self.seed)
+
+    def _isolate_environment(self) -> None:
+        """Fake credentials and region; hide profiles, config files and endpoint overrides."""
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="workshop-sandbox-")
+        empty = os.path.join(self._tmpdir.name, "empty")
+        open(empty, "w").close()
+        wanted: dict[str, str | None] = {
+            **FAKE_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_CONFIG_FILE": empty,
+            "AWS_SHARED_CREDENTIALS_FILE": empty,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_ENDPOINT_URL": self._given_endpoint,
+        }
+        for key in list(os.environ):
+            is_aws = key.startswith("AWS_") and key not in _PASSED_THROUGH
+            if is_aws and key not in wanted:
+                wanted[key] = None  # profiles, role ARNs, per-service endpoint overrides...
+        for key, value in wanted.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+    @staticmethod
+    def _reset_boto3() -> None:
+        if "boto3" in sys.modules:
+            sys.modules["boto3"].DEFAULT_SESSION = None
+
+    def __repr__(self) -> str:
+        state = "running" if self.started else "stopped"
+        where = self._given_endpoint or ("real AWS" if self.real_aws else "moto in-process")
+        return f"<sandbox {state}: {where}, region {self.region}, clock {self.clock!r}>"
+
+
+def _load_layer(spec: Layer | str) -> Layer:
+    if not isinstance(spec, str):
+        return spec
+    module_name, _, attr = spec.partition(":")
+    factory: Callable[[], Layer] = getattr(importlib.import_module(module_name), attr)
+    return factory()
+
+
+def active() -> Sandbox | None:
+    """The sandbox running in this process, if any."""
+    return _ACTIVE
+
+
+def sandbox(
+    region: str = DEFAULT_REGION,
+    *,
+    endpoint: str | None = None,
+    clock: Clock | str | float | None = None,
+    seed: int | None = 0,
+    layers: list[Layer | str] | None = None,
+    real_aws_costs_money: bool = False,
+) -> Sandbox:
+    """A local AWS sandbox; use ``with sandbox() as aws:`` or ``aws = sandbox().start()``.
+
+    ``endpoint`` points at a running ``workshop sandbox start`` server instead of moto
+    in-process. ``clock`` is ``"real"`` (default), ``"virtual"`` or a speed-up factor.
+    ``seed`` makes ids repeatable (``None`` for random). Only
+    ``real_aws_costs_money=True`` lets requests reach real AWS.
+    """
+    return Sandbox(
+        region,
+        endpoint=endpoint,
+        clock=clock,
+        seed=seed,
+        layers=layers,
+        real_aws_costs_money=real_aws_costs_money,
+    )
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``from workshop_lib import sandbox; sandbox()`` call :func:`sandbox`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Sandbox:
+        return self.sandbox(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

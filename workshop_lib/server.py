@@ -1,0 +1,156 @@
+"""``workshop sandbox start``: a moto server on loopback that other processes share.
+
+The server runs in its own process (``python -m workshop_lib.server --port N``), records
+its pid under ``$WORKSHOP_HOME`` so ``workshop sandbox stop`` can find it, and refuses
+non-loopback sockets like the in-process sandbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from workshop_lib import netguard
+
+
+def state_dir() -> Path:
+    """``$WORKSHOP_HOME`` (default ``~/.workshop``): pid files and saved progress."""
+    return Path(os.environ.get("WORKSHOP_HOME") or Path.home() / ".workshop")
+
+
+def pid_file(port: int) -> Path:
+    return state_dir() / f"sandbox-{port}.pid"
+
+
+def is_serving(port: int, timeout: float = 0.5) -> bool:
+    """Whether a moto server answers on 127.0.0.1:port."""
+    try:
+        url = f"http://127.0.0.1:{port}/moto-api/data.json"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(port: int, seed: int | None = 0) -> None:
+    """Run a moto server on 127.0.0.1:port in this process until SIGTERM or Ctrl-C."""
+    from moto.moto_api._internal import mock_random
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    netguard.install()
+    if seed is not None:
+        mock_random.seed(seed)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    print(f"sandbox server listening on http://127.0.0.1:{port}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        done.wait()
+    server.stop()
+
+
+def start(port: int = 5000, seed: int | None = 0, timeout: float = 30.0) -> int:
+    """Start a detached server process; return its pid (the running one if already up)."""
+    existing = _read_pid(port)
+    if existing and _alive(existing) and is_serving(port):
+        return existing
+    if not port_free(port):
+        raise RuntimeError(
+            f"port {port} on 127.0.0.1 is in use by another program: choose another with "
+            "--port, e.g. `workshop sandbox start --port 5001`"
+        )
+    state_dir().mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "workshop_lib.server", "--port", str(port)]
+    if seed is None:
+        cmd.append("--no-seed")
+    else:
+        cmd += ["--seed", str(seed)]
+    with open(state_dir() / f"sandbox-{port}.log", "ab") as log:
+        process = subprocess.Popen(
+            cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the sandbox server exited at start (code {process.returncode}); "
+                f"see {state_dir() / f'sandbox-{port}.log'}"
+            )
+        if is_serving(port):
+            pid_file(port).write_text(str(process.pid))
+            return process.pid
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError(f"the sandbox server did not answer on port {port} within {timeout:g} s")
+
+
+def stop(port: int = 5000, timeout: float = 10.0) -> bool:
+    """Stop the server started on ``port``; False if none was running."""
+    pid = _read_pid(port)
+    pid_file(port).unlink(missing_ok=True)
+    if not pid or not _alive(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def _read_pid(port: int) -> int | None:
+    try:
+        return int(pid_file(port).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m workshop_lib.server")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-seed", action="store_true")
+    args = parser.parse_args(argv)
+    serve(args.port, None if args.no_seed else args.seed)
+
+
+if __name__ == "__main__":
+    main()
