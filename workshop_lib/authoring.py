@@ -123,6 +123,32 @@ def strip(nb: Any) -> Any:
     return nb
 
 
+def slide_type(cell: Any) -> str:
+    """The slide a cell starts when it has none: headings open slides, the rest follows."""
+    if cell.cell_type == "markdown":
+        first = cell.source.lstrip().split("\n", 1)[0]
+        if first.startswith(("# ", "## ")):
+            return "slide"
+        if first.startswith("### "):
+            return "subslide"
+    return "-"
+
+
+def normalize(nb: Any, stem: str) -> bool:
+    """Give every cell an id and slide metadata (kept once set); True if anything changed."""
+    changed = False
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if not cell.get("id") or cell.id in seen:
+            cell.id = f"{stem}-{index:02d}"
+            changed = True
+        seen.add(cell.id)
+        if "slideshow" not in cell.metadata:
+            cell.metadata["slideshow"] = {"slide_type": slide_type(cell)}
+            changed = True
+    return changed
+
+
 def learner_notebook(solution: Any, name: str = "notebook") -> Any:
     """The learner copy of a solution notebook (no outputs)."""
     nb = strip(solution)
@@ -176,6 +202,8 @@ def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> li
     written: list[Path] = []
     for path in solution_paths(names):
         solution = nbformat.read(path, as_version=4)
+        if normalize(solution, path.stem.split("_", 1)[0]):
+            nbformat.write(solution, path)
         target = NOTEBOOKS / path.name
         nbformat.write(learner_notebook(solution, path.name), target)
         written.append(target)

@@ -751,6 +751,33 @@ def then_and_now(keys: list[str] | None = None) -> list[tuple[str, str, str, str
     return [(f.title, _show(f.talk, f.unit), _show(f.today, f.unit), f.source) for f in chosen]
 
 
+class TalkVsToday:
+    """A "the talk said (2018) / true today" table that renders in Jupyter and as text."""
+
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
+        self.rows = rows
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| | the talk said (2018) | true today | source |", "|---|---|---|---|"]
+        lines += [
+            f"| {t} | {then} | **{now}** | [AWS docs]({src}) |" for t, then, now, src in self.rows
+        ]
+        return (
+            "\n".join(lines) + f"\n\n<small>Checked against AWS documentation on {CHECKED}.</small>"
+        )
+
+    def __repr__(self) -> str:
+        width = max(len(r[0]) for r in self.rows)
+        lines = [f"{'':<{width}}  the talk said (2018) → true today"]
+        lines += [f"{t:<{width}}  {then} → {now}" for t, then, now, _ in self.rows]
+        return "\n".join(lines)
+
+
+def talk_vs_today(*keys: str) -> TalkVsToday:
+    """The "talk said / true today" box for these facts (all changed facts if none given)."""
+    return TalkVsToday(then_and_now(list(keys) or None))
+
+
 def _show(v: float | int | str | None, unit: str) -> str:
     if v is None:
         return "(not stated)"
@@ -765,4 +792,13 @@ def changed_since_talk() -> list[Fact]:
     return [f for f in FACTS.values() if f.talk is not None and f.talk != f.today]
 
 
-__all__ = ["CHECKED", "FACTS", "Fact", "changed_since_talk", "fact", "then_and_now", "value"]
+__all__ = [
+    "CHECKED",
+    "FACTS",
+    "Fact",
+    "changed_since_talk",
+    "fact",
+    "talk_vs_today",
+    "then_and_now",
+    "value",
+]

@@ -6,6 +6,7 @@ URL and token, so a script or a person can open it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import subprocess
@@ -44,6 +45,8 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
         f"--ServerApp.root_dir={ROOT}",
         f"--IdentityProvider.token={token}",
     ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI run as root
     if no_browser:
         cmd.append("--no-browser")
     else:

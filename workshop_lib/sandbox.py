@@ -160,6 +160,8 @@ class Sandbox:
         else:
             netguard.install()
             self._isolate_environment()
+            if self.mode == "server":
+                self._require_server()
             if self.mode == "in-process":
                 from moto import mock_aws
 
@@ -216,15 +218,9 @@ class Sandbox:
             moto_api_backend.reset()
             self._seed_moto()
         elif self.mode == "server":
-            import urllib.request
-
-            request = urllib.request.Request(f"{self._given_endpoint}/moto-api/reset", b"")
-            with urllib.request.urlopen(request, timeout=10):
-                pass
+            self._post_to_server("/moto-api/reset")
             if self.seed is not None:
-                seed_url = f"{self._given_endpoint}/moto-api/seed?a={self.seed}"
-                with urllib.request.urlopen(urllib.request.Request(seed_url, b""), timeout=10):
-                    pass
+                self._post_to_server(f"/moto-api/seed?a={self.seed}")
         else:
             raise SandboxError("reset() would delete resources in real AWS; refusing.")
         self.ids.reseed()
@@ -280,6 +276,27 @@ class Sandbox:
                 "this sandbox is not running: use `with sandbox() as aws:` or "
                 "`aws = sandbox().start()` first"
             )
+
+    def _require_server(self) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self._given_endpoint)
+        try:
+            socket.create_connection((parts.hostname, parts.port or 80), timeout=2).close()
+        except OSError:
+            raise SandboxError(
+                f"no sandbox server answers at {self._given_endpoint}: start one with "
+                f"`workshop sandbox start --port {parts.port or 80}`"
+            ) from None
+
+    def _post_to_server(self, path: str) -> None:
+        import urllib.request
+
+        self._require_server()
+        request = urllib.request.Request(f"{self._given_endpoint}{path}", b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
 
     def _seed_moto(self) -> None:
         if self.seed is not None:

@@ -1,0 +1,187 @@
+"""solutions/ → notebooks/: stubs, reveal cells, deterministic ids, and drift detection."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from workshop_lib import authoring
+from workshop_lib.authoring import AuthoringError, learner_notebook, split_solution
+
+SOLVED_ASSIGNMENT = """\
+from workshop_lib.exercises import check
+### BEGIN SOLUTION
+billed_2018 = 200
+billed_today, other = 120, 1
+### END SOLUTION
+check("1.1", (billed_2018, billed_today))"""
+
+SOLVED_FUNCTION = """\
+### BEGIN SOLUTION
+def monthly_cost(requests: int, duration_ms: float) -> float:
+    \"\"\"Cost of a month.\"\"\"
+    return requests * duration_ms
+### END SOLUTION
+check("1.2", monthly_cost)"""
+
+SOLVED_BODY = """\
+def handler(event, context):
+    ### BEGIN SOLUTION
+    return {"statusCode": 200}
+    ### END SOLUTION"""
+
+
+def test_top_level_answers_become_ellipsis_stubs():
+    learner, blocks = split_solution(SOLVED_ASSIGNMENT)
+    assert learner.splitlines()[1:] == [
+        "billed_2018 = ...  # your answer here",
+        "billed_today = ...  # your answer here",
+        "other = ...  # your answer here",
+        'check("1.1", (billed_2018, billed_today))',
+    ]
+    assert blocks == ["billed_2018 = 200\nbilled_today, other = 120, 1"]
+
+
+def test_functions_keep_signature_and_docstring():
+    learner, _ = split_solution(SOLVED_FUNCTION)
+    assert learner.splitlines() == [
+        "def monthly_cost(requests: int, duration_ms: float) -> float:",
+        '    """Cost of a month."""',
+        '    raise NotImplementedError("# your answer here")',
+        'check("1.2", monthly_cost)',
+    ]
+
+
+def test_blocks_inside_a_body_raise_not_implemented():
+    learner, _ = split_solution(SOLVED_BODY)
+    assert learner.splitlines()[-1] == '    raise NotImplementedError("# your answer here")'
+
+
+def test_stubs_run_without_raising_at_cell_level():
+    for source in (SOLVED_ASSIGNMENT, SOLVED_FUNCTION, SOLVED_BODY):
+        learner, _ = split_solution(source)
+        namespace = {"check": lambda *a: None}
+        exec(learner.replace("from workshop_lib.exercises import check\n", ""), namespace)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("### BEGIN SOLUTION\nx = 1", "without ### END"),
+        ("x = 1\n### END SOLUTION", "without ### BEGIN"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+        ("### BEGIN SOLUTION\nx = (\n### END SOLUTION", "does not parse"),
+    ],
+)
+def test_malformed_solution_blocks_are_reported(source, message):
+    with pytest.raises(AuthoringError, match=message):
+        split_solution(source)
+
+
+def make_solution_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 98 · Demo\n\nGoals"),
+        nbformat.v4.new_code_cell(SOLVED_ASSIGNMENT),
+        nbformat.v4.new_markdown_cell("### Exercise 98.2"),
+        nbformat.v4.new_code_cell("print('hello')"),
+    ]
+    authoring.normalize(nb, "98")
+    return nb
+
+
+def test_learner_notebook_adds_a_reveal_cell_with_derived_id():
+    nb = make_solution_notebook()
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="[1.1] passed\n")]
+    nb.cells[1].execution_count = 3
+    learner = learner_notebook(nb)
+    ids = [c.id for c in nb.cells]
+    assert [c.id for c in learner.cells] == [ids[0], ids[1], f"{ids[1]}-solution", *ids[2:]]
+    reveal = learner.cells[2]
+    assert "<details>" in reveal.source and "billed_2018 = 200" in reveal.source
+    assert learner.cells[1].outputs == [] and learner.cells[1].execution_count is None
+    assert nb.cells[1].execution_count == 3  # the solution is not modified
+    assert learner_notebook(nb) == learner  # deterministic
+
+
+def test_normalize_adds_slides_and_missing_or_duplicate_ids_once():
+    nb = make_solution_notebook()
+    nb.cells[2].id = nb.cells[0].id
+    del nb.cells[3]["id"]
+    assert authoring.normalize(nb, "98") is True
+    assert [c.id for c in nb.cells][2:] == ["98-02", "98-03"]
+    types = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
+    assert types == ["slide", "-", "subslide", "-"]
+    assert authoring.normalize(nb, "98") is False
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
+    solutions.mkdir()
+    notebooks.mkdir()
+    monkeypatch.setattr(authoring, "SOLUTIONS", solutions)
+    monkeypatch.setattr(authoring, "NOTEBOOKS", notebooks)
+    nb = make_solution_notebook()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = 1
+    nbformat.write(nb, solutions / "98_demo.ipynb")
+    learner = learner_notebook(nb)
+    for cell in learner.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = 1
+    nbformat.write(learner, notebooks / "98_demo.ipynb")
+    return solutions, notebooks
+
+
+def test_verify_passes_when_in_sync(course):
+    assert authoring.verify() == []
+
+
+def test_verify_reports_an_edited_learner_notebook(course):
+    _, notebooks = course
+    nb = nbformat.read(notebooks / "98_demo.ipynb", as_version=4)
+    nb.cells[3].source += "\n# edited by hand"
+    nbformat.write(nb, notebooks / "98_demo.ipynb")
+    (problem,) = authoring.verify()
+    assert "differs from what solutions/98_demo.ipynb generates (first at cell 3)" in problem
+
+
+def test_verify_reports_an_edited_solution_missing_and_extra_files(course):
+    solutions, notebooks = course
+    nb = nbformat.read(solutions / "98_demo.ipynb", as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace("200", "300")
+    nbformat.write(nb, solutions / "98_demo.ipynb")
+    (notebooks / "97_orphan.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    problems = authoring.verify()
+    assert any("97_orphan.ipynb: no solutions/" in p for p in problems)
+    assert any("98_demo.ipynb differs" in p for p in problems)
+    (notebooks / "98_demo.ipynb").unlink()
+    assert any("98_demo.ipynb is missing" in p for p in authoring.verify())
+
+
+def test_verify_reports_unexecuted_cells(course):
+    solutions, _ = course
+    nb = nbformat.read(solutions / "98_demo.ipynb", as_version=4)
+    nb.cells[3].execution_count = None
+    nbformat.write(nb, solutions / "98_demo.ipynb")
+    assert authoring.verify() == [
+        "solutions/98_demo.ipynb: 1 code cell(s) not executed (first: cell 3): run `make notebooks`"
+    ]
+
+
+def test_cli_verify_exit_codes(course, capsys):
+    assert authoring.main(["verify"]) == 0
+    (course[1] / "98_demo.ipynb").unlink()
+    assert authoring.main(["verify"]) == 1
+    assert "missing" in capsys.readouterr().out
+
+
+def test_build_without_execution_writes_learner_copies(course):
+    solutions, notebooks = course
+    (notebooks / "98_demo.ipynb").unlink()
+    written = authoring.build(run=False)
+    assert [p.name for p in written] == ["98_demo.ipynb"]
+    learner = nbformat.read(notebooks / "98_demo.ipynb", as_version=4)
+    assert "billed_2018 = ...  # your answer here" in learner.cells[1].source

@@ -1,0 +1,77 @@
+"""Server mode: `workshop sandbox start/stop` and sandbox(endpoint=...)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from workshop_lib import sandbox, server
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def workshop(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "workshop_lib.cli", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_starts_a_shared_server_that_sandboxes_use_and_stops_it():
+    port = free_port()
+    started = workshop("sandbox", "start", "--port", str(port))
+    assert started.returncode == 0, started.stderr
+    url = f"http://127.0.0.1:{port}"
+    assert url in started.stdout
+    try:
+        assert workshop("sandbox", "status", "--port", str(port)).returncode == 0
+        again = workshop("sandbox", "start", "--port", str(port))  # idempotent
+        assert again.returncode == 0 and again.stdout == started.stdout
+        with sandbox(endpoint=url) as aws:
+            assert aws.mode == "server" and aws.endpoint_url == url
+            boto3.client("sqs").create_queue(QueueName="shared")
+            # another process sees the same state
+            code = (
+                "import boto3,sys;c=boto3.client('sqs',endpoint_url=sys.argv[1],"
+                "region_name='us-east-1',aws_access_key_id='a',aws_secret_access_key='b');"
+                "print(len(c.list_queues().get('QueueUrls', [])))"
+            )
+            seen = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True)
+            assert seen.stdout.strip() == "1", seen.stderr
+            aws.reset()
+            assert "QueueUrls" not in boto3.client("sqs").list_queues()
+    finally:
+        stopped = workshop("sandbox", "stop", "--port", str(port))
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert not server.is_serving(port)
+    assert workshop("sandbox", "status", "--port", str(port)).returncode == 1
+
+
+def test_busy_port_gives_a_plain_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = workshop("sandbox", "start", "--port", str(port))
+    assert result.returncode == 1
+    assert f"port {port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stop_without_a_server_says_so():
+    result = workshop("sandbox", "stop", "--port", str(free_port()))
+    assert result.returncode == 0 and "no sandbox server" in result.stdout
+
+
+def test_server_mode_without_a_server_says_how_to_start_one():
+    port = free_port()
+    with pytest.raises(sandbox.SandboxError, match=f"workshop sandbox start --port {port}"):
+        sandbox(endpoint=f"http://127.0.0.1:{port}").start()
+    assert sandbox.active() is None
