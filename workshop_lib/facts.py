@@ -253,6 +253,15 @@ _ALL: tuple[Fact, ...] = (
         ),
     ),
     Fact(
+        "lambda.init_phase_billed_since",
+        "Lambda INIT phase (cold start) billed for on-demand ZIP functions on managed runtimes",
+        "2025-08-01",
+        "",
+        "https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/",
+        talk="not billed",
+        note="Billed Duration in the REPORT line of a cold start now includes Init Duration.",
+    ),
+    Fact(
         "lambda.python_runtimes_deprecated",
         "Lambda Python runtimes deprecated as of the check date",
         "python3.10",

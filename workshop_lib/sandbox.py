@@ -41,7 +41,7 @@ MOTO_CONFIG: dict[str, Any] = {
     "core": {"mock_credentials": False, "reset_boto3_session": True},
 }
 #: Layers installed into every sandbox, as "module:factory" (later issues add theirs).
-DEFAULT_LAYERS: list[str] = []
+DEFAULT_LAYERS: list[str] = ["workshop_lib.lambda_runtime:LambdaLayer"]
 
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
 _ACTIVE: Sandbox | None = None
@@ -93,7 +93,10 @@ class Sandbox:
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
         self.seed = seed
-        self._layer_specs: list[Layer | str] = list(DEFAULT_LAYERS if layers is None else layers)
+        # the default layers emulate AWS inside this process's moto: not for a server's or
+        # real AWS (a `workshop sandbox start` server installs them in its own process)
+        defaults = [] if (endpoint or real_aws_costs_money) else DEFAULT_LAYERS
+        self._layer_specs: list[Layer | str] = list(defaults if layers is None else layers)
         self.layers: list[Layer] = []
         self._mock: Any = None
         self._server: Any = None

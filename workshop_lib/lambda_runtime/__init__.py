@@ -1,0 +1,14 @@
+"""Lambda in the sandbox: real handler execution without Docker.
+
+Installed into every sandbox as the ``lambda`` layer: functions created with boto3 run
+their real code in worker processes (execution environments), with AWS's context, logs,
+timeouts, concurrency, async retries and dead-letter delivery. See ``service.py`` for the
+one seam every caller shares, ``bootstrap.py`` for what runs inside an environment, and
+``local.py`` for running a handler defined in a notebook cell.
+"""
+
+from __future__ import annotations
+
+from workshop_lib.lambda_runtime.service import LambdaLayer, Outcome
+
+__all__ = ["LambdaLayer", "Outcome"]

@@ -1,0 +1,480 @@
+"""The runtime inside one execution environment: AWS's Python bootstrap, in a worker process.
+
+Run as ``python -I -S bootstrap.py`` so that only the function's code, its layers, the
+runtime's boto3 and the standard library are importable, as on AWS. It imports the handler
+once (the INIT phase), then answers invocations read from a pipe, one at a time, with a
+fresh :class:`LambdaContext` each. Standard library only: the course's virtual environment
+is not on this process's path. The in-process runner (``local.py``) reuses the context,
+handler loading, error shapes and log format from here.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import logging
+import os
+import socket
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+DISPLAY_TASK_ROOT = "/var/task"  # what tracebacks show, as on AWS
+LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+_HEADER = struct.Struct(">I")
+
+
+# -- the context (same shape as awslambdaric's LambdaContext) ----------------------------
+class CognitoIdentity:
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __repr__(self) -> str:
+        return (
+            f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},"
+            f"cognito_identity_pool_id={self.cognito_identity_pool_id}])"
+        )
+
+
+class Client:
+    __slots__ = [
+        "installation_id",
+        "app_title",
+        "app_version_name",
+        "app_version_code",
+        "app_package_name",
+    ]
+
+
+class ClientContext:
+    __slots__ = ["custom", "env", "client"]
+
+    def __repr__(self) -> str:
+        return f"ClientContext([custom={self.custom},env={self.env},client={self.client}])"
+
+
+def _from_dict(cls: type, data: dict | None) -> Any:
+    if data is None:
+        return None
+    obj = cls()
+    for field in cls.__slots__:
+        setattr(obj, field, data.get(field))
+    return obj
+
+
+class LambdaContext:
+    """What the handler's second argument offers, attribute for attribute as on AWS."""
+
+    def __init__(
+        self,
+        invoke_id: str,
+        client_context: dict | None,
+        cognito_identity: dict | None,
+        epoch_deadline_time_in_ms: int,
+        invoked_function_arn: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        env = os.environ if env is None else env
+        self.aws_request_id = invoke_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = None
+        self.client_context = _from_dict(ClientContext, client_context)
+        if self.client_context is not None:
+            self.client_context.client = _from_dict(Client, self.client_context.client)
+        self.identity = _from_dict(CognitoIdentity, {})
+        if cognito_identity is not None:
+            self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+            self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+        self._epoch_deadline_time_in_ms = epoch_deadline_time_in_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        delta = self._epoch_deadline_time_in_ms - int(time.time() * 1000)
+        return delta if delta > 0 else 0
+
+    def log(self, msg: object) -> None:
+        sink = _CURRENT_SINK[0]
+        if sink is not None:
+            sink.write(str(msg))
+        else:
+            sys.stdout.write(str(msg))
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn},"
+            f"client_context={self.client_context},identity={self.identity},tenant_id=None])"
+        )
+
+
+# -- handler loading and errors (messages as awslambdaric's) ------------------------------
+class FaultException(Exception):
+    MALFORMED_HANDLER_NAME = "Runtime.MalformedHandlerName"
+    IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
+    USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
+    HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
+    BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
+    MARSHAL_ERROR = "Runtime.MarshalError"
+
+    def __init__(self, exception_type: str, msg: str, trace: list[str] | None = None) -> None:
+        super().__init__(msg)
+        self.exception_type = exception_type
+        self.msg = msg
+        self.trace = trace
+
+
+def get_handler(handler: str) -> Any:
+    """Import ``module/path.function`` the way the AWS Python runtime does."""
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultException(
+            FaultException.MALFORMED_HANDLER_NAME, f"Bad handler '{handler}': {e}"
+        ) from None
+    try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultException(
+                FaultException.BUILT_IN_MODULE_CONFLICT,
+                f"Cannot use built-in module {modname} as a handler module",
+            )
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise FaultException(
+            FaultException.IMPORT_MODULE_ERROR, f"Unable to import module '{modname}': {e}"
+        ) from None
+    except SyntaxError as e:
+        trace = [f'  File "{display_path(e.filename)}" Line {e.lineno}\n    {e.text}']
+        raise FaultException(
+            FaultException.USER_CODE_SYNTAX_ERROR,
+            f"Syntax error in module '{modname}': {e}",
+            trace,
+        ) from None
+    try:
+        return getattr(module, fname)
+    except AttributeError:
+        raise FaultException(
+            FaultException.HANDLER_NOT_FOUND, f"Handler '{fname}' missing on module '{modname}'"
+        ) from None
+
+
+def display_path(path: str | None) -> str:
+    """Show code under the task root as ``/var/task/...``, as AWS does."""
+    root = os.environ.get("LAMBDA_TASK_ROOT")
+    if path and root and path.startswith(root):
+        return DISPLAY_TASK_ROOT + path[len(root) :]
+    return path or ""
+
+
+def make_error(
+    message: str, error_type: str, stack_trace: list[str] | None, request_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id if request_id is not None else "",
+        "stackTrace": stack_trace or [],
+    }
+
+
+def error_from_exception(exc: BaseException, request_id: str | None) -> dict[str, Any]:
+    """The error payload of an unhandled exception, with runtime frames removed."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = os.path.abspath(__file__)
+    frames = [f for f in frames if os.path.abspath(f.filename) != own] or frames
+    # plain tuples, as AWS's runtime formats them (no column carets)
+    tuples = [(display_path(f.filename), f.lineno, f.name, f.line) for f in frames]
+    return make_error(str(exc), type(exc).__name__, traceback.format_list(tuples), request_id)
+
+
+def error_log_text(error: dict[str, Any]) -> str:
+    """The ``[ERROR] Type: message`` log event the runtime writes for an error."""
+    text = "[ERROR]"
+    if error.get("errorType"):
+        text += " " + error["errorType"]
+    if error.get("errorMessage"):
+        text += (":" if error.get("errorType") else "") + " " + error["errorMessage"]
+    lines = [text]
+    if error.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error["stackTrace"]:
+            lines += element.splitlines() or [""]
+    return "\n".join(lines)
+
+
+def _decimal_serializer(o: Any) -> Any:
+    if isinstance(o, decimal.Decimal):
+        return float(o)
+    raise TypeError(repr(o) + " is not JSON serializable")
+
+
+def to_json(result: Any) -> str:
+    """Marshal the handler's result like the runtime (Decimals allowed)."""
+    try:
+        return json.dumps(result, default=_decimal_serializer)
+    except (TypeError, ValueError) as e:
+        raise FaultException(
+            FaultException.MARSHAL_ERROR, f"Unable to marshal response: {e}"
+        ) from None
+
+
+# -- logs -----------------------------------------------------------------------------------
+class LogSink:
+    """Collects one invocation's log events: print() lines and logging records."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        if "\n" in self._partial:
+            *lines, self._partial = self._partial.split("\n")
+            self.events.extend(lines)
+        return len(text)
+
+    def event(self, message: str) -> None:
+        """A whole log event (multi-line messages stay one event)."""
+        self.flush()
+        self.events.append(message.rstrip("\n"))
+
+    def flush(self) -> None:
+        if self._partial:
+            self.events.append(self._partial)
+            self._partial = ""
+
+    def take(self) -> list[str]:
+        self.flush()
+        events, self.events = self.events, []
+        return events
+
+
+class _Stream:
+    """sys.stdout / sys.stderr inside the environment: everything goes to the log."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        sink = _CURRENT_SINK[0]
+        return sink.write(text) if sink is not None else len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+
+_CURRENT_SINK: list[LogSink | None] = [None]
+_REQUEST_ID: list[str] = [""]
+
+
+class _Handler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        sink = _CURRENT_SINK[0]
+        if sink is not None:
+            sink.event(self.format(record))
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "botocore.configprovider" and str(record.msg).startswith(
+            "Found endpoint for"
+        ):
+            return False  # the sandbox's endpoint variable: not a line AWS would print
+        record.aws_request_id = _REQUEST_ID[0]
+        return True
+
+
+class PlatformClock:
+    """Timestamps on the sandbox's clock: ``base`` epoch seconds plus scaled real time."""
+
+    def __init__(self, base: float, speed: float | None) -> None:
+        self.base, self.speed, self.start = base, speed, time.monotonic()
+
+    def time(self) -> float:
+        if self.speed is None:
+            return self.base
+        return self.base + (time.monotonic() - self.start) * self.speed
+
+
+_PLATFORM_CLOCK: list[PlatformClock | None] = [None]
+
+
+def _converter(_: float | None = None) -> time.struct_time:
+    clock = _PLATFORM_CLOCK[0]
+    return time.gmtime(clock.time() if clock else time.time())
+
+
+class _Formatter(logging.Formatter):
+    converter = staticmethod(_converter)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        clock = _PLATFORM_CLOCK[0]
+        now = clock.time() if clock else record.created
+        record.msecs = int((now % 1) * 1000)
+        return time.strftime(datefmt or "%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+
+
+def setup_logging() -> None:
+    """Root logger as the AWS runtime sets it up (level from AWS_LAMBDA_LOG_LEVEL)."""
+    logger = logging.getLogger()
+    handler = _Handler()
+    handler.setFormatter(_Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(_RequestIdFilter())
+    logger.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in logging._nameToLevel:
+        logger.setLevel(level)
+
+
+# -- the sandbox's network rule, inside the environment too --------------------------------
+def guard_network() -> None:
+    """Refuse sockets to anything but loopback, like the sandbox's own guard."""
+    original = socket.socket.connect
+
+    def loopback(host: str) -> bool:
+        host = host.strip("[]").lower()
+        return host in ("localhost", "::1") or host.startswith("127.")
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        inet = self.family in (socket.AF_INET, socket.AF_INET6)
+        if inet and isinstance(address, tuple) and not loopback(str(address[0])):
+            raise ConnectionRefusedError(
+                f"workshop sandbox refused a connection to {address[0]}:{address[1]} "
+                "from a Lambda function: the sandbox keeps everything on this machine"
+            )
+        return original(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+
+
+# -- the pipe protocol ------------------------------------------------------------------------
+def read_frame(fd: int) -> bytes | None:
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    (length,) = _HEADER.unpack(header)
+    return _read_exactly(fd, length)
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, remaining = [], n
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    data = _HEADER.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def max_memory_mb() -> int:
+    try:
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return int(kb / 1024) if sys.platform != "darwin" else int(kb / 1024 / 1024)
+    except ImportError:  # pragma: no cover - Windows
+        return 0
+
+
+def invoke_handler(handler: Any, request: dict[str, Any], sink: LogSink) -> dict[str, Any]:
+    """Run one invocation: the handler's payload or error, its logs and duration."""
+    request_id = request["request_id"]
+    _REQUEST_ID[0] = request_id
+    _PLATFORM_CLOCK[0] = PlatformClock(request["clock"], request.get("clock_speed"))
+    context = LambdaContext(
+        request_id,
+        request.get("client_context"),
+        request.get("identity"),
+        request["deadline_ms"],
+        request["invoked_function_arn"],
+    )
+    start = time.perf_counter()
+    error = None
+    payload = None
+    try:
+        event = json.loads(request["event"]) if request["event"] else {}
+        payload = to_json(handler(event, context))
+    except FaultException as e:
+        error = make_error(e.msg, e.exception_type, e.trace, request_id)
+    except Exception as e:
+        error = error_from_exception(e, request_id)
+    duration_ms = (time.perf_counter() - start) * 1000
+    if error is not None:
+        sink.event(error_log_text(error))
+    _REQUEST_ID[0] = ""
+    return {"payload": payload, "error": error, "duration_ms": duration_ms}
+
+
+def main() -> None:
+    fd_in, fd_out = (int(x) for x in os.environ.pop("_WORKSHOP_RUNTIME_FDS").split(","))
+    extra_paths = [p for p in os.environ.pop("_WORKSHOP_PYTHONPATH", "").split(os.pathsep) if p]
+    task_root = os.environ["LAMBDA_TASK_ROOT"]
+    sys.path[:0] = [task_root, *extra_paths]
+    os.chdir(task_root)
+    guard_network()
+    sys.stdout = sys.stderr = _Stream()  # type: ignore[assignment]
+    sink = LogSink()
+    _CURRENT_SINK[0] = sink
+    setup_logging()
+
+    # INIT: import the handler once; report how long it took (including interpreter start)
+    init_error = None
+    handler = None
+    init_request = json.loads(read_frame(fd_in) or b"{}")
+    _PLATFORM_CLOCK[0] = PlatformClock(init_request.get("clock", time.time()), None)
+    started = time.perf_counter()
+    try:
+        handler = get_handler(os.environ["_HANDLER"])
+    except FaultException as e:
+        init_error = make_error(e.msg, e.exception_type, e.trace)
+    except Exception as e:  # the module raised while being imported
+        init_error = error_from_exception(e, None)
+    if init_error is not None:
+        sink.event(error_log_text(init_error))
+    ready = {
+        "init_ms": (time.perf_counter() - started) * 1000,
+        "error": init_error,
+        "logs": sink.take(),
+        "max_memory_mb": max_memory_mb(),
+    }
+    write_frame(fd_out, json.dumps(ready).encode())
+    if init_error is not None:
+        return
+
+    while True:
+        frame = read_frame(fd_in)
+        if frame is None:
+            return
+        request = json.loads(frame)
+        result = invoke_handler(handler, request, sink)
+        result["logs"] = sink.take()
+        result["max_memory_mb"] = max_memory_mb()
+        write_frame(fd_out, json.dumps(result).encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Lambda's log lines (START, END, REPORT) and their delivery to CloudWatch Logs.
+
+The platform writes START before and END / REPORT after the function's own output, one
+log event each; everything goes to the log group ``/aws/lambda/NAME`` in the stream of the
+execution environment, through moto's CloudWatch Logs backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+
+TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def billed_ms(duration_ms: float, init_ms: float | None = None) -> int:
+    """Billed Duration: rounded up to 1 ms; a cold start's INIT is billed too (since 2025)."""
+    return max(1, math.ceil(duration_ms + (init_ms or 0.0)))
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    memory_mb: int,
+    max_memory_mb: int,
+    init_ms: float | None = None,
+    status: str | None = None,
+) -> str:
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed_ms(duration_ms, init_ms)} ms",
+        f"Memory Size: {memory_mb} MB",
+        f"Max Memory Used: {max_memory_mb} MB",
+    ]
+    if init_ms is not None:
+        parts.append(f"Init Duration: {init_ms:.2f} ms")
+    if status is not None:
+        parts.append(f"Status: {status}")
+    return "\t".join(parts) + "\t"
+
+
+def tail(events: list[str]) -> str:
+    """The base64 ``LogResult`` of ``LogType=Tail``: the last 4 KB of the log."""
+    text = "\n".join(events) + "\n"
+    data = text.encode()[-TAIL_BYTES:]
+    return base64.b64encode(data).decode()
+
+
+class CloudWatchWriter:
+    """Writes log events into moto's CloudWatch Logs for one account and region."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id, self.region = account_id, region
+
+    def _backend(self):  # noqa: ANN202 - moto type
+        from moto.logs.models import logs_backends
+
+        return logs_backends[self.account_id][self.region]
+
+    def write(self, group: str, stream: str, events: list[str]) -> None:
+        """Append events now (CloudWatch keeps real ingestion times, whatever the clock)."""
+        if not events:
+            return
+        backend = self._backend()
+        backend.ensure_log_group(group)
+        if stream not in backend.groups[group].streams:
+            backend.create_log_stream(group, stream)
+        now = int(time.time() * 1000)
+        backend.put_log_events(group, stream, [{"timestamp": now, "message": e} for e in events])

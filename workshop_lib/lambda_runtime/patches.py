@@ -1,0 +1,129 @@
+"""The seams in moto 5.2 where the Lambda layer plugs in (each covered by a test).
+
+- ``LambdaSimpleBackend.invoke``: the Invoke API without Docker, which moto answers with an
+  echo of the payload, runs the real handler instead.
+- ``LambdaFunction.invoke``: what moto's own triggers call (SNS, DynamoDB streams, ...).
+- ``LambdaBackend.create_function`` / ``LambdaFunction.update_configuration``: AWS's checks
+  on runtime and environment, and ``DeadLetterConfig``, which moto drops.
+- ``LambdaFunction.get_configuration``: reports ``DeadLetterConfig`` back.
+- ``LambdaBackend.delete_function``: retires the function's environments.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from workshop_lib.lambda_runtime import runtimes
+from workshop_lib.lambda_runtime.pool import Throttled
+
+if TYPE_CHECKING:
+    from workshop_lib.lambda_runtime.service import LambdaLayer
+
+_ORIGINALS: dict[tuple[type, str], Any] = {}
+_LAYER: list[LambdaLayer] = []
+
+
+def layer() -> LambdaLayer:
+    if not _LAYER:
+        raise RuntimeError("the Lambda layer is not installed")
+    return _LAYER[0]
+
+
+def _backend_invoke(
+    self: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> bytes:
+    fn = self.get_function(function_name, qualifier)
+    payload = layer().api_invoke(fn, body, headers, response_headers, qualifier)
+    response_headers["Content-Length"] = str(len(payload))
+    return payload
+
+
+def _function_invoke(
+    self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any
+) -> bytes:
+    event = body if isinstance(body, str) else json.dumps(body)
+    try:
+        outcome = layer().run(self, event)
+    except Throttled as exc:
+        from workshop_lib.lambda_runtime.service import TooManyRequestsException
+
+        raise TooManyRequestsException(exc.reason) from None
+    if outcome.function_error:
+        response_headers["x-amz-function-error"] = outcome.function_error
+    return outcome.body
+
+
+def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+    runtimes.check_runtime(spec.get("Runtime"))
+    runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
+    fn = _ORIGINALS[(LambdaBackend, "create_function")](self, spec)
+    fn.dead_letter_config = spec.get("DeadLetterConfig") or None
+    return fn
+
+
+def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
+    if "Runtime" in config_updates:
+        runtimes.check_runtime(config_updates["Runtime"])
+    if "Environment" in config_updates:
+        runtimes.check_environment((config_updates["Environment"] or {}).get("Variables"))
+    if "DeadLetterConfig" in config_updates:
+        self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+    return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
+
+
+def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+    config = _ORIGINALS[(LambdaFunction, "get_configuration")](self, on_create)
+    dead_letter = getattr(self, "dead_letter_config", None)
+    if dead_letter and dead_letter.get("TargetArn"):
+        config["DeadLetterConfig"] = {"TargetArn": dead_letter["TargetArn"]}
+    return config
+
+
+def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None):
+    try:
+        arn = self.get_function(function_name, qualifier).function_arn
+    except Exception:
+        arn = None
+    result = _ORIGINALS[(LambdaBackend, "delete_function")](self, function_name, qualifier)
+    if arn and _LAYER:
+        layer().pool.retire(arn)
+    return result
+
+
+PATCHES: list[tuple[type, str, Any]] = [
+    (LambdaSimpleBackend, "invoke", _backend_invoke),
+    (LambdaFunction, "invoke", _function_invoke),
+    (LambdaBackend, "create_function", _create_function),
+    (LambdaFunction, "update_configuration", _update_configuration),
+    (LambdaFunction, "get_configuration", _get_configuration),
+    (LambdaBackend, "delete_function", _delete_function),
+]
+
+
+def install(lambda_layer: LambdaLayer) -> None:
+    """Plug ``lambda_layer`` into moto (one layer at a time)."""
+    if _LAYER:
+        uninstall(_LAYER[0])
+    for cls, name, replacement in PATCHES:
+        _ORIGINALS[(cls, name)] = cls.__dict__[name]
+        setattr(cls, name, replacement)
+    _LAYER.append(lambda_layer)
+
+
+def uninstall(lambda_layer: LambdaLayer) -> None:
+    """Restore moto exactly as it was."""
+    if not _LAYER or _LAYER[0] is not lambda_layer:
+        return
+    for (cls, name), original in _ORIGINALS.items():
+        setattr(cls, name, original)
+    _ORIGINALS.clear()
+    _LAYER.clear()

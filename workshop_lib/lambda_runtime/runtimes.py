@@ -1,0 +1,109 @@
+"""Which runtimes a function may use, and the checks AWS makes when it is created or updated.
+
+Supported Python runtimes come from the facts file; retired runtimes (the talk's
+``nodejs6.10`` and ``python2.7`` among them) get AWS's ``InvalidParameterValueException``.
+The sandbox runs Python functions on its own interpreter; other supported runtimes are
+accepted, as AWS would, but cannot be invoked here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.awslambda.exceptions import InvalidParameterValueException
+
+from workshop_lib.facts import value
+
+#: Runtimes AWS no longer lets anyone create or update (a selection: the ones a course meets).
+RETIRED = frozenset(
+    "python2.7 python3.6 python3.7 python3.8 python3.9 "
+    "nodejs nodejs4.3 nodejs4.3-edge nodejs6.10 nodejs8.10 nodejs10.x nodejs12.x nodejs14.x "
+    "nodejs16.x java8 go1.x dotnetcore1.0 dotnetcore2.0 dotnetcore2.1 dotnetcore3.1 dotnet6 "
+    "ruby2.5 ruby2.7 provided".split()
+)
+#: Supported runtimes of other languages: accepted at create, not runnable in the sandbox.
+OTHER_SUPPORTED = frozenset(
+    "nodejs20.x nodejs22.x java11 java17 java21 dotnet8 ruby3.3 ruby3.4 provided.al2 "
+    "provided.al2023".split()
+)
+#: Environment variables the Lambda runtime sets itself; a function may not define them.
+RESERVED_ENV = frozenset(
+    "_HANDLER _X_AMZN_TRACE_ID AWS_DEFAULT_REGION AWS_REGION AWS_EXECUTION_ENV "
+    "AWS_LAMBDA_FUNCTION_NAME AWS_LAMBDA_FUNCTION_MEMORY_SIZE AWS_LAMBDA_FUNCTION_VERSION "
+    "AWS_LAMBDA_INITIALIZATION_TYPE AWS_LAMBDA_LOG_GROUP_NAME AWS_LAMBDA_LOG_STREAM_NAME "
+    "AWS_ACCESS_KEY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN "
+    "AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT LAMBDA_RUNTIME_DIR".split()
+)
+
+
+def python_runtimes() -> list[str]:
+    """The Python runtimes AWS supports today (facts: ``lambda.python_runtimes``)."""
+    return [r.strip() for r in str(value("lambda.python_runtimes")).split(",")]
+
+
+def newest_python() -> str:
+    return python_runtimes()[-1]
+
+
+def is_python(runtime: str | None) -> bool:
+    return runtime in python_runtimes()
+
+
+def check_runtime(runtime: str | None) -> None:
+    """Raise AWS's error for a retired or unknown runtime."""
+    if runtime is None or runtime in OTHER_SUPPORTED or is_python(runtime):
+        return
+    if runtime in RETIRED:
+        raise InvalidParameterValueException(
+            f"The runtime parameter of {runtime} is no longer supported for creating or "
+            "updating AWS Lambda functions. We recommend you use the new runtime "
+            f"({newest_python()}) while creating or updating functions."
+        )
+    allowed = ", ".join(sorted(set(python_runtimes()) | OTHER_SUPPORTED))
+    raise InvalidParameterValueException(
+        f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+        f"enum value set: [{allowed}] or be a valid ARN"
+    )
+
+
+def check_environment(variables: dict[str, Any] | None) -> None:
+    """AWS's checks on ``Environment.Variables``: reserved keys and the 4 KB limit."""
+    if not variables:
+        return
+    reserved = sorted(set(variables) & RESERVED_ENV)
+    if reserved:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            f"currently not supported for modification. Reserved keys used in this request: "
+            f"{', '.join(reserved)}"
+        )
+    measured = json.dumps(variables, separators=(",", ":"))
+    limit = int(value("lambda.env_vars_max_kb")) * 1024
+    if len(measured.encode()) > limit:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            f"environment variables you have provided exceeded the 4KB limit. String "
+            f"measured: {measured}"
+        )
+
+
+def python_version_of(runtime: str | None) -> tuple[str, str]:
+    """``python3.12`` → ``("3", "12")`` (the sandbox's own version for anything else)."""
+    import sys
+
+    if runtime and runtime.startswith("python3."):
+        return "3", runtime.removeprefix("python3.")
+    return str(sys.version_info.major), str(sys.version_info.minor)
+
+
+def not_runnable_error(runtime: str, request_id: str) -> dict[str, Any]:
+    """The invoke error for a supported runtime the sandbox cannot run (not Python)."""
+    return {
+        "errorType": "Runtime.NotAvailableInSandbox",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: the workshop sandbox runs Python functions only; "
+            f"{runtime} is a valid AWS runtime but cannot run here"
+        ),
+    }
