@@ -9,6 +9,8 @@ one seam every caller shares, ``bootstrap.py`` for what runs inside an environme
 
 from __future__ import annotations
 
+from workshop_lib.lambda_runtime.deploy import execution_role, package
+from workshop_lib.lambda_runtime.local import LocalResult, invoke_local
 from workshop_lib.lambda_runtime.service import LambdaLayer, Outcome
 
-__all__ = ["LambdaLayer", "Outcome"]
+__all__ = ["LambdaLayer", "LocalResult", "Outcome", "execution_role", "invoke_local", "package"]

@@ -47,6 +47,8 @@ class AsyncEvent:
     attempts: int = 0
     throttles: int = 0
     due: float = 0.0
+    attempt_times: list[float] = field(default_factory=list)  # queue time of each attempt
+    result: str = ""  # how it ended: Success, RetriesExhausted, EventAgeExceeded, ...
     last: Outcome | None = field(default=None, repr=False)
 
 
@@ -69,6 +71,7 @@ class AsyncQueue:
         self.layer = layer
         self.speedup = speedup
         self.stats = Stats()
+        self.finished: list[AsyncEvent] = []  # every event that ended, in order
         self._heap: list[tuple[float, int, AsyncEvent]] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -150,6 +153,7 @@ class AsyncQueue:
         with self._cond:
             self._heap.clear()
             self.stats = Stats()
+            self.finished = []
 
     def stop(self) -> None:
         with self._cond:
@@ -175,6 +179,7 @@ class AsyncQueue:
             fn = self.layer.function(event.function_name, event.qualifier)
         except UnknownFunctionException:
             self._count("dropped")  # the function was deleted while the event waited
+            self._finish(event, "FunctionDeleted")
             return
         config = _invoke_config(fn)
         max_retries = int(config.get("MaximumRetryAttempts", value("lambda.async_retries")))
@@ -194,15 +199,22 @@ class AsyncQueue:
             self._schedule(event, min(THROTTLE_BACKOFF_MAX_S, 2.0 ** (event.throttles - 1)))
             return
         event.attempts += 1
+        event.attempt_times.append(self.now())
         event.last = outcome
         self._count("attempts")
         if outcome.error is None:
             self._count("succeeded")
+            self._finish(event, "Success")
             self._deliver(fn, event, "Success", config)
         elif event.attempts <= max_retries:
             self._schedule(event, RETRY_DELAYS_S[min(event.attempts, len(RETRY_DELAYS_S)) - 1])
         else:
             self._fail(fn, event, "RetriesExhausted", config)
+
+    def _finish(self, event: AsyncEvent, result: str) -> None:
+        event.result = result
+        with self._cond:
+            self.finished.append(event)
 
     def _count(self, name: str) -> None:
         with self._cond:
@@ -210,6 +222,7 @@ class AsyncQueue:
 
     # -- delivery -------------------------------------------------------------------------------
     def _fail(self, fn: Any, event: AsyncEvent, condition: str, config: dict[str, Any]) -> None:
+        self._finish(event, condition)
         delivered = False
         dlq = (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn")
         if dlq:

@@ -7,23 +7,33 @@
   on runtime and environment, and ``DeadLetterConfig``, which moto drops.
 - ``LambdaFunction.get_configuration``: reports ``DeadLetterConfig`` back.
 - ``LambdaBackend.delete_function``: retires the function's environments.
+- ``LambdaBackend.create_event_source_mapping``: SQS mappings go to the sandbox's poller
+  instead of moto's invoke-inside-send_message.
+- ``moto.s3.notifications._invoke_awslambda``: S3 invokes asynchronously with full records.
+- ``BaseResponse._enrich_response``: keeps the invocation's request id in
+  ``x-amzn-RequestId`` (moto puts a random one there), so it matches ``aws_request_id``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.responses import BaseResponse
+from moto.s3 import notifications as s3_notifications
+from moto.sqs.models import sqs_backends
 
-from workshop_lib.lambda_runtime import runtimes
+from workshop_lib.lambda_runtime import runtimes, sources
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
     from workshop_lib.lambda_runtime.service import LambdaLayer
 
-_ORIGINALS: dict[tuple[type, str], Any] = {}
+_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
 _LAYER: list[LambdaLayer] = []
 
 
@@ -99,13 +109,43 @@ def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | N
     return result
 
 
-PATCHES: list[tuple[type, str, Any]] = [
+def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+    esm = _ORIGINALS[(LambdaBackend, "create_event_source_mapping")](self, spec)
+    if esm.event_source_arn.startswith("arn:aws:sqs:"):
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.queue_arn == esm.event_source_arn:
+                queue.lambda_event_source_mappings.pop(esm.function_arn, None)
+        layer().poller.add(esm)
+    return esm
+
+
+def _s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+    with contextlib.suppress(Exception):  # a notification never fails the upload
+        sources.s3_notification(layer(), event_body, fn_arn)
+
+
+#: Response header through which the runtime hands its request id past moto's.
+PINNED_REQUEST_ID = "x-workshop-requestid"
+
+
+def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+    pinned = headers.pop(PINNED_REQUEST_ID, None)
+    headers, body = _ORIGINALS[(BaseResponse, "_enrich_response")].__func__(headers, body)
+    if pinned:
+        headers["x-amzn-requestid"] = pinned
+    return headers, body
+
+
+PATCHES: list[tuple[type | ModuleType, str, Any]] = [
     (LambdaSimpleBackend, "invoke", _backend_invoke),
     (LambdaFunction, "invoke", _function_invoke),
     (LambdaBackend, "create_function", _create_function),
     (LambdaFunction, "update_configuration", _update_configuration),
     (LambdaFunction, "get_configuration", _get_configuration),
     (LambdaBackend, "delete_function", _delete_function),
+    (LambdaBackend, "create_event_source_mapping", _create_event_source_mapping),
+    (s3_notifications, "_invoke_awslambda", _s3_invoke_lambda),
+    (BaseResponse, "_enrich_response", staticmethod(_enrich_response)),
 ]
 
 
@@ -113,9 +153,9 @@ def install(lambda_layer: LambdaLayer) -> None:
     """Plug ``lambda_layer`` into moto (one layer at a time)."""
     if _LAYER:
         uninstall(_LAYER[0])
-    for cls, name, replacement in PATCHES:
-        _ORIGINALS[(cls, name)] = cls.__dict__[name]
-        setattr(cls, name, replacement)
+    for owner, name, replacement in PATCHES:
+        _ORIGINALS[(owner, name)] = vars(owner)[name]
+        setattr(owner, name, replacement)
     _LAYER.append(lambda_layer)
 
 

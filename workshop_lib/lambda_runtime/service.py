@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from moto.core.exceptions import JsonRESTError
 
 from workshop_lib.facts import value
-from workshop_lib.lambda_runtime import logs, runtimes
+from workshop_lib.lambda_runtime import logs, patches, runtimes
 from workshop_lib.lambda_runtime.code import CodeError, CodeStore
 from workshop_lib.lambda_runtime.environment import (
     EnvironmentGone,
@@ -114,7 +114,7 @@ class LambdaLayer:
 
     # -- life cycle ---------------------------------------------------------------------------
     def install(self, aws: Sandbox) -> None:
-        from workshop_lib.lambda_runtime import asyncq, patches
+        from workshop_lib.lambda_runtime import asyncq, patches, sources
 
         self.aws = aws
         self._tmp = tempfile.TemporaryDirectory(prefix="workshop-lambda-")
@@ -123,12 +123,14 @@ class LambdaLayer:
                                     self.idle_seconds)  # fmt: skip
         self.cloudwatch = logs.CloudWatchWriter(aws.account_id, aws.region)
         self.queue = asyncq.AsyncQueue(self, speedup=self.async_speedup)
+        self.poller = sources.SqsPoller(self)
         patches.install(self)
 
     def uninstall(self, aws: Sandbox) -> None:
         from workshop_lib.lambda_runtime import patches
 
         patches.uninstall(self)
+        self.poller.stop()
         self.queue.stop()
         self.pool.shutdown()
         self._tmp.cleanup()
@@ -332,14 +334,14 @@ class LambdaLayer:
         if invocation_type == "Event":
             request_id = self.aws.ids.uuid4()
             self.queue.submit(fn, event, qualifier=qualifier, request_id=request_id)
-            response_headers["x-amzn-RequestId"] = request_id
+            response_headers[patches.PINNED_REQUEST_ID] = request_id
             return b""
         try:
             outcome = self.run(fn, event, qualifier=qualifier, client_context=client_context)
         except Throttled as exc:
             raise TooManyRequestsException(exc.reason) from None
         response_headers["x-amz-executed-version"] = outcome.version
-        response_headers["x-amzn-RequestId"] = outcome.request_id
+        response_headers[patches.PINNED_REQUEST_ID] = outcome.request_id
         if outcome.function_error:
             response_headers["x-amz-function-error"] = outcome.function_error
         response_headers["x-amz-log-result"] = logs.tail(outcome.log_events)

@@ -1,0 +1,205 @@
+"""Execution environments: warm state, cold starts, timeouts, concurrency, reclaiming."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.lambda_helpers import create, invoke
+from workshop_lib import sandbox
+from workshop_lib.lambda_runtime import LambdaLayer
+
+STATEFUL = """
+import os, time
+CALLS = 0
+def handler(event, context):
+    global CALLS
+    CALLS += 1
+    time.sleep(event.get("sleep", 0))
+    return {"calls": CALLS, "pid": os.getpid(), "remaining": context.get_remaining_time_in_millis()}
+"""
+
+
+@pytest.fixture
+def aws():
+    with sandbox() as box:
+        yield box
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0): read its state
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_module_state_persists_while_warm_and_resets_on_cold_start(aws):
+    create(aws, "state", STATEFUL)
+    first = invoke(aws, "state")
+    second = invoke(aws, "state")
+    assert (first["body"]["calls"], second["body"]["calls"]) == (1, 2)
+    assert first["body"]["pid"] == second["body"]["pid"]
+    assert "Init Duration" in first["log"] and "Init Duration" not in second["log"]
+    aws.client("lambda").update_function_configuration(FunctionName="state", MemorySize=256)
+    third = invoke(aws, "state")
+    assert third["body"]["calls"] == 1 and "Init Duration" in third["log"]
+    assert not pid_alive(first["body"]["pid"])  # the old environment was retired
+    aws.client("lambda").update_function_code(
+        FunctionName="state", ZipFile=__import__("workshop_lib").lambda_runtime.package(
+            {"app.py": STATEFUL + "\nVERSION = 2\n"})
+    )  # fmt: skip
+    assert invoke(aws, "state")["body"]["calls"] == 1
+
+
+def test_a_handler_past_its_timeout_is_stopped_promptly(aws):
+    create(aws, "slow", STATEFUL, Timeout=1)
+    warm = invoke(aws, "slow")
+    started = time.monotonic()
+    response = invoke(aws, "slow", {"sleep": 30})
+    elapsed = time.monotonic() - started
+    assert elapsed < 5, elapsed  # Timeout + margin, not 30 s
+    rid = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert response["body"] == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds",
+    }
+    assert f"{rid} Task timed out after 1.00 seconds" in response["log"]
+    assert "Status: timeout" in response["log"] and "Duration: 1000.00 ms" in response["log"]
+    assert not pid_alive(warm["body"]["pid"])  # the environment was killed
+    after = invoke(aws, "slow")
+    assert after["body"]["calls"] == 1 and "Init Duration" in after["log"]  # cold again
+
+
+def test_a_cpu_burning_handler_is_killed_not_left_spinning(aws):
+    create(aws, "spin", "import os\ndef handler(e, c):\n    if e.get('pid'):\n"
+           "        return os.getpid()\n    while True:\n        pass\n", Timeout=1)  # fmt: skip
+    pid = invoke(aws, "spin", {"pid": True})["body"]
+    assert invoke(aws, "spin")["body"]["errorType"] == "Sandbox.Timedout"
+    assert not pid_alive(pid)
+
+
+def test_remaining_time_decreases_and_is_never_negative(aws):
+    create(aws, "clock", """
+        import time
+        def handler(event, context):
+            seen = []
+            for _ in range(3):
+                seen.append(context.get_remaining_time_in_millis())
+                time.sleep(0.05)
+            return seen
+    """, Timeout=2)  # fmt: skip
+    seen = invoke(aws, "clock")["body"]
+    assert 2000 >= seen[0] > seen[1] > seen[2] > 1500
+    from workshop_lib.lambda_runtime.bootstrap import LambdaContext
+
+    past = LambdaContext("r", None, None, int(time.time() * 1000) - 5000, "arn", env={})
+    assert past.get_remaining_time_in_millis() == 0
+
+
+def test_concurrent_invocations_get_separate_environments(aws):
+    create(aws, "burst", STATEFUL)
+    with ThreadPoolExecutor(5) as pool:
+        results = list(pool.map(lambda _: invoke(aws, "burst", {"sleep": 0.5}), range(5)))
+    pids = {r["body"]["pid"] for r in results}
+    assert len(pids) == 5
+    assert sum("Init Duration" in r["log"] for r in results) == 5
+    assert aws.layer("lambda").pool.environments() == {
+        "arn:aws:lambda:us-east-1:123456789012:function:burst": 5
+    }
+
+
+def test_reserved_concurrency_throttles_with_awss_error(aws):
+    create(aws, "reserved", STATEFUL)
+    aws.client("lambda").put_function_concurrency(
+        FunctionName="reserved", ReservedConcurrentExecutions=2
+    )
+
+    def call(_):
+        try:
+            return invoke(aws, "reserved", {"sleep": 0.5}, retries=False)["StatusCode"]
+        except ClientError as exc:
+            return exc.response["Error"]["Code"], exc.response.get("Reason")
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(call, range(4)))
+    assert outcomes.count(200) == 2
+    throttled = [o for o in outcomes if o != 200]
+    assert throttled == [("TooManyRequestsException",
+                          "ReservedFunctionConcurrentInvocationLimitExceeded")] * 2  # fmt: skip
+
+
+def test_zero_reserved_concurrency_stops_a_function(aws):
+    create(aws, "stopped", STATEFUL)
+    aws.client("lambda").put_function_concurrency(
+        FunctionName="stopped", ReservedConcurrentExecutions=0
+    )
+    with pytest.raises(ClientError, match="TooManyRequestsException"):
+        invoke(aws, "stopped", retries=False)
+
+
+def test_the_account_limit_is_configurable_and_enforced():
+    with sandbox(layers=[LambdaLayer(account_concurrency=2)]) as aws:
+        create(aws, "a", STATEFUL)
+        create(aws, "b", STATEFUL)
+
+        def call(name):
+            try:
+                return invoke(aws, name, {"sleep": 0.5}, retries=False)["StatusCode"]
+            except ClientError as exc:
+                return exc.response.get("Reason")
+
+        with ThreadPoolExecutor(3) as pool:
+            outcomes = list(pool.map(call, ["a", "b", "a"]))
+        assert sorted(map(str, outcomes)) == ["200", "200", "ConcurrentInvocationLimitExceeded"]
+
+
+def test_idle_environments_are_reclaimed():
+    with sandbox(layers=[LambdaLayer(idle_seconds=0.2)]) as aws:
+        create(aws, "idle", STATEFUL)
+        pid = invoke(aws, "idle")["body"]["pid"]
+        time.sleep(1.0)
+        assert not pid_alive(pid)
+        assert "Init Duration" in invoke(aws, "idle")["log"]
+
+
+def test_exiting_the_process_is_a_runtime_exit_error(aws):
+    create(aws, "exit", "import sys\ndef handler(e, c):\n    sys.exit(3)\n")
+    response = invoke(aws, "exit")
+    body = response["body"]
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: exit status 3")
+    assert "Init Duration" in invoke(aws, "exit")["log"]
+
+
+def test_deleting_a_function_retires_its_environments(aws):
+    create(aws, "gone", STATEFUL)
+    pid = invoke(aws, "gone")["body"]["pid"]
+    aws.client("lambda").delete_function(FunctionName="gone")
+    assert not pid_alive(pid)
+
+
+def test_stopping_the_sandbox_kills_every_environment():
+    with sandbox() as aws:
+        create(aws, "f", STATEFUL)
+        pid = invoke(aws, "f")["body"]["pid"]
+    assert not pid_alive(pid)
+
+
+def test_no_docker_is_involved(aws, monkeypatch):
+    import docker
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Docker must not be used")
+
+    monkeypatch.setattr(docker, "from_env", refuse)
+    monkeypatch.setattr(docker, "DockerClient", refuse)
+    create(aws, "nodocker", "def handler(e, c):\n    return 'ok'\n")
+    assert invoke(aws, "nodocker")["body"] == "ok"

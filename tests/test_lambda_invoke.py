@@ -1,0 +1,299 @@
+"""Real handler execution through plain boto3: results, errors, imports, logs, limits."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.lambda_helpers import create, invoke
+from workshop_lib import sandbox
+from workshop_lib.lambda_runtime import package
+
+
+@pytest.fixture
+def aws():
+    with sandbox() as box:
+        yield box
+
+
+def test_handler_string_with_a_path_runs_the_real_code(aws):
+    create(aws, "create", {"apps/create.py": """
+        import json
+        def create(event, context):
+            data = json.loads(event["body"])
+            return {"statusCode": 201, "body": json.dumps({"id": data["id"], "ok": True})}
+    """}, handler="apps/create.create")  # fmt: skip
+    response = invoke(aws, "create", {"body": json.dumps({"id": "42"})})
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert response["body"] == {"statusCode": 201, "body": '{"id": "42", "ok": true}'}
+    assert response["ExecutedVersion"] == "$LATEST"
+
+
+def test_the_handlers_boto3_reaches_the_same_sandbox(aws):
+    ddb = boto3.client("dynamodb")
+    ddb.create_table(
+        TableName="apps", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )  # fmt: skip
+    ddb.put_item(TableName="apps", Item={"id": {"S": "from-notebook"}})
+    create(aws, "writer", """
+        import boto3, os
+        table = boto3.resource("dynamodb").Table("apps")
+        def handler(event, context):
+            table.put_item(Item={"id": "from-lambda", "region": os.environ["AWS_REGION"]})
+            return sorted(i["id"] for i in table.scan()["Items"])
+    """)  # fmt: skip
+    assert invoke(aws, "writer")["body"] == ["from-lambda", "from-notebook"]
+    item = ddb.get_item(TableName="apps", Key={"id": {"S": "from-lambda"}})["Item"]
+    assert item["region"] == {"S": "us-east-1"}
+
+
+def test_imports_resolve_as_on_aws(aws):
+    create(aws, "imports", """
+        import importlib
+        def handler(event, context):
+            found = {}
+            for name in ["json", "boto3", "botocore", "helper", "requests", "moto", "workshop_lib"]:
+                try:
+                    importlib.import_module(name)
+                    found[name] = True
+                except ImportError:
+                    found[name] = False
+            return found
+    """)  # fmt: skip
+    aws.client("lambda").update_function_code(
+        FunctionName="imports",
+        ZipFile=package({"app.py": _imports_source(), "helper.py": "X = 1\n"}),
+    )
+    found = invoke(aws, "imports")["body"]
+    assert found == {"json": True, "boto3": True, "botocore": True, "helper": True,
+                     "requests": False, "moto": False, "workshop_lib": False}  # fmt: skip
+
+
+def _imports_source() -> str:
+    return (
+        "import importlib\n"
+        "def handler(event, context):\n"
+        "    found = {}\n"
+        "    for name in ['json', 'boto3', 'botocore', 'helper', 'requests', 'moto',"
+        " 'workshop_lib']:\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "            found[name] = True\n"
+        "        except ImportError:\n"
+        "            found[name] = False\n"
+        "    return found\n"
+    )
+
+
+def test_layers_are_on_the_path(aws):
+    lam = aws.client("lambda")
+    layer = lam.publish_layer_version(
+        LayerName="shared", Content={"ZipFile": package({"python/shared.py": "NAME = 'layer'\n"})}
+    )
+    create(aws, "with-layer", "import shared\ndef handler(e, c):\n    return shared.NAME\n",
+           Layers=[layer["LayerVersionArn"]])  # fmt: skip
+    assert invoke(aws, "with-layer")["body"] == "layer"
+
+
+def test_a_missing_dependency_is_an_import_module_error(aws):
+    create(aws, "needs-requests", "import requests\ndef handler(e, c):\n    return 1\n")
+    response = invoke(aws, "needs-requests")
+    assert response["FunctionError"] == "Unhandled"
+    assert response["body"] == {
+        "errorMessage": "Unable to import module 'app': No module named 'requests'",
+        "errorType": "Runtime.ImportModuleError",
+        "requestId": "",
+        "stackTrace": [],
+    }
+    assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'app'" in response["log"]
+
+
+@pytest.mark.parametrize(
+    "handler, error_type, message",
+    [
+        ("app.missing", "Runtime.HandlerNotFound", "Handler 'missing' missing on module 'app'"),
+        ("nope.handler", "Runtime.ImportModuleError",
+         "Unable to import module 'nope': No module named 'nope'"),
+        ("app", "Runtime.MalformedHandlerName",
+         "Bad handler 'app': not enough values to unpack (expected 2, got 1)"),
+    ],
+)  # fmt: skip
+def test_bad_handler_strings_get_the_runtimes_errors(aws, handler, error_type, message):
+    create(aws, "bad", "def handler(e, c):\n    return 1\n", handler=handler)
+    body = invoke(aws, "bad")["body"]
+    assert (body["errorType"], body["errorMessage"]) == (error_type, message)
+
+
+def test_a_syntax_error_is_reported_as_such(aws):
+    create(aws, "syntax", "def handler(e, c)\n    return 1\n")
+    body = invoke(aws, "syntax")["body"]
+    assert body["errorType"] == "Runtime.UserCodeSyntaxError"
+    assert body["errorMessage"].startswith("Syntax error in module 'app': ")
+
+
+def test_an_unhandled_exception_gives_awss_error_payload(aws):
+    create(aws, "fails", "def handler(event, context):\n    raise ValueError('boom')\n")
+    response = invoke(aws, "fails")
+    body = response["body"]
+    assert response["FunctionError"] == "Unhandled" and response["StatusCode"] == 200
+    assert body["errorMessage"] == "boom" and body["errorType"] == "ValueError"
+    assert body["requestId"] == response["ResponseMetadata"]["RequestId"]
+    assert body["stackTrace"] == [
+        "  File \"/var/task/app.py\", line 2, in handler\n    raise ValueError('boom')\n"
+    ]
+    assert "[ERROR] ValueError: boom\nTraceback (most recent call last):" in response["log"]
+
+
+def test_results_are_marshalled_like_the_runtime(aws):
+    create(aws, "marshal", """
+        from decimal import Decimal
+        def handler(event, context):
+            if event.get("set"):
+                return {1, 2}
+            return {"price": Decimal("1.5")}
+    """)  # fmt: skip
+    assert invoke(aws, "marshal")["body"] == {"price": 1.5}
+    body = invoke(aws, "marshal", {"set": True})["body"]
+    assert body["errorType"] == "Runtime.MarshalError"
+    assert body["errorMessage"].startswith("Unable to marshal response:")
+
+
+def test_tail_log_has_start_end_report_and_goes_to_cloudwatch(aws):
+    create(aws, "logs", """
+        import logging
+        logger = logging.getLogger()
+        logger.setLevel(logging.INFO)
+        print("init line")
+        def handler(event, context):
+            print("hello", event["n"])
+            logger.info("info line")
+            context.log("via context\\n")
+            return event["n"]
+    """, MemorySize=256)  # fmt: skip
+    first, second = invoke(aws, "logs", {"n": 1}), invoke(aws, "logs", {"n": 2})
+    rid = second["ResponseMetadata"]["RequestId"]
+    lines = second["log"].splitlines()
+    assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[1] == "hello 2"
+    assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tinfo line",
+                        lines[2])  # fmt: skip
+    assert lines[3] == "via context"
+    assert lines[4] == f"END RequestId: {rid}"
+    report = lines[5].split("\t")
+    assert report[0] == f"REPORT RequestId: {rid}"
+    assert re.fullmatch(r"Duration: \d+\.\d\d ms", report[1])
+    assert re.fullmatch(r"Billed Duration: \d+ ms", report[2])
+    assert report[3] == "Memory Size: 256 MB" and report[4].startswith("Max Memory Used: ")
+    assert "Init Duration" not in second["log"]
+    assert "init line" in first["log"] and re.search(r"Init Duration: \d+\.\d\d ms", first["log"])
+    assert first["log"].index("init line") < first["log"].index("START RequestId")
+    cw = aws.client("logs")
+    streams = cw.describe_log_streams(logGroupName="/aws/lambda/logs")["logStreams"]
+    assert len(streams) == 1 and re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}",
+                                              streams[0]["logStreamName"])  # fmt: skip
+    messages = [
+        e["message"]
+        for e in cw.get_log_events(
+            logGroupName="/aws/lambda/logs", logStreamName=streams[0]["logStreamName"]
+        )["events"]
+    ]
+    assert messages.count("hello 1") == 1 and f"END RequestId: {rid}" in messages
+
+
+def test_cold_start_billing_includes_init():
+    from workshop_lib.lambda_runtime.logs import billed_ms, report_line
+
+    assert billed_ms(10.2) == 11 and billed_ms(10.2, 100.5) == 111
+    line = report_line("r", 10.2, 128, 40, init_ms=100.5)
+    assert "Billed Duration: 111 ms" in line and line.endswith("Init Duration: 100.50 ms\t")
+
+
+def test_dry_run_and_unknown_functions(aws):
+    create(aws, "exists", "def handler(e, c):\n    raise SystemExit('must not run')\n")
+    lam = aws.client("lambda")
+    assert lam.invoke(FunctionName="exists", InvocationType="DryRun")["StatusCode"] == 204
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke(FunctionName="ghost")
+
+
+@pytest.mark.parametrize("runtime", ["python2.7", "nodejs6.10", "python3.6"])
+def test_retired_runtimes_get_awss_error(aws, runtime):
+    with pytest.raises(ClientError) as info:
+        create(aws, "old", "x", runtime=runtime)
+    error = info.value.response["Error"]
+    assert error["Code"] == "InvalidParameterValueException"
+    assert error["Message"].startswith(f"The runtime parameter of {runtime} is no longer supported")
+
+
+def test_supported_runtimes_and_a_non_python_one(aws):
+    from workshop_lib.lambda_runtime.runtimes import python_runtimes
+
+    for runtime in python_runtimes():
+        create(aws, f"fn-{runtime.replace('.', '-')}", "def handler(e, c):\n    return 1\n",
+               runtime=runtime)  # fmt: skip
+        assert invoke(aws, f"fn-{runtime.replace('.', '-')}")["body"] == 1
+    create(aws, "node", "x", runtime="nodejs20.x", handler="index.handler")
+    body = invoke(aws, "node")["body"]
+    assert body["errorType"] == "Runtime.NotAvailableInSandbox"
+    with pytest.raises(ClientError, match="failed to satisfy constraint"):
+        create(aws, "bogus", "x", runtime="cobol85")
+
+
+def test_environment_variables_reserved_keys_and_the_4kb_limit(aws):
+    create(aws, "env", """
+        import os
+        KEYS = ["STAGE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                "AWS_REGION", "AWS_DEFAULT_REGION", "_HANDLER", "LAMBDA_TASK_ROOT",
+                "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME"]
+        def handler(event, context):
+            return {k: os.environ.get(k) for k in KEYS}
+    """, Environment={"Variables": {"STAGE": "dev"}}, MemorySize=512)  # fmt: skip
+    env = invoke(aws, "env")["body"]
+    assert env["STAGE"] == "dev" and env["AWS_LAMBDA_FUNCTION_NAME"] == "env"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512" and env["_HANDLER"] == "app.handler"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/env" and env["LAMBDA_TASK_ROOT"]
+    lam = aws.client("lambda")
+    with pytest.raises(ClientError, match="Reserved keys used in this request: AWS_REGION"):
+        lam.update_function_configuration(
+            FunctionName="env", Environment={"Variables": {"AWS_REGION": "x"}}
+        )
+    with pytest.raises(ClientError, match="exceeded the 4KB limit"):
+        lam.update_function_configuration(
+            FunctionName="env", Environment={"Variables": {"BIG": "x" * 4100}}
+        )
+    lam.update_function_configuration(FunctionName="env",
+                                      Environment={"Variables": {"STAGE": "prod"}})  # fmt: skip
+    assert invoke(aws, "env")["body"]["STAGE"] == "prod"
+
+
+def test_payload_limits(aws):
+    create(aws, "echo", "def handler(event, context):\n    return 'x' * event['n']\n")
+    lam = aws.client("lambda")
+    big = json.dumps({"n": 1, "pad": "x" * (6 * 1024 * 1024)})
+    with pytest.raises(ClientError) as info:
+        lam.invoke(FunctionName="echo", Payload=big)
+    assert info.value.response["Error"]["Code"] == "RequestTooLargeException"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    medium = json.dumps({"n": 1, "pad": "x" * (1024 * 1024)})
+    with pytest.raises(ClientError, match="RequestTooLarge"):
+        lam.invoke(FunctionName="echo", Payload=medium, InvocationType="Event")
+    assert invoke(aws, "echo", {"n": 1, "pad": "x" * (1024 * 1024)})["body"] == "x"
+    body = invoke(aws, "echo", {"n": 6 * 1024 * 1024 + 100})["body"]
+    assert body["errorType"] == "Function.ResponseSizeTooLarge"
+    with pytest.raises(ClientError, match="InvalidRequestContent"):
+        lam.invoke(FunctionName="echo", Payload=b"{not json")
+
+
+def test_memory_setting_is_reported(aws):
+    create(aws, "mem", "def handler(e, c):\n    return c.memory_limit_in_mb\n", MemorySize=1024)
+    response = invoke(aws, "mem")
+    assert response["body"] == "1024"
+    assert "Memory Size: 1024 MB" in response["log"]

@@ -1,0 +1,178 @@
+"""Run a handler defined in a notebook cell, in this process, the way Lambda would.
+
+For the first exercises: no zip, no worker, a debugger works. The event and the result
+make the same JSON round trip as on AWS, the handler gets the same :class:`LambdaContext`,
+its ``print`` and ``logging`` output is captured in AWS's format between START, END and
+REPORT lines, and a timeout stops it (in the main thread, with a timer signal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from workshop_lib.ids import IdGenerator
+from workshop_lib.lambda_runtime import bootstrap, logs
+
+_IDS = IdGenerator(0)
+
+
+@dataclass
+class LocalResult:
+    """What a local invocation returned, printed and measured."""
+
+    request_id: str
+    payload: str | None
+    error: dict[str, Any] | None
+    log_events: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def result(self) -> Any:
+        """The handler's return value after the JSON round trip (``None`` on error)."""
+        return None if self.payload is None else json.loads(self.payload)
+
+    @property
+    def logs(self) -> str:
+        return "\n".join(self.log_events)
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"LocalResult(error={self.error['errorType']}: {self.error['errorMessage']})"
+        return f"LocalResult(result={self.result!r})"
+
+
+class _TimedOut(BaseException):
+    """Raised inside the handler when its time is up (BaseException: handlers catch less)."""
+
+
+def _context_env(name: str, memory_mb: int, region: str, stream: str) -> dict[str, str]:
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_REGION": region,
+    }
+
+
+def invoke_local(
+    handler: Callable[[Any, Any], Any],
+    event: Any = None,
+    *,
+    function_name: str = "notebook-function",
+    memory_mb: int = 128,
+    timeout_s: float = 3.0,
+    client_context: dict[str, Any] | None = None,
+    show_logs: bool = True,
+) -> LocalResult:
+    """Invoke ``handler(event, context)`` here, as Lambda would; print its log if asked."""
+    from workshop_lib import sandbox
+
+    box = sandbox.active()
+    ids = box.ids if box is not None else _IDS
+    region = box.region if box is not None else "us-east-1"
+    clock_now = box.clock.time() if box is not None else time.time()
+    request_id = ids.uuid4()
+    stream = f"{time.strftime('%Y/%m/%d', time.gmtime(clock_now))}/[$LATEST]{ids.hex(32)}"
+    arn = f"arn:aws:lambda:{region}:123456789012:function:{function_name}"
+    context = bootstrap.LambdaContext(
+        request_id,
+        client_context,
+        None,
+        int((time.time() + timeout_s) * 1000),
+        arn,
+        env=_context_env(function_name, memory_mb, region, stream),
+    )
+    sink = bootstrap.LogSink()
+    events = [logs.start_line(request_id, "$LATEST")]
+    payload, error, status = None, None, None
+    started = time.perf_counter()
+    enforced = False
+    try:
+        with _captured(sink, request_id, clock_now, box), _deadline(timeout_s) as enforced:
+            try:
+                parsed = json.loads(json.dumps(event if event is not None else {}))
+                payload = bootstrap.to_json(handler(parsed, context))
+            except bootstrap.FaultException as e:
+                error = bootstrap.make_error(e.msg, e.exception_type, e.trace, request_id)
+            except Exception as e:
+                error = bootstrap.error_from_exception(e, request_id)
+    except _TimedOut:
+        status = "timeout"
+    duration = (time.perf_counter() - started) * 1000
+    if error is not None:
+        sink.event(bootstrap.error_log_text(error))
+    events += sink.take()
+    if status == "timeout" or (not enforced and duration > timeout_s * 1000):
+        message = f"Task timed out after {timeout_s:.2f} seconds"
+        events.append(f"{request_id} {message}")
+        payload = None
+        error = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} "
+                 f"Error: {message}"}  # fmt: skip
+        duration, status = timeout_s * 1000, "timeout"
+    events += [
+        logs.end_line(request_id),
+        logs.report_line(
+            request_id, duration, memory_mb, bootstrap.max_memory_mb(), status=status
+        ),  # fmt: skip
+    ]
+    result = LocalResult(request_id, payload, error, events, duration)
+    if show_logs:
+        print(result.logs)
+    return result
+
+
+@contextlib.contextmanager
+def _captured(sink: bootstrap.LogSink, request_id: str, clock_now: float, box: Any):
+    """Send print() and logging to ``sink`` with the runtime's format while the handler runs."""
+    speed = (getattr(box.clock, "speed", None) if box.clock.virtual else 1.0) if box else 1.0
+    previous = (bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0],
+                bootstrap._PLATFORM_CLOCK[0])  # fmt: skip
+    bootstrap._CURRENT_SINK[0] = sink
+    bootstrap._REQUEST_ID[0] = request_id
+    bootstrap._PLATFORM_CLOCK[0] = bootstrap.PlatformClock(clock_now, speed)
+    handler = bootstrap._Handler()
+    handler.setFormatter(bootstrap._Formatter(bootstrap.LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(bootstrap._RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    stream = bootstrap._Stream()
+    try:
+        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+            yield
+    finally:
+        root.removeHandler(handler)
+        bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0] = previous[0], previous[1]
+        bootstrap._PLATFORM_CLOCK[0] = previous[2]
+
+
+@contextlib.contextmanager
+def _deadline(timeout_s: float):
+    """Interrupt the handler after ``timeout_s`` (only possible in the main thread)."""
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM")
+    if not usable:
+        yield False
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+__all__ = ["LocalResult", "invoke_local"]
