@@ -102,6 +102,8 @@ class Sandbox:
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self._session: Any = None
+        self._session_lock = threading.RLock()
         self.started = False
 
     # -- what kind of sandbox -------------------------------------------------------------
@@ -208,6 +210,7 @@ class Sandbox:
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
+        self._session = None
         self._reset_boto3()
         if errors:
             raise errors[0]
@@ -240,29 +243,38 @@ class Sandbox:
 
     # -- clients ----------------------------------------------------------------------------
     def session(self) -> Any:
-        """A boto3 session bound to this sandbox's credentials and region."""
+        """The boto3 session bound to this sandbox's credentials and region (made once:
+        a session loads service models, which takes tens of milliseconds)."""
         import boto3
 
-        if self.real_aws:
-            return boto3.Session(region_name=self.region)
-        return boto3.Session(
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
-            region_name=self.region,
-        )
+        with self._session_lock:
+            if self._session is None:
+                if self.real_aws:
+                    self._session = boto3.Session(region_name=self.region)
+                else:
+                    self._session = boto3.Session(
+                        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+                        region_name=self.region,
+                    )
+            return self._session
 
     def client(self, service: str, **kwargs: Any) -> Any:
-        """``boto3.client(service)`` in this sandbox."""
+        """``boto3.client(service)`` in this sandbox (a new client each call)."""
         self._require_started()
         kwargs.setdefault("endpoint_url", self._given_endpoint)
-        return self.session().client(service, **kwargs)
+        session = self.session()
+        with self._session_lock:  # sessions are not thread-safe while making clients
+            return session.client(service, **kwargs)
 
     def resource(self, service: str, **kwargs: Any) -> Any:
         """``boto3.resource(service)`` in this sandbox."""
         self._require_started()
         kwargs.setdefault("endpoint_url", self._given_endpoint)
-        return self.session().resource(service, **kwargs)
+        session = self.session()
+        with self._session_lock:
+            return session.resource(service, **kwargs)
 
     def layer(self, name: str) -> Layer:
         """The installed layer called ``name``."""

@@ -90,7 +90,7 @@ def check_sandbox() -> CheckResult:
         )
         ddb.put_item(TableName="setup-check", Item={"id": {"S": "hello"}})
         item = ddb.get_item(TableName="setup-check", Key={"id": {"S": "hello"}})["Item"]
-        via_endpoint = aws.session().client("dynamodb", endpoint_url=aws.endpoint_url)
+        via_endpoint = aws.client("dynamodb", endpoint_url=aws.endpoint_url)
         tables = via_endpoint.list_tables()["TableNames"]
     ok = item == {"id": {"S": "hello"}} and tables == ["setup-check"]
     return CheckResult(

@@ -92,13 +92,20 @@ class AsyncQueue:
             return clock.time()
         return self._t0_clock + (time.monotonic() - self._t0_real) * self.speedup
 
-    def _real_wait(self, due: float) -> float:
+    def _frozen(self) -> bool:
+        clock = self.layer.aws.clock
+        return clock.virtual and getattr(clock, "speed", None) is None
+
+    def _real_wait(self, due: float) -> float | None:
+        """Real seconds until ``due``; None: wait for running work (frozen clock)."""
         clock = self.layer.aws.clock
         ahead = due - self.now()
         if ahead <= 0:
             return 0.0
-        if clock.virtual and getattr(clock, "speed", None) is None:
-            return 0.0  # frozen: the scheduler advances the clock instead of waiting
+        if self._frozen():
+            # a frozen clock jumps to the next event, but only once nothing is running:
+            # what runs now may still schedule something earlier
+            return 0.0 if self._in_flight == 0 else None
         speed = getattr(clock, "speed", None) if clock.virtual else self.speedup
         return ahead / speed
 
@@ -124,9 +131,9 @@ class AsyncQueue:
                 while not self._stop:
                     if self._heap:
                         wait = self._real_wait(self._heap[0][0])
-                        if wait <= 0:
+                        if wait is not None and wait <= 0:
                             break
-                        self._cond.wait(min(wait, 0.5))
+                        self._cond.wait(0.5 if wait is None else min(wait, 0.5))
                     else:
                         self._cond.wait(0.5)
                 if self._stop:
@@ -134,7 +141,7 @@ class AsyncQueue:
                 due, _, event = heapq.heappop(self._heap)
                 self._in_flight += 1
             clock = self.layer.aws.clock
-            if clock.virtual and getattr(clock, "speed", None) is None and due > clock.time():
+            if self._frozen() and due > clock.time():
                 clock.advance(due - clock.time())
             self._workers.submit(self._attempt, event)
 

@@ -92,6 +92,12 @@ def invoke_local(
         arn,
         env=_context_env(function_name, memory_mb, region, stream),
     )
+    try:
+        parsed = json.loads(json.dumps(event if event is not None else {}))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"the event must be JSON (AWS refuses it with InvalidRequestContentException): {exc}"
+        ) from None
     sink = bootstrap.LogSink()
     events = [logs.start_line(request_id, "$LATEST")]
     payload, error, status = None, None, None
@@ -100,7 +106,6 @@ def invoke_local(
     try:
         with _captured(sink, request_id, clock_now, box), _deadline(timeout_s) as enforced:
             try:
-                parsed = json.loads(json.dumps(event if event is not None else {}))
                 payload = bootstrap.to_json(handler(parsed, context))
             except bootstrap.FaultException as e:
                 error = bootstrap.make_error(e.msg, e.exception_type, e.trace, request_id)
