@@ -8,7 +8,7 @@ PORT ?= 8888
 NO_BROWSER ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test lint unit notebooks verify clean
+.PHONY: install lab test lint unit notebooks verify bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -41,6 +41,10 @@ unit: $(STAMP)
 ## make notebooks: regenerate notebooks/ from solutions/ and execute both (NB=01 for one)
 notebooks: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring build $(NB)
+
+## make bench: measured figures with same-run baselines (not part of make test)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 verify: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring verify

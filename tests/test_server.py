@@ -75,3 +75,18 @@ def test_server_mode_without_a_server_says_how_to_start_one():
     with pytest.raises(sandbox.SandboxError, match=f"workshop sandbox start --port {port}"):
         sandbox(endpoint=f"http://127.0.0.1:{port}").start()
     assert sandbox.active() is None
+
+
+def test_functions_run_in_the_server_too():
+    """The server process installs the emulation layers: a function created through it runs."""
+    from tests.lambda_helpers import create, invoke
+
+    port = free_port()
+    assert workshop("sandbox", "start", "--port", str(port)).returncode == 0
+    try:
+        with sandbox(endpoint=f"http://127.0.0.1:{port}") as aws:
+            create(aws, "remote", "import os\ndef handler(e, c):\n    return os.getpid()\n")
+            pid = invoke(aws, "remote")["body"]
+            assert isinstance(pid, int) and pid != __import__("os").getpid()
+    finally:
+        workshop("sandbox", "stop", "--port", str(port))

@@ -75,6 +75,7 @@ class Sandbox:
         seed: int | None = 0,
         layers: list[Layer | str] | None = None,
         real_aws_costs_money: bool = False,
+        port: int = 0,
     ) -> None:
         if endpoint is not None and not real_aws_costs_money:
             from urllib.parse import urlsplit
@@ -89,6 +90,7 @@ class Sandbox:
         self.region = region
         self.account_id = DEFAULT_ACCOUNT_ID
         self.real_aws = real_aws_costs_money
+        self.port = port  # of the loopback endpoint (0: any free port)
         self._given_endpoint = endpoint.rstrip("/") if endpoint else None
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
@@ -131,7 +133,7 @@ class Sandbox:
             from moto.server import ThreadedMotoServer
 
             logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
             server.start()
             self._server = server
         host, port = self._server.get_host_and_port()
@@ -384,13 +386,14 @@ def sandbox(
     seed: int | None = 0,
     layers: list[Layer | str] | None = None,
     real_aws_costs_money: bool = False,
+    port: int = 0,
 ) -> Sandbox:
     """A local AWS sandbox; use ``with sandbox() as aws:`` or ``aws = sandbox().start()``.
 
     ``endpoint`` points at a running ``workshop sandbox start`` server instead of moto
     in-process. ``clock`` is ``"real"`` (default), ``"virtual"`` or a speed-up factor.
-    ``seed`` makes ids repeatable (``None`` for random). Only
-    ``real_aws_costs_money=True`` lets requests reach real AWS.
+    ``seed`` makes ids repeatable (``None`` for random). ``port`` fixes the loopback
+    endpoint's port. Only ``real_aws_costs_money=True`` lets requests reach real AWS.
     """
     return Sandbox(
         region,
@@ -399,6 +402,7 @@ def sandbox(
         seed=seed,
         layers=layers,
         real_aws_costs_money=real_aws_costs_money,
+        port=port,
     )
 
 

@@ -20,8 +20,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from workshop_lib import netguard
-
 
 def state_dir() -> Path:
     """``$WORKSHOP_HOME`` (default ``~/.workshop``): pid files and saved progress."""
@@ -52,22 +50,21 @@ def port_free(port: int) -> bool:
 
 
 def serve(port: int, seed: int | None = 0) -> None:
-    """Run a moto server on 127.0.0.1:port in this process until SIGTERM or Ctrl-C."""
-    from moto.moto_api._internal import mock_random
-    from moto.server import ThreadedMotoServer
+    """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
+
+    It is a full in-process sandbox (moto plus every emulation layer, so Lambda functions
+    run) whose loopback endpoint is the server other processes use.
+    """
+    from workshop_lib.sandbox import Sandbox
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    netguard.install()
-    if seed is not None:
-        mock_random.seed(seed)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    box = Sandbox(seed=seed, port=port).start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    print(f"sandbox server listening on http://127.0.0.1:{port}", flush=True)
+    print(f"sandbox server listening on {box.endpoint_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         done.wait()
-    server.stop()
+    box.stop()
 
 
 def start(port: int = 5000, seed: int | None = 0, timeout: float = 30.0) -> int:

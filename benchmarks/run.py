@@ -1,0 +1,119 @@
+"""`make bench`: measured figures, each with a baseline from the same run.
+
+Prints one table and writes ``benchmarks/results/latest.json``. No pass/fail here: targets
+are read off the table (issue 9 adds the served-API peers and the course timings).
+
+- start-up: ``import workshop_lib`` and ``with sandbox():`` to the first boto3 call
+  (baseline: ``import boto3``; moto's own ``mock_aws()`` to first call);
+- Lambda: boto3 ``invoke`` of a trivial handler, warm and cold, median and p99
+  (baseline: moto 5.2's own invoke without Docker, which only echoes the payload).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TRIVIAL = "def handler(event, context):\n    return {'id': event.get('id')}\n"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def child_seconds(code: str, repeat: int = 5) -> float:
+    """Median wall time of ``code`` in a fresh interpreter (it prints its own seconds)."""
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)  # fmt: skip
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def startup() -> dict[str, float]:
+    timer = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
+    first_call = "import boto3\n{open}\n    boto3.client('dynamodb', region_name='us-east-1').list_tables()\n"
+    return {
+        "import workshop_lib (s)": child_seconds(timer.format(body="import workshop_lib")),
+        "import boto3 (s, baseline)": child_seconds(timer.format(body="import boto3")),
+        "sandbox() to first call (s)": child_seconds(
+            "import time; t = time.perf_counter()\nfrom workshop_lib import sandbox\n"
+            + first_call.format(open="with sandbox():")
+            + "print(time.perf_counter() - t)"
+        ),
+        "mock_aws() to first call (s, baseline)": child_seconds(
+            "import time; t = time.perf_counter()\nfrom moto import mock_aws\n"
+            + first_call.format(open="with mock_aws():")
+            + "print(time.perf_counter() - t)"
+        ),
+    }
+
+
+def invoke_times(aws, name: str, count: int) -> list[float]:
+    client = aws.client("lambda")
+    times = []
+    for n in range(count):
+        started = time.perf_counter()
+        client.invoke(FunctionName=name, Payload=json.dumps({"id": n}))
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def lambda_figures(warm_calls: int = 500, cold_calls: int = 10) -> dict[str, float]:
+    from workshop_lib import sandbox
+    from workshop_lib.lambda_runtime import execution_role, package
+
+    figures: dict[str, float] = {}
+    for label, layers in (("workshop", None), ("moto echo, baseline", [])):
+        with sandbox(layers=layers) as aws:
+            role = execution_role(aws.client("iam"))
+            lam = aws.client("lambda")
+            cold = []
+            for n in range(cold_calls):
+                lam.create_function(FunctionName=f"f{n}", Runtime="python3.12", Role=role,
+                                    Handler="app.handler",
+                                    Code={"ZipFile": package({"app.py": TRIVIAL})})  # fmt: skip
+                cold += invoke_times(aws, f"f{n}", 1)
+            invoke_times(aws, "f0", 20)  # settle
+            warm = invoke_times(aws, "f0", warm_calls)
+        figures[f"cold invoke median (ms, {label})"] = statistics.median(cold)
+        figures[f"cold invoke p99 (ms, {label})"] = percentile(cold, 0.99)
+        figures[f"warm invoke median (ms, {label})"] = statistics.median(warm)
+        figures[f"warm invoke p99 (ms, {label})"] = percentile(warm, 0.99)
+    return figures
+
+
+def main() -> None:
+    figures = {**startup(), **lambda_figures()}
+    ratios = {
+        "warm invoke median / moto echo": figures["warm invoke median (ms, workshop)"]
+        / figures["warm invoke median (ms, moto echo, baseline)"],
+        "import workshop_lib / import boto3": figures["import workshop_lib (s)"]
+        / figures["import boto3 (s, baseline)"],
+        "sandbox() / mock_aws() to first call": figures["sandbox() to first call (s)"]
+        / figures["mock_aws() to first call (s, baseline)"],
+    }
+    width = max(map(len, [*figures, *ratios]))
+    print(f"{'measure':<{width}}  value")
+    for name, value in {**figures, **ratios}.items():
+        print(f"{name:<{width}}  {value:10.3f}")
+    RESULTS.mkdir(exist_ok=True)
+    report = {
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "figures": figures,
+        "ratios": ratios,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+    print(f"written to {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
