@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time as _time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 #: The virtual clock's default start: fixed, so notebook output is the same on every run.
 DEFAULT_START = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
@@ -94,6 +94,27 @@ class VirtualClock(Clock):
         return f"VirtualClock({self.now().isoformat()}, {mode})"
 
 
+class _ClockTime:
+    """Stands in for the ``time`` module inside botocore's endpoint: its retry back-off
+    sleeps on the sandbox clock, everything else is real time."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def sleep(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(_time, name)
+
+
+def route_sdk_sleeps(clock: Clock | None) -> None:
+    """Make boto3's retry back-off sleep on ``clock`` (``None``: real time again)."""
+    import botocore.endpoint
+
+    botocore.endpoint.time = _time if clock is None or not clock.virtual else _ClockTime(clock)
+
+
 def make_clock(spec: Clock | str | float | None) -> Clock:
     """Build a clock from the sandbox's ``clock=`` argument.
 
@@ -114,4 +135,4 @@ def make_clock(spec: Clock | str | float | None) -> Clock:
     )
 
 
-__all__ = ["DEFAULT_START", "Clock", "VirtualClock", "make_clock", "timedelta"]
+__all__ = ["DEFAULT_START", "Clock", "VirtualClock", "make_clock", "route_sdk_sleeps"]

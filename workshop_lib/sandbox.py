@@ -41,7 +41,10 @@ MOTO_CONFIG: dict[str, Any] = {
     "core": {"mock_credentials": False, "reset_boto3_session": True},
 }
 #: Layers installed into every sandbox, as "module:factory" (later issues add theirs).
-DEFAULT_LAYERS: list[str] = ["workshop_lib.lambda_runtime:LambdaLayer"]
+DEFAULT_LAYERS: list[str] = [
+    "workshop_lib.dynamodb:DynamoDBLayer",
+    "workshop_lib.lambda_runtime:LambdaLayer",
+]
 
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
 _ACTIVE: Sandbox | None = None
@@ -176,6 +179,10 @@ class Sandbox:
                 self._mock.start()
                 self._seed_moto()
         self._reset_boto3()
+        if not self.real_aws:
+            from workshop_lib.clock import route_sdk_sleeps
+
+            route_sdk_sleeps(self.clock)  # boto3's retry back-off waits on the sandbox clock
         for spec in self._layer_specs:
             layer = _load_layer(spec)
             layer.install(self)
@@ -213,6 +220,10 @@ class Sandbox:
             self._tmpdir.cleanup()
             self._tmpdir = None
         self._session = None
+        if "botocore.endpoint" in sys.modules:
+            from workshop_lib.clock import route_sdk_sleeps
+
+            route_sdk_sleeps(None)
         self._reset_boto3()
         if errors:
             raise errors[0]

@@ -1,0 +1,90 @@
+"""The seams in moto 5.2 where the DynamoDB layer plugs in (each covered by a test).
+
+- ``DynamoHandler.<action>`` for every data and table action: limits, admission,
+  charging and ``ConsumedCapacity`` around moto's own handling.
+- ``Table.query`` / ``Table.scan``: every item read (before the filter) is recorded, since
+  DynamoDB charges for what it reads, not for what it returns.
+- ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
+  AWS's 409,600 bytes by the item-size rules instead.
+- ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from moto.dynamodb import responses
+from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+
+if TYPE_CHECKING:
+    from workshop_lib.dynamodb.layer import DynamoDBLayer
+
+ACTIONS = (
+    "put_item", "update_item", "delete_item", "get_item", "batch_get_item", "batch_write_item",
+    "transact_get_items", "transact_write_items", "query", "scan", "create_table",
+    "update_table", "delete_table",
+)  # fmt: skip
+_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
+_LAYER: list[DynamoDBLayer] = []
+
+
+def _action(name: str, original: Any) -> Any:
+    def wrapper(handler: DynamoHandler) -> Any:
+        return _LAYER[0].handle(name, handler, original)
+
+    wrapper.__name__ = name
+    return wrapper
+
+
+class _ReadRecorder:
+    """Stands in for a query's or scan's filter: sees every item read, then filters."""
+
+    def __init__(self, table: Table, inner: Any) -> None:
+        self.table, self.inner = table, inner
+
+    def expr(self, item: Any) -> bool:
+        if _LAYER:
+            _LAYER[0].record_read(self.table, item)
+        return True if self.inner is None else self.inner.expr(item)
+
+
+def _recording(method: str) -> Any:
+    original = vars(Table)[method]
+    signature = inspect.signature(original)
+
+    def wrapper(self: Table, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.arguments["filter_expression"] = _ReadRecorder(
+            self, bound.arguments.get("filter_expression")
+        )
+        return original(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
+def install(layer: DynamoDBLayer) -> None:
+    if _LAYER:
+        uninstall(_LAYER[0])
+    patches: list[tuple[Any, str, Any]] = [
+        (DynamoHandler, name, _action(name, vars(DynamoHandler)[name])) for name in ACTIONS
+    ]
+    patches += [(Table, "query", _recording("query")), (Table, "scan", _recording("scan"))]
+    patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
+    patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
+    for owner, name, replacement in patches:
+        _ORIGINALS[(owner, name)] = vars(owner)[name]
+        setattr(owner, name, replacement)
+    _LAYER.append(layer)
+
+
+def uninstall(layer: DynamoDBLayer) -> None:
+    if not _LAYER or _LAYER[0] is not layer:
+        return
+    for (owner, name), original in _ORIGINALS.items():
+        setattr(owner, name, original)
+    _ORIGINALS.clear()
+    _LAYER.clear()
