@@ -32,15 +32,19 @@ def child_seconds(code: str, repeat: int = 5) -> float:
     """Median wall time of ``code`` in a fresh interpreter (it prints its own seconds)."""
     times = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
 
 def startup() -> dict[str, float]:
     timer = "import time; t = time.perf_counter(); {body}; print(time.perf_counter() - t)"
-    first_call = "import boto3\n{open}\n    boto3.client('dynamodb', region_name='us-east-1').list_tables()\n"
+    first_call = (
+        "import boto3\n{open}\n"
+        "    boto3.client('dynamodb', region_name='us-east-1').list_tables()\n"
+    )
     return {
         "import workshop_lib (s)": child_seconds(timer.format(body="import workshop_lib")),
         "import boto3 (s, baseline)": child_seconds(timer.format(body="import boto3")),
@@ -78,9 +82,13 @@ def lambda_figures(warm_calls: int = 500, cold_calls: int = 10) -> dict[str, flo
             lam = aws.client("lambda")
             cold = []
             for n in range(cold_calls):
-                lam.create_function(FunctionName=f"f{n}", Runtime="python3.12", Role=role,
-                                    Handler="app.handler",
-                                    Code={"ZipFile": package({"app.py": TRIVIAL})})  # fmt: skip
+                lam.create_function(
+                    FunctionName=f"f{n}",
+                    Runtime="python3.12",
+                    Role=role,
+                    Handler="app.handler",
+                    Code={"ZipFile": package({"app.py": TRIVIAL})},
+                )
                 cold += invoke_times(aws, f"f{n}", 1)
             invoke_times(aws, "f0", 20)  # settle
             warm = invoke_times(aws, "f0", warm_calls)

@@ -11,8 +11,14 @@ from botocore.config import Config
 from workshop_lib.lambda_runtime import execution_role, package
 
 
-def create(aws: Any, name: str, files: dict[str, str] | str, handler: str = "app.handler",
-           runtime: str = "python3.12", **config: Any) -> dict:  # fmt: skip
+def create(
+    aws: Any,
+    name: str,
+    files: dict[str, str] | str,
+    handler: str = "app.handler",
+    runtime: str = "python3.12",
+    **config: Any,
+) -> dict:
     """Create a function from source (a string is app.py)."""
     if isinstance(files, str):
         files = {"app.py": files}
@@ -37,9 +43,11 @@ def invoke(aws: Any, name: str, event: Any = None, retries: bool = True, **kwarg
     """
     client = aws.client("lambda") if retries else aws.client("lambda", config=NO_RETRIES)
     response = client.invoke(
-        FunctionName=name, Payload=json.dumps(event if event is not None else {}),
-        LogType="Tail", **kwargs,
-    )  # fmt: skip
+        FunctionName=name,
+        Payload=json.dumps(event if event is not None else {}),
+        LogType="Tail",
+        **kwargs,
+    )
     response["body"] = json.loads(response["Payload"].read() or b"null")
     response["log"] = base64.b64decode(response.get("LogResult", "")).decode()
     return response

@@ -28,8 +28,9 @@ def make_queue(aws, name):
 def drain(aws, url):
     sqs, messages = aws.client("sqs"), []
     while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                  MessageAttributeNames=["All"]).get("Messages", [])  # fmt: skip
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
         if not got:
             return messages
         messages += got
@@ -97,13 +98,18 @@ def test_hundred_events_a_third_failing_every_one_accounted_for():
         queue = aws.layer("lambda").queue
         assert queue.wait_idle(60)
         dead = sorted(json.loads(m["Body"])["n"] for m in drain(aws, url))
-        succeeded = sorted(json.loads(e.last.payload)["n"] for e in queue.finished
-                           if e.result == "Success")  # fmt: skip
+        succeeded = sorted(
+            json.loads(e.last.payload)["n"] for e in queue.finished if e.result == "Success"
+        )
         assert dead == sorted(failing) and len(dead) == 34
         assert sorted(dead + succeeded) == list(range(100))
         stats = queue.stats
         assert (stats.queued, stats.succeeded, stats.dead_lettered, stats.dropped) == (
-            100, 66, 34, 0)  # fmt: skip
+            100,
+            66,
+            34,
+            0,
+        )
         assert stats.attempts == 66 + 34 * 3
 
 
@@ -130,8 +136,10 @@ def test_maximum_retry_attempts_and_destinations():
         assert failure["requestContext"]["functionArn"].endswith(":function:flaky:$LATEST")
         assert failure["requestPayload"] == {"n": 1, "fail": True}
         assert failure["responseContext"] == {
-            "statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"
-        }  # fmt: skip
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        }
         assert failure["responsePayload"]["errorMessage"] == "event 1 failed"
         (success,) = [json.loads(m["Body"]) for m in drain(aws, ok_url)]
         assert success["requestContext"]["condition"] == "Success"
@@ -143,9 +151,10 @@ def test_maximum_event_age_drops_old_events():
         url, arn = make_queue(aws, "on-failure")
         create(aws, "flaky", FLAKY)
         aws.client("lambda").put_function_event_invoke_config(
-            FunctionName="flaky", MaximumEventAgeInSeconds=90,
+            FunctionName="flaky",
+            MaximumEventAgeInSeconds=90,
             DestinationConfig={"OnFailure": {"Destination": arn}},
-        )  # fmt: skip
+        )
         send(aws, "flaky", {"n": 1, "fail": True})
         queue = aws.layer("lambda").queue
         assert queue.wait_idle(10)
@@ -161,8 +170,12 @@ def test_sns_dead_letter_queue():
         sns, sqs = aws.client("sns"), aws.client("sqs")
         topic = sns.create_topic(Name="failures")["TopicArn"]
         url, queue_arn = make_queue(aws, "subscriber")
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                      Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
         create(aws, "flaky", FLAKY, DeadLetterConfig={"TargetArn": topic})
         send(aws, "flaky", {"n": 7, "fail": True})
         assert aws.layer("lambda").queue.wait_idle(10)

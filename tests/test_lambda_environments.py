@@ -52,9 +52,11 @@ def test_module_state_persists_while_warm_and_resets_on_cold_start(aws):
     assert third["body"]["calls"] == 1 and "Init Duration" in third["log"]
     assert not pid_alive(first["body"]["pid"])  # the old environment was retired
     aws.client("lambda").update_function_code(
-        FunctionName="state", ZipFile=__import__("workshop_lib").lambda_runtime.package(
-            {"app.py": STATEFUL + "\nVERSION = 2\n"})
-    )  # fmt: skip
+        FunctionName="state",
+        ZipFile=__import__("workshop_lib").lambda_runtime.package(
+            {"app.py": STATEFUL + "\nVERSION = 2\n"}
+        ),
+    )
     assert invoke(aws, "state")["body"]["calls"] == 1
 
 
@@ -79,15 +81,23 @@ def test_a_handler_past_its_timeout_is_stopped_promptly(aws):
 
 
 def test_a_cpu_burning_handler_is_killed_not_left_spinning(aws):
-    create(aws, "spin", "import os\ndef handler(e, c):\n    if e.get('pid'):\n"
-           "        return os.getpid()\n    while True:\n        pass\n", Timeout=1)  # fmt: skip
+    create(
+        aws,
+        "spin",
+        "import os\ndef handler(e, c):\n    if e.get('pid'):\n"
+        "        return os.getpid()\n    while True:\n        pass\n",
+        Timeout=1,
+    )
     pid = invoke(aws, "spin", {"pid": True})["body"]
     assert invoke(aws, "spin")["body"]["errorType"] == "Sandbox.Timedout"
     assert not pid_alive(pid)
 
 
 def test_remaining_time_decreases_and_is_never_negative(aws):
-    create(aws, "clock", """
+    create(
+        aws,
+        "clock",
+        """
         import time
         def handler(event, context):
             seen = []
@@ -95,7 +105,9 @@ def test_remaining_time_decreases_and_is_never_negative(aws):
                 seen.append(context.get_remaining_time_in_millis())
                 time.sleep(0.05)
             return seen
-    """, Timeout=2)  # fmt: skip
+    """,
+        Timeout=2,
+    )
     seen = invoke(aws, "clock")["body"]
     assert 2000 >= seen[0] > seen[1] > seen[2] > 1500
     from workshop_lib.lambda_runtime.bootstrap import LambdaContext
@@ -132,8 +144,10 @@ def test_reserved_concurrency_throttles_with_awss_error(aws):
         outcomes = list(pool.map(call, range(4)))
     assert outcomes.count(200) == 2
     throttled = [o for o in outcomes if o != 200]
-    assert throttled == [("TooManyRequestsException",
-                          "ReservedFunctionConcurrentInvocationLimitExceeded")] * 2  # fmt: skip
+    assert (
+        throttled
+        == [("TooManyRequestsException", "ReservedFunctionConcurrentInvocationLimitExceeded")] * 2
+    )
 
 
 def test_zero_reserved_concurrency_stops_a_function(aws):

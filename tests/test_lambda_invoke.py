@@ -21,12 +21,19 @@ def aws():
 
 
 def test_handler_string_with_a_path_runs_the_real_code(aws):
-    create(aws, "create", {"apps/create.py": """
+    create(
+        aws,
+        "create",
+        {
+            "apps/create.py": """
         import json
         def create(event, context):
             data = json.loads(event["body"])
             return {"statusCode": 201, "body": json.dumps({"id": data["id"], "ok": True})}
-    """}, handler="apps/create.create")  # fmt: skip
+    """
+        },
+        handler="apps/create.create",
+    )
     response = invoke(aws, "create", {"body": json.dumps({"id": "42"})})
     assert response["StatusCode"] == 200 and "FunctionError" not in response
     assert response["body"] == {"statusCode": 201, "body": '{"id": "42", "ok": true}'}
@@ -36,25 +43,33 @@ def test_handler_string_with_a_path_runs_the_real_code(aws):
 def test_the_handlers_boto3_reaches_the_same_sandbox(aws):
     ddb = boto3.client("dynamodb")
     ddb.create_table(
-        TableName="apps", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        TableName="apps",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
-    )  # fmt: skip
+    )
     ddb.put_item(TableName="apps", Item={"id": {"S": "from-notebook"}})
-    create(aws, "writer", """
+    create(
+        aws,
+        "writer",
+        """
         import boto3, os
         table = boto3.resource("dynamodb").Table("apps")
         def handler(event, context):
             table.put_item(Item={"id": "from-lambda", "region": os.environ["AWS_REGION"]})
             return sorted(i["id"] for i in table.scan()["Items"])
-    """)  # fmt: skip
+    """,
+    )
     assert invoke(aws, "writer")["body"] == ["from-lambda", "from-notebook"]
     item = ddb.get_item(TableName="apps", Key={"id": {"S": "from-lambda"}})["Item"]
     assert item["region"] == {"S": "us-east-1"}
 
 
 def test_imports_resolve_as_on_aws(aws):
-    create(aws, "imports", """
+    create(
+        aws,
+        "imports",
+        """
         import importlib
         def handler(event, context):
             found = {}
@@ -65,14 +80,22 @@ def test_imports_resolve_as_on_aws(aws):
                 except ImportError:
                     found[name] = False
             return found
-    """)  # fmt: skip
+    """,
+    )
     aws.client("lambda").update_function_code(
         FunctionName="imports",
         ZipFile=package({"app.py": _imports_source(), "helper.py": "X = 1\n"}),
     )
     found = invoke(aws, "imports")["body"]
-    assert found == {"json": True, "boto3": True, "botocore": True, "helper": True,
-                     "requests": False, "moto": False, "workshop_lib": False}  # fmt: skip
+    assert found == {
+        "json": True,
+        "boto3": True,
+        "botocore": True,
+        "helper": True,
+        "requests": False,
+        "moto": False,
+        "workshop_lib": False,
+    }
 
 
 def _imports_source() -> str:
@@ -96,8 +119,12 @@ def test_layers_are_on_the_path(aws):
     layer = lam.publish_layer_version(
         LayerName="shared", Content={"ZipFile": package({"python/shared.py": "NAME = 'layer'\n"})}
     )
-    create(aws, "with-layer", "import shared\ndef handler(e, c):\n    return shared.NAME\n",
-           Layers=[layer["LayerVersionArn"]])  # fmt: skip
+    create(
+        aws,
+        "with-layer",
+        "import shared\ndef handler(e, c):\n    return shared.NAME\n",
+        Layers=[layer["LayerVersionArn"]],
+    )
     assert invoke(aws, "with-layer")["body"] == "layer"
 
 
@@ -118,12 +145,18 @@ def test_a_missing_dependency_is_an_import_module_error(aws):
     "handler, error_type, message",
     [
         ("app.missing", "Runtime.HandlerNotFound", "Handler 'missing' missing on module 'app'"),
-        ("nope.handler", "Runtime.ImportModuleError",
-         "Unable to import module 'nope': No module named 'nope'"),
-        ("app", "Runtime.MalformedHandlerName",
-         "Bad handler 'app': not enough values to unpack (expected 2, got 1)"),
+        (
+            "nope.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'nope': No module named 'nope'",
+        ),
+        (
+            "app",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'app': not enough values to unpack (expected 2, got 1)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_handler_strings_get_the_runtimes_errors(aws, handler, error_type, message):
     create(aws, "bad", "def handler(e, c):\n    return 1\n", handler=handler)
     body = invoke(aws, "bad")["body"]
@@ -151,13 +184,17 @@ def test_an_unhandled_exception_gives_awss_error_payload(aws):
 
 
 def test_results_are_marshalled_like_the_runtime(aws):
-    create(aws, "marshal", """
+    create(
+        aws,
+        "marshal",
+        """
         from decimal import Decimal
         def handler(event, context):
             if event.get("set"):
                 return {1, 2}
             return {"price": Decimal("1.5")}
-    """)  # fmt: skip
+    """,
+    )
     assert invoke(aws, "marshal")["body"] == {"price": 1.5}
     body = invoke(aws, "marshal", {"set": True})["body"]
     assert body["errorType"] == "Runtime.MarshalError"
@@ -165,7 +202,10 @@ def test_results_are_marshalled_like_the_runtime(aws):
 
 
 def test_tail_log_has_start_end_report_and_goes_to_cloudwatch(aws):
-    create(aws, "logs", """
+    create(
+        aws,
+        "logs",
+        """
         import logging
         logger = logging.getLogger()
         logger.setLevel(logging.INFO)
@@ -175,14 +215,17 @@ def test_tail_log_has_start_end_report_and_goes_to_cloudwatch(aws):
             logger.info("info line")
             context.log("via context\\n")
             return event["n"]
-    """, MemorySize=256)  # fmt: skip
+    """,
+        MemorySize=256,
+    )
     first, second = invoke(aws, "logs", {"n": 1}), invoke(aws, "logs", {"n": 2})
     rid = second["ResponseMetadata"]["RequestId"]
     lines = second["log"].splitlines()
     assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
     assert lines[1] == "hello 2"
-    assert re.fullmatch(rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tinfo line",
-                        lines[2])  # fmt: skip
+    assert re.fullmatch(
+        rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tinfo line", lines[2]
+    )
     assert lines[3] == "via context"
     assert lines[4] == f"END RequestId: {rid}"
     report = lines[5].split("\t")
@@ -195,8 +238,9 @@ def test_tail_log_has_start_end_report_and_goes_to_cloudwatch(aws):
     assert first["log"].index("init line") < first["log"].index("START RequestId")
     cw = aws.client("logs")
     streams = cw.describe_log_streams(logGroupName="/aws/lambda/logs")["logStreams"]
-    assert len(streams) == 1 and re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}",
-                                              streams[0]["logStreamName"])  # fmt: skip
+    assert len(streams) == 1 and re.fullmatch(
+        r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", streams[0]["logStreamName"]
+    )
     messages = [
         e["message"]
         for e in cw.get_log_events(
@@ -235,8 +279,12 @@ def test_supported_runtimes_and_a_non_python_one(aws):
     from workshop_lib.lambda_runtime.runtimes import python_runtimes
 
     for runtime in python_runtimes():
-        create(aws, f"fn-{runtime.replace('.', '-')}", "def handler(e, c):\n    return 1\n",
-               runtime=runtime)  # fmt: skip
+        create(
+            aws,
+            f"fn-{runtime.replace('.', '-')}",
+            "def handler(e, c):\n    return 1\n",
+            runtime=runtime,
+        )
         assert invoke(aws, f"fn-{runtime.replace('.', '-')}")["body"] == 1
     create(aws, "node", "x", runtime="nodejs20.x", handler="index.handler")
     body = invoke(aws, "node")["body"]
@@ -246,14 +294,20 @@ def test_supported_runtimes_and_a_non_python_one(aws):
 
 
 def test_environment_variables_reserved_keys_and_the_4kb_limit(aws):
-    create(aws, "env", """
+    create(
+        aws,
+        "env",
+        """
         import os
         KEYS = ["STAGE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                 "AWS_REGION", "AWS_DEFAULT_REGION", "_HANDLER", "LAMBDA_TASK_ROOT",
                 "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_LOG_GROUP_NAME"]
         def handler(event, context):
             return {k: os.environ.get(k) for k in KEYS}
-    """, Environment={"Variables": {"STAGE": "dev"}}, MemorySize=512)  # fmt: skip
+    """,
+        Environment={"Variables": {"STAGE": "dev"}},
+        MemorySize=512,
+    )
     env = invoke(aws, "env")["body"]
     assert env["STAGE"] == "dev" and env["AWS_LAMBDA_FUNCTION_NAME"] == "env"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512" and env["_HANDLER"] == "app.handler"
@@ -269,8 +323,9 @@ def test_environment_variables_reserved_keys_and_the_4kb_limit(aws):
         lam.update_function_configuration(
             FunctionName="env", Environment={"Variables": {"BIG": "x" * 4100}}
         )
-    lam.update_function_configuration(FunctionName="env",
-                                      Environment={"Variables": {"STAGE": "prod"}})  # fmt: skip
+    lam.update_function_configuration(
+        FunctionName="env", Environment={"Variables": {"STAGE": "prod"}}
+    )
     assert invoke(aws, "env")["body"]["STAGE"] == "prod"
 
 

@@ -26,16 +26,25 @@ def test_signatures_of_the_patched_moto_functions():
         return list(inspect.signature(fn).parameters)
 
     assert params(LambdaSimpleBackend.invoke) == [
-        "self", "function_name", "qualifier", "body", "headers", "response_headers"]  # fmt: skip
-    assert params(LambdaFunction.invoke) == ["self", "body", "request_headers",
-                                             "response_headers"]  # fmt: skip
+        "self",
+        "function_name",
+        "qualifier",
+        "body",
+        "headers",
+        "response_headers",
+    ]
+    assert params(LambdaFunction.invoke) == ["self", "body", "request_headers", "response_headers"]
     assert params(LambdaBackend.create_function) == ["self", "spec"]
     assert params(LambdaFunction.update_configuration) == ["self", "config_updates"]
     assert params(LambdaFunction.get_configuration) == ["self", "on_create"]
     assert params(LambdaBackend.delete_function) == ["self", "function_name", "qualifier"]
     assert params(LambdaBackend.create_event_source_mapping) == ["self", "spec"]
     assert params(notifications._invoke_awslambda) == [
-        "account_id", "event_body", "fn_arn", "region_name"]  # fmt: skip
+        "account_id",
+        "event_body",
+        "fn_arn",
+        "region_name",
+    ]
 
 
 def test_model_attributes_the_layer_reads():
@@ -44,10 +53,22 @@ def test_model_attributes_the_layer_reads():
     with sandbox() as aws:
         fn_info = create(aws, "f", "def handler(e, c):\n    return 1\n")
         fn = aws.layer("lambda").function("f")
-        for attribute in ("code_bytes", "code_sha_256", "function_arn", "function_name",
-                          "handler", "run_time", "memory_size", "timeout", "environment_vars",
-                          "layers", "reserved_concurrency", "event_invoke_config", "version",
-                          "region"):  # fmt: skip
+        for attribute in (
+            "code_bytes",
+            "code_sha_256",
+            "function_arn",
+            "function_name",
+            "handler",
+            "run_time",
+            "memory_size",
+            "timeout",
+            "environment_vars",
+            "layers",
+            "reserved_concurrency",
+            "event_invoke_config",
+            "version",
+            "region",
+        ):
             assert hasattr(fn, attribute), attribute
         assert fn.function_arn == fn_info["FunctionArn"]
         sqs = aws.client("sqs")
@@ -55,8 +76,7 @@ def test_model_attributes_the_layer_reads():
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        esm = aws.client("lambda").create_event_source_mapping(EventSourceArn=arn,
-                                                               FunctionName="f")  # fmt: skip
+        esm = aws.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="f")
         from moto.awslambda.utils import get_backend
         from moto.sqs.models import sqs_backends
 
@@ -80,4 +100,8 @@ def test_logs_backend_interface():
 
     assert callable(LogsBackend.ensure_log_group) and callable(LogsBackend.create_log_stream)
     assert list(inspect.signature(LogsBackend.put_log_events).parameters) == [
-        "self", "log_group_name", "log_stream_name", "log_events"]  # fmt: skip
+        "self",
+        "log_group_name",
+        "log_stream_name",
+        "log_events",
+    ]

@@ -31,10 +31,11 @@ def handler(event, context):
 
 def make_table(aws):
     aws.client("dynamodb").create_table(
-        TableName="seen", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        TableName="seen",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
-    )  # fmt: skip
+    )
     return aws.resource("dynamodb").Table("seen")
 
 
@@ -59,16 +60,25 @@ def test_sqs_mapping_delivers_batches_and_deletes_what_succeeded():
             sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n}))
         create(aws, "worker", RECORDER)
         aws.client("lambda").create_event_source_mapping(
-            EventSourceArn=arn, FunctionName="worker", BatchSize=10,
+            EventSourceArn=arn,
+            FunctionName="worker",
+            BatchSize=10,
             MaximumBatchingWindowInSeconds=1,
-        )  # fmt: skip
+        )
         assert wait_for(lambda: table.scan()["Count"] == 25)
         items = table.scan()["Items"]
         assert max(int(i["batch"]) for i in items) == 10
         record = json.loads(items[0]["record"])
         assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
-        assert set(record) >= {"messageId", "receiptHandle", "body", "attributes",
-                               "messageAttributes", "md5OfBody", "awsRegion"}  # fmt: skip
+        assert set(record) >= {
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "awsRegion",
+        }
         assert record["attributes"]["ApproximateReceiveCount"] == "1"
         assert wait_for(lambda: "Messages" not in sqs.receive_message(QueueUrl=url))
 
@@ -81,10 +91,13 @@ def test_partial_batch_failures_return_to_the_queue_and_redrive_to_its_dlq():
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-        url = sqs.create_queue(QueueName="jobs", Attributes={
-            "VisibilityTimeout": "1",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
-        })["QueueUrl"]  # fmt: skip
+        url = sqs.create_queue(
+            QueueName="jobs",
+            Attributes={
+                "VisibilityTimeout": "1",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+            },
+        )["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -92,9 +105,11 @@ def test_partial_batch_failures_return_to_the_queue_and_redrive_to_its_dlq():
             sqs.send_message(QueueUrl=url, MessageBody=body)
         create(aws, "worker", RECORDER)
         aws.client("lambda").create_event_source_mapping(
-            EventSourceArn=arn, FunctionName="worker", BatchSize=10,
+            EventSourceArn=arn,
+            FunctionName="worker",
+            BatchSize=10,
             FunctionResponseTypes=["ReportBatchItemFailures"],
-        )  # fmt: skip
+        )
         assert wait_for(lambda: table.scan()["Count"] == 2)
 
         def in_dlq():
@@ -114,10 +129,15 @@ def test_s3_object_created_invokes_asynchronously_with_the_full_record():
         fn = create(aws, "on-upload", RECORDER)
         s3.put_bucket_notification_configuration(
             Bucket="uploads",
-            NotificationConfiguration={"LambdaFunctionConfigurations": [{
-                "LambdaFunctionArn": fn["FunctionArn"], "Events": ["s3:ObjectCreated:*"],
-            }]},
-        )  # fmt: skip
+            NotificationConfiguration={
+                "LambdaFunctionConfigurations": [
+                    {
+                        "LambdaFunctionArn": fn["FunctionArn"],
+                        "Events": ["s3:ObjectCreated:*"],
+                    }
+                ]
+            },
+        )
         s3.put_object(Bucket="uploads", Key="reports/march 2018.csv", Body=b"a,b\n")
         assert aws.layer("lambda").queue.wait_idle(20)
         (item,) = table.scan()["Items"]
@@ -131,15 +151,30 @@ def test_s3_object_created_invokes_asynchronously_with_the_full_record():
 
 def test_sample_api_gateway_proxy_event_has_the_rest_payload_1_0_shape():
     event = events.api_gateway_proxy(
-        "post", "/apps/42", resource="/apps/{id}", path_parameters={"id": "42"},
-        query={"tag": ["a", "b"]}, headers={"Accept": "application/json"}, body={"x": 1},
-        stage="dev", stage_variables={"table": "apps-dev"},
-    )  # fmt: skip
+        "post",
+        "/apps/42",
+        resource="/apps/{id}",
+        path_parameters={"id": "42"},
+        query={"tag": ["a", "b"]},
+        headers={"Accept": "application/json"},
+        body={"x": 1},
+        stage="dev",
+        stage_variables={"table": "apps-dev"},
+    )
     assert set(event) == {
-        "resource", "path", "httpMethod", "headers", "multiValueHeaders",
-        "queryStringParameters", "multiValueQueryStringParameters", "pathParameters",
-        "stageVariables", "requestContext", "body", "isBase64Encoded",
-    }  # fmt: skip
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+        "body",
+        "isBase64Encoded",
+    }
     assert event["httpMethod"] == "POST" and event["body"] == '{"x": 1}'
     assert event["queryStringParameters"] == {"tag": "b"}
     assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"]}

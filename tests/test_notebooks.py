@@ -77,12 +77,22 @@ def test_learner_copies_are_unsolved_with_the_solution_one_click_away(path):
 def run_nbval(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-            "--nbval-current-env", "--nbval-sanitize-with",
-            str(ROOT / "tests" / "nbval_sanitize.cfg"), str(path),
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(ROOT / "tests" / "nbval_sanitize.cfg"),
+            str(path),
         ],
-        capture_output=True, text=True, cwd=path.parent,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=path.parent,
+    )
 
 
 def exercise_notebook() -> Path:
@@ -129,8 +139,9 @@ def test_every_notebook_runs_twice_in_the_same_kernel(path, tmp_path):
     from nbclient import NotebookClient
 
     nb = authoring.strip(read(path))
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     with client.setup_kernel():
         for _ in range(2):
             for index, cell in enumerate(nb.cells):

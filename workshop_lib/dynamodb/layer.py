@@ -184,8 +184,9 @@ class DynamoDBLayer:
     def _delete_item(self, handler: Any, original: Any, body: dict) -> Any:
         return self._single_write(handler, original, body, body["Key"])
 
-    def _single_write(self, handler: Any, original: Any, body: dict, key_source: dict,
-                      check_after: bool = False) -> Any:  # fmt: skip
+    def _single_write(
+        self, handler: Any, original: Any, body: dict, key_source: dict, check_after: bool = False
+    ) -> Any:
         table = self.backend().get_table(body["TableName"])
         state = self.model.sync(table)
         key = self._key_of(table, key_source)
@@ -401,8 +402,9 @@ class DynamoDBLayer:
         hash_value = next(iter(key.values()))
         return partition_of(key_bytes(hash_value), len(state.partitions)) if hash_value else 0
 
-    def _admit(self, state: TableThroughput, kind: str, key: dict | None,
-               indexes: list[str]) -> None:  # fmt: skip
+    def _admit(
+        self, state: TableThroughput, kind: str, key: dict | None, indexes: list[str]
+    ) -> None:
         partition = self._partition(state, key) if key else None
         refused = self.model.admit(state, kind, partition, indexes)
         if refused is None:
@@ -415,13 +417,15 @@ class DynamoDBLayer:
             INDEX_THROTTLED if refused.startswith("index") else TABLE_THROTTLED
         )
 
-    def _charge(self, state: TableThroughput, kind: str, cost: Cost,
-                index: str | None = None) -> None:  # fmt: skip
+    def _charge(
+        self, state: TableThroughput, kind: str, cost: Cost, index: str | None = None
+    ) -> None:
         table_units = cost.table + sum(cost.lsi.values())  # LSIs share the table's capacity
         self.model.charge(state, kind, table_units, dict(cost.partitions), dict(cost.gsi))
 
-    def _write_cost(self, table: Any, old: dict | None, new: dict | None, key: dict,
-                    transactional: bool = False) -> Cost:  # fmt: skip
+    def _write_cost(
+        self, table: Any, old: dict | None, new: dict | None, key: dict, transactional: bool = False
+    ) -> Cost:
         cost = Cost(table=write_capacity_units(max(_size(old), _size(new)), transactional))
         for index in table.global_indexes:
             units = _index_write_units(table, index, old, new)
@@ -435,8 +439,9 @@ class DynamoDBLayer:
         cost.partitions[self._partition(state, key)] += cost.table + sum(cost.lsi.values())
         return cost
 
-    def _report(self, result: Any, body: dict, costs: dict[str, Cost],
-                listed: bool = False) -> None:  # fmt: skip
+    def _report(
+        self, result: Any, body: dict, costs: dict[str, Cost], listed: bool = False
+    ) -> None:
         mode = body.get("ReturnConsumedCapacity", "NONE")
         payload = getattr(result, "result", None)
         if not isinstance(payload, dict):
@@ -539,8 +544,9 @@ def _index_write_units(table: Any, index: Any, old: dict | None, new: dict | Non
     return write_capacity_units(_size(after)) if before != after else 0.0
 
 
-def _spread(units: float, hash_values: list[Any], state: TableThroughput,
-            table: Any) -> dict[int, float]:  # fmt: skip
+def _spread(
+    units: float, hash_values: list[Any], state: TableThroughput, table: Any
+) -> dict[int, float]:
     """Share a read's units among the partitions its items came from."""
     if not hash_values:
         return {0: units} if units else {}

@@ -24,10 +24,20 @@ if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
 
 ACTIONS = (
-    "put_item", "update_item", "delete_item", "get_item", "batch_get_item", "batch_write_item",
-    "transact_get_items", "transact_write_items", "query", "scan", "create_table",
-    "update_table", "delete_table",
-)  # fmt: skip
+    "put_item",
+    "update_item",
+    "delete_item",
+    "get_item",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+    "query",
+    "scan",
+    "create_table",
+    "update_table",
+    "delete_table",
+)
 _ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
 _LAYER: list[DynamoDBLayer] = []
 

@@ -61,7 +61,7 @@ def value_size(value: Any) -> int:
 
 def low_level_value_size(value: dict[str, Any]) -> int:
     """Size of one low-level attribute value such as ``{"N": "42"}``."""
-    (kind, inner), = value.items()  # fmt: skip
+    ((kind, inner),) = value.items()
     if kind == "S":
         return _utf8(inner)
     if kind == "N":

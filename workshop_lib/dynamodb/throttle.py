@@ -79,8 +79,9 @@ class TableThroughput:
     write: TokenBucket | None
     indexes: dict[str, tuple[TokenBucket, TokenBucket]]
     partitions: list[tuple[TokenBucket, TokenBucket]]
-    usage: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(
-        lambda: {"read": 0.0, "write": 0.0}))  # fmt: skip
+    usage: dict[int, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: {"read": 0.0, "write": 0.0})
+    )
     timeline: list[tuple[float, int, str, float]] = field(default_factory=list)
 
 
@@ -109,11 +110,13 @@ class ThroughputModel:
             state = self.tables.get(table.name)
             if state is None or state.provisioned != provisioned:
                 state = TableThroughput(
-                    table.name, provisioned,
+                    table.name,
+                    provisioned,
                     self._bucket(rcu) if provisioned else None,
                     self._bucket(wcu) if provisioned else None,
-                    {}, [],
-                )  # fmt: skip
+                    {},
+                    [],
+                )
                 self.tables[table.name] = state
             elif provisioned:
                 state.read.set_rate(rcu)
@@ -144,8 +147,9 @@ class ThroughputModel:
             self.tables.pop(name, None)
 
     # -- admission and charging ---------------------------------------------------------------
-    def admit(self, state: TableThroughput, kind: str, partition: int | None,
-              indexes: list[str] = ()) -> str | None:  # fmt: skip
+    def admit(
+        self, state: TableThroughput, kind: str, partition: int | None, indexes: list[str] = ()
+    ) -> str | None:
         """The scope that refuses the request (None: admitted)."""
         with self.lock:
             slot = 0 if kind == "read" else 1

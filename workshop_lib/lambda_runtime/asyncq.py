@@ -79,8 +79,9 @@ class AsyncQueue:
         self._in_flight = 0
         self._t0_clock = layer.aws.clock.time()
         self._t0_real = time.monotonic()
-        self._workers = ThreadPoolExecutor(max_workers=max(2, layer.account_concurrency),
-                                           thread_name_prefix="lambda-async")  # fmt: skip
+        self._workers = ThreadPoolExecutor(
+            max_workers=max(2, layer.account_concurrency), thread_name_prefix="lambda-async"
+        )
         self._thread = threading.Thread(target=self._loop, daemon=True, name="lambda-async")
         self._thread.start()
 
@@ -253,9 +254,11 @@ class AsyncQueue:
     def record(self, fn: Any, event: AsyncEvent, condition: str) -> dict[str, Any]:
         """The invocation record a destination receives, in AWS's shape."""
         version = event.last.version if event.last else "$LATEST"
-        qualified = fn.function_arn if fn.function_arn.count(":") > 6 else (
-            f"{fn.function_arn}:{event.qualifier or '$LATEST'}"
-        )  # fmt: skip
+        qualified = (
+            fn.function_arn
+            if fn.function_arn.count(":") > 6
+            else (f"{fn.function_arn}:{event.qualifier or '$LATEST'}")
+        )
         record: dict[str, Any] = {
             "version": "1.0",
             "timestamp": _iso(self.layer.aws.clock.time()),

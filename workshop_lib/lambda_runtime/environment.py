@@ -44,9 +44,14 @@ class FunctionSpec:
     @property
     def key(self) -> tuple:
         return (
-            self.handler, self.runtime, self.memory_mb, self.timeout_s, self.code_dir,
-            self.layer_paths, tuple(sorted(self.variables.items())),
-        )  # fmt: skip
+            self.handler,
+            self.runtime,
+            self.memory_mb,
+            self.timeout_s,
+            self.code_dir,
+            self.layer_paths,
+            tuple(sorted(self.variables.items())),
+        )
 
     @property
     def log_group(self) -> str:

@@ -76,11 +76,19 @@ def api_gateway_proxy(
     identity = {
         key: None
         for key in (
-            "cognitoIdentityPoolId", "accountId", "cognitoIdentityId", "caller",
-            "principalOrgId", "accessKey", "cognitoAuthenticationType",
-            "cognitoAuthenticationProvider", "userArn", "user", "apiKey",
+            "cognitoIdentityPoolId",
+            "accountId",
+            "cognitoIdentityId",
+            "caller",
+            "principalOrgId",
+            "accessKey",
+            "cognitoAuthenticationType",
+            "cognitoAuthenticationProvider",
+            "userArn",
+            "user",
+            "apiKey",
         )
-    }  # fmt: skip
+    }
     identity["sourceIp"] = source_ip
     identity["userAgent"] = single_headers.get("User-Agent", "workshop-sandbox")
     context: dict[str, Any] = {

@@ -121,14 +121,14 @@ def invoke_local(
         message = f"Task timed out after {timeout_s:.2f} seconds"
         events.append(f"{request_id} {message}")
         payload = None
-        error = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {request_id} "
-                 f"Error: {message}"}  # fmt: skip
+        error = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {request_id} Error: {message}",
+        }
         duration, status = timeout_s * 1000, "timeout"
     events += [
         logs.end_line(request_id),
-        logs.report_line(
-            request_id, duration, memory_mb, bootstrap.max_memory_mb(), status=status
-        ),  # fmt: skip
+        logs.report_line(request_id, duration, memory_mb, bootstrap.max_memory_mb(), status=status),
     ]
     result = LocalResult(request_id, payload, error, events, duration)
     if show_logs:
@@ -140,8 +140,7 @@ def invoke_local(
 def _captured(sink: bootstrap.LogSink, request_id: str, clock_now: float, box: Any):
     """Send print() and logging to ``sink`` with the runtime's format while the handler runs."""
     speed = (getattr(box.clock, "speed", None) if box.clock.virtual else 1.0) if box else 1.0
-    previous = (bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0],
-                bootstrap._PLATFORM_CLOCK[0])  # fmt: skip
+    previous = (bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0], bootstrap._PLATFORM_CLOCK[0])
     bootstrap._CURRENT_SINK[0] = sink
     bootstrap._REQUEST_ID[0] = request_id
     bootstrap._PLATFORM_CLOCK[0] = bootstrap.PlatformClock(clock_now, speed)

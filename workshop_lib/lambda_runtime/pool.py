@@ -108,9 +108,11 @@ class EnvironmentPool:
     def retire(self, arn: str | None = None) -> int:
         """Kill idle environments (of one function, or all); return how many."""
         with self._lock:
-            pools = [self._pools[arn]] if arn in self._pools else (
-                list(self._pools.values()) if arn is None else []
-            )  # fmt: skip
+            pools = (
+                [self._pools[arn]]
+                if arn in self._pools
+                else (list(self._pools.values()) if arn is None else [])
+            )
             doomed = [env for p in pools for env in p.idle]
             for p in pools:
                 p.idle = []

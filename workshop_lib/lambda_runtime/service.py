@@ -119,8 +119,9 @@ class LambdaLayer:
         self.aws = aws
         self._tmp = tempfile.TemporaryDirectory(prefix="workshop-lambda-")
         self.code = CodeStore(Path(self._tmp.name))
-        self.pool = EnvironmentPool(self._new_environment, self.account_concurrency,
-                                    self.idle_seconds)  # fmt: skip
+        self.pool = EnvironmentPool(
+            self._new_environment, self.account_concurrency, self.idle_seconds
+        )
         self.cloudwatch = logs.CloudWatchWriter(aws.account_id, aws.region)
         self.queue = asyncq.AsyncQueue(self, speedup=self.async_speedup)
         self.poller = sources.SqsPoller(self)
@@ -271,7 +272,7 @@ class LambdaLayer:
                 max_memory,
                 outcome.init_ms if cold else None,
                 status,
-            )  # fmt: skip
+            )
         )
         outcome.log_events = events
         self.cloudwatch.write(spec.log_group, env.log_stream, events)
@@ -317,9 +318,9 @@ class LambdaLayer:
         raw = body.encode() if isinstance(body, str) else (body or b"")
         if invocation_type == "DryRun":
             return b""
-        limit_mb = "lambda.payload_async_mb" if invocation_type == "Event" else (
-            "lambda.payload_sync_mb"
-        )  # fmt: skip
+        limit_mb = (
+            "lambda.payload_async_mb" if invocation_type == "Event" else ("lambda.payload_sync_mb")
+        )
         limit = int(value(limit_mb)) * MB
         if len(raw) > limit:
             raise RequestTooLargeException(limit, "Invoke")
