@@ -344,6 +344,9 @@ class Sandbox:
             "AWS_CONFIG_FILE": empty,
             "AWS_SHARED_CREDENTIALS_FILE": empty,
             "AWS_EC2_METADATA_DISABLED": "true",
+            # botocore would address DynamoDB (Streams) by account-based host names that
+            # moto 5.2 does not route (123456789012.streams-ddb...): use the regional ones
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "AWS_ENDPOINT_URL": self._given_endpoint,
         }
         for key in list(os.environ):

@@ -191,7 +191,7 @@ class DynamoDBLayer:
         state = self.model.sync(table)
         key = self._key_of(table, key_source)
         old = self._current(table, key)
-        self._admit(state, "write", key, [i.name for i in table.global_indexes])
+        self._admit(state, "write", key, _affected_gsis(table, old, body))
         try:
             result = original(handler)
         except DynamodbException:
@@ -229,8 +229,11 @@ class DynamoDBLayer:
                 if "PutRequest" in entry:
                     self._check_item_size(source)
                 key = self._key_of(table, source)
-                self._admit(state, "write", key, [i.name for i in table.global_indexes])
-                plans.append((table, state, key, self._current(table, key)))
+                old = self._current(table, key)
+                self._admit(
+                    state, "write", key, _affected_gsis(table, old, entry.get("PutRequest", {}))
+                )
+                plans.append((table, state, key, old))
         result = original(handler)
         costs: dict[str, Cost] = {}
         for table, state, key, old in plans:
@@ -252,8 +255,9 @@ class DynamoDBLayer:
                 self._check_item_size(source)
             key = self._key_of(table, source)
             state = self.model.sync(table)
-            self._admit(state, "write", key, [i.name for i in table.global_indexes])
-            plans.append((table, state, key, self._current(table, key)))
+            old = self._current(table, key)
+            self._admit(state, "write", key, _affected_gsis(table, old, request))
+            plans.append((table, state, key, old))
         result = original(handler)
         costs: dict[str, Cost] = {}
         for table, state, key, old in plans:
@@ -511,8 +515,8 @@ class DynamoDBLayer:
                 deleted += 1
                 if table.stream_shard is not None and table.stream_shard.items:
                     table.stream_shard.items[-1].record["userIdentity"] = {
-                        "type": "Service",
-                        "principalId": "dynamodb.amazonaws.com",
+                        "Type": "Service",  # the Streams API's spelling
+                        "PrincipalId": "dynamodb.amazonaws.com",
                     }
         return deleted
 
@@ -527,6 +531,25 @@ def _add(total: Cost, cost: Cost) -> None:
         total.gsi[name] += units
     for name, units in cost.lsi.items():
         total.lsi[name] += units
+
+
+def _affected_gsis(table: Any, old: dict | None, request: dict) -> list[str]:
+    """GSIs a write may touch: the old item is in them, or the request names their keys."""
+    new = request.get("Item") or {}
+    text = " ".join(
+        [
+            request.get("UpdateExpression", ""),
+            *(request.get("ExpressionAttributeNames") or {}).values(),
+            *(request.get("AttributeUpdates") or {}),
+        ]
+    )
+    touched = []
+    for index in table.global_indexes:
+        keys = index.schema_key_attrs
+        in_old = old is not None and all(k in old for k in keys)
+        if in_old or all(k in new for k in keys) or any(k in text for k in keys):
+            touched.append(index.name)
+    return touched
 
 
 def _index_write_units(table: Any, index: Any, old: dict | None, new: dict | None) -> float:

@@ -21,6 +21,7 @@ from workshop_lib.dynamodb.capacity import partitions as partition_count
 from workshop_lib.facts import value
 
 ON_DEMAND_PARTITIONS = 4  # new on-demand tables serve up to 4,000 WCU / 12,000 RCU
+PARTITION_BURST_S = 0.1  # a partition's hard limit leaves little room for bursts
 
 
 class TokenBucket:
@@ -125,7 +126,10 @@ class ThroughputModel:
             per_wcu = float(value("dynamodb.partition_max_wcu"))
             while len(state.partitions) < count:  # partitions split, never merge
                 state.partitions.append(
-                    (TokenBucket(per_rcu, 1.0, self.clock), TokenBucket(per_wcu, 1.0, self.clock))
+                    (
+                        TokenBucket(per_rcu, PARTITION_BURST_S, self.clock),
+                        TokenBucket(per_wcu, PARTITION_BURST_S, self.clock),
+                    )
                 )
             gsis = {}
             for index in table.global_indexes:

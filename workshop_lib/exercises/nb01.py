@@ -142,7 +142,7 @@ def _mistakes() -> list[tuple[dict[str, Any], str, str]]:
         (
             {"round_up": False},
             "that bill uses the exact duration",
-            f"AWS rounds the duration up to the next {new} ms: math.ceil(duration_ms)",
+            f"AWS rounds up to whole {new} ms steps: math.ceil(duration_ms / step) * step",
         ),
         (
             {"request_charge": False},
