@@ -88,6 +88,7 @@ def test_plot_draws_the_curves_and_marks_break_even():
     data = cost.cost_curve(120, 512)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["Lambda, 1 ms billing (today)"].get_ydata()) == data["lambda_today"]
+    assert ax.get_ylim()[0] == 0
     assert list(lines["always-on server"].get_ydata()) == data["server"]
     even = cost.break_even_requests(120, 512)
     assert f"break-even ≈ {even:,.0f} req/month" in lines
@@ -95,16 +96,22 @@ def test_plot_draws_the_curves_and_marks_break_even():
 
 def test_widget_controls_feed_explain():
     explorer = cost.cost_explorer()
-    controls = {w.description: w for w in explorer.children[:-1]}
-    assert set(controls) == {"requests", "duration ms", "memory MB", "billing"}
-    assert controls["memory MB"].max == value("lambda.memory_max_mb")
-    before = explorer.kwargs.copy()
+    controls = explorer.controls
+    assert [c.description for c in controls.values()] == [
+        "requests",
+        "duration ms",
+        "memory MB",
+        "billing",
+    ]
+    assert controls["memory_mb"].max == value("lambda.memory_max_mb")
+    before = explorer.output.value
+    assert before == f"<pre>{cost.explain(**explorer.kwargs)}</pre>"
     controls["requests"].value = 80_000_000
-    controls["billing"].value = 100
-    after = explorer.kwargs
-    assert after["requests"] == 80_000_000 and after["granularity_ms"] == 100
-    assert cost.explain(**after) != cost.explain(**before)
-    assert "the server is cheaper" in cost.explain(**after)
+    controls["granularity_ms"].value = 100
+    assert explorer.kwargs["requests"] == 80_000_000 and explorer.kwargs["granularity_ms"] == 100
+    assert explorer.output.value != before
+    assert "the server is cheaper" in explorer.output.value
+    assert explorer.widget.children[-1] is explorer.output
 
 
 def test_explain_reads_like_a_bill():

@@ -150,5 +150,6 @@ def test_every_notebook_runs_twice_in_the_same_kernel(path, tmp_path):
         probe = nbformat.v4.new_code_cell(
             "from moto.core.models import MockAWS\nprint(MockAWS._nested_count <= 1)"
         )
-        client.execute_cell(probe, len(nb.cells))
+        nb.cells.append(probe)
+        client.execute_cell(probe, len(nb.cells) - 1)
         assert probe.outputs[-1]["text"].strip() == "True"

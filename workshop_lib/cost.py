@@ -157,13 +157,16 @@ def plot_break_even(duration_ms: float = 120, memory_mb: int = 512) -> Any:
 
     data = cost_curve(duration_ms, memory_mb)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(data["requests"], data["lambda_today"], label="Lambda, 1 ms billing (today)")
-    ax.plot(data["requests"], data["lambda_2018"], "--", label="Lambda, 100 ms billing (2018)")
+    today = value("lambda.billing_granularity_ms")
+    then = value("lambda.billing_granularity_ms", talk=True)
+    ax.plot(data["requests"], data["lambda_today"], label=f"Lambda, {today} ms billing (today)")
+    ax.plot(data["requests"], data["lambda_2018"], "--", label=f"Lambda, {then} ms billing (2018)")
     ax.plot(data["requests"], data["server"], label="always-on server")
     even = break_even_requests(duration_ms, memory_mb)
     ax.axvline(even, color="grey", linestyle=":", label=f"break-even ≈ {even:,.0f} req/month")
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("requests per month")
     ax.set_ylabel("USD per month")
     ax.set_title(f"{duration_ms:g} ms at {memory_mb} MB")
@@ -189,26 +192,56 @@ def explain(requests: int, duration_ms: float, memory_mb: int, granularity_ms: i
     )
 
 
-def cost_explorer() -> Any:
-    """Sliders over :func:`explain`: requests, duration, memory and billing granularity."""
-    import ipywidgets as widgets
+class CostExplorer:
+    """Sliders over :func:`explain`; the bill is an HTML widget, updated on every change.
 
-    return widgets.interactive(
-        lambda requests, duration_ms, memory_mb, granularity_ms: print(
-            explain(requests, duration_ms, memory_mb, granularity_ms)
-        ),
-        requests=widgets.IntSlider(
-            value=3_000_000, min=0, max=100_000_000, step=500_000, description="requests"
-        ),
-        duration_ms=widgets.IntSlider(value=120, min=1, max=3000, description="duration ms"),
-        memory_mb=widgets.IntSlider(
-            value=512,
-            min=128,
-            max=int(value("lambda.memory_max_mb")),
-            step=64,
-            description="memory MB",
-        ),
-        granularity_ms=widgets.ToggleButtons(
-            options=[("1 ms (today)", 1), ("100 ms (2018)", 100)], description="billing"
-        ),
-    )
+    ``controls`` maps each :func:`explain` argument to its widget and ``kwargs`` holds
+    the current arguments, so tests (and other front ends) drive the same function.
+    """
+
+    def __init__(self) -> None:
+        import ipywidgets as widgets
+
+        today = int(value("lambda.billing_granularity_ms"))
+        then = int(value("lambda.billing_granularity_ms", talk=True))
+        self.controls = {
+            "requests": widgets.IntSlider(
+                value=3_000_000, min=0, max=100_000_000, step=500_000, description="requests"
+            ),
+            "duration_ms": widgets.IntSlider(value=120, min=1, max=3000, description="duration ms"),
+            "memory_mb": widgets.IntSlider(
+                value=512,
+                min=int(value("lambda.memory_min_mb")),
+                max=int(value("lambda.memory_max_mb")),
+                step=64,
+                description="memory MB",
+            ),
+            "granularity_ms": widgets.ToggleButtons(
+                options=[(f"{today} ms (today)", today), (f"{then} ms (2018)", then)],
+                description="billing",
+            ),
+        }
+        self.output = widgets.HTML()
+        self.widget = widgets.VBox([*self.controls.values(), self.output])
+        for control in self.controls.values():
+            control.observe(lambda _change: self.update(), names="value")
+        self.update()
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def update(self) -> str:
+        text = explain(**self.kwargs)
+        self.output.value = f"<pre>{text}</pre>"
+        return text
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def cost_explorer() -> CostExplorer:
+    """The notebook 01 widget: move the sliders, read the bill (see :class:`CostExplorer`)."""
+    return CostExplorer()

@@ -118,6 +118,20 @@ def evaluate(exercise_id: str, answer: Any) -> tuple[str, str]:
     return PASSED, f"[{exercise_id}] {PASSED}"
 
 
+class Status(str):
+    """A status that a notebook does not echo: check() already printed its one line."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+class Rows(list):
+    """progress() rows that a notebook does not echo (the table is printed)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def check(exercise_id: str, answer: Any) -> str:
     """Check an answer and print exactly one line: passed, not attempted yet, or FAILED."""
     global _last_notebook
@@ -126,7 +140,7 @@ def check(exercise_id: str, answer: Any) -> str:
     _last_notebook = notebook_of(exercise_id)
     _record(exercise_id, status)
     print(line)
-    return status
+    return Status(status)
 
 
 def progress(notebook: str | None = None) -> list[tuple[str, str, str]]:
@@ -142,7 +156,7 @@ def progress(notebook: str | None = None) -> list[tuple[str, str, str]]:
     print(f"Notebook {notebook}: {done} of {len(rows)} exercises passed")
     for ex_id, status, title in rows:
         print(f"  {ex_id:<6} {status:<{width}}  {title}")
-    return rows
+    return Rows(rows)
 
 
 def progress_file() -> Path:
