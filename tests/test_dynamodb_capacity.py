@@ -129,3 +129,40 @@ def test_capacity_rejects_bad_arguments():
 )
 def test_partitions_by_the_talks_formula(rcu, wcu, gb, count):
     assert partitions(rcu, wcu, gb) == count
+
+
+def test_capacity_plan_is_the_data_behind_the_calculator():
+    from workshop_lib.dynamodb.calculator import capacity_calculator, capacity_plan
+
+    plan = capacity_plan(item_kb=6, reads_per_s=1000, writes_per_s=500, consistency="strong")
+    assert plan["rcu"] == 2000.0 and plan["wcu"] == 3000.0  # 6 KB: 2 read units, 6 write units
+    assert plan["partitions"] == 4  # 2,000 / 3,000 + 3,000 / 1,000 = 3.67 → 4
+    calculator = capacity_calculator()
+    before = calculator.output.value
+    calculator.controls["writes_per_s"].value = 5000
+    assert calculator.plan == capacity_plan(**calculator.kwargs)
+    assert calculator.output.value != before and "partition" in calculator.output.value
+
+
+def test_on_demand_versus_provisioned_prices():
+    from workshop_lib.dynamodb import pricing
+    from workshop_lib.facts import value
+
+    seconds = 730 * 3600
+    writes = pricing.on_demand_monthly(0, 10, item_kb=1)
+    assert writes == pytest.approx(
+        10 * seconds / 1e6 * value("dynamodb.ondemand_write_price_per_million_usd")
+    )
+    reads = pricing.on_demand_monthly(10, 0, item_kb=1, consistency="eventual")
+    assert reads == pytest.approx(
+        5 * seconds / 1e6 * value("dynamodb.ondemand_read_price_per_million_usd")
+    )
+    assert pricing.provisioned_monthly(10, 5) == pytest.approx(
+        730
+        * (
+            10 * value("dynamodb.provisioned_rcu_hour_usd")
+            + 5 * value("dynamodb.provisioned_wcu_hour_usd")
+        )
+    )
+    assert pricing.provisioned_monthly(20, 20, free_tier=True) == 0
+    assert pricing.provisioned_for(100, 10) == (72, 15)  # 50 RCU and 10 WCU at 70 %
