@@ -44,6 +44,7 @@ MOTO_CONFIG: dict[str, Any] = {
 DEFAULT_LAYERS: list[str] = [
     "workshop_lib.dynamodb:DynamoDBLayer",
     "workshop_lib.lambda_runtime:LambdaLayer",
+    "workshop_lib.apigateway:ApiGatewayLayer",
 ]
 
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
@@ -288,6 +289,14 @@ class Sandbox:
         session = self.session()
         with self._session_lock:
             return session.resource(service, **kwargs)
+
+    def serve_api(self, rest_api_id: str, stage: str, port: int = 0) -> str:
+        """Serve a deployed REST API stage on 127.0.0.1; returns ``http://127.0.0.1:PORT/stage``.
+
+        The server lives until the sandbox stops; serving the same stage again returns the
+        same URL.
+        """
+        return self.layer("apigateway").serve(rest_api_id, stage, port)
 
     def layer(self, name: str) -> Layer:
         """The installed layer called ``name``."""

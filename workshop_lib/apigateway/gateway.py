@@ -1,0 +1,349 @@
+"""One REST API stage answering HTTP requests the way API Gateway does.
+
+The four steps of method execution (the talk's slides 47–48): **method request** (route,
+API key and usage plan, authorizer, request validation), **integration request** (a Lambda
+proxy event, a mock, or an HTTP backend), **integration response** and **method response**
+(the Lambda proxy response mapped to HTTP; anything malformed becomes a 502). Every
+refusal is an AWS-shaped JSON error with ``x-amzn-ErrorType``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
+
+if TYPE_CHECKING:
+    from workshop_lib.apigateway.layer import ApiGatewayLayer
+
+MAX_BODY = 10 * 1024 * 1024  # REST API payload limit: 10 MB
+
+
+@dataclass
+class HttpRequest:
+    """What reached the gateway: method, path below the stage, query, headers, body."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in reversed(self.headers):
+            if key.lower() == name:
+                return value
+        return None
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class GatewayError(Exception):
+    """An API Gateway refusal: status, error type (gateway response type) and message."""
+
+    def __init__(
+        self, status: int, error_type: str, message: str | None, response_type: str = "DEFAULT_4XX"
+    ) -> None:
+        super().__init__(message)
+        self.status, self.error_type, self.message = status, error_type, message
+        self.response_type = response_type
+
+
+MISSING_TOKEN = GatewayError(
+    403,
+    "MissingAuthenticationTokenException",
+    "Missing Authentication Token",
+    "MISSING_AUTHENTICATION_TOKEN",
+)
+
+
+class Gateway:
+    """A deployed stage of one REST API."""
+
+    def __init__(self, layer: ApiGatewayLayer, api_id: str, stage: str) -> None:
+        self.layer, self.api_id, self.stage = layer, api_id, stage
+
+    # -- the whole request ----------------------------------------------------------------------
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = self.layer.aws.ids.uuid4()
+        try:
+            spec = self.layer.deployed(self.api_id, self.stage)
+            if len(request.body) > MAX_BODY:
+                raise GatewayError(
+                    413, "RequestTooLongException", "Request Too Long", "REQUEST_TOO_LARGE"
+                )
+            routed = spec.route(request.path, request.method) if spec else None
+            if routed is None or routed[1] is None:
+                raise MISSING_TOKEN
+            resource, method, path_params = routed
+            return self._execute(spec, resource, method, path_params, request, request_id)
+        except GatewayError as error:
+            return self._error(error, request_id, spec if "spec" in locals() else None)
+
+    def _execute(
+        self,
+        spec: ApiSpec,
+        resource: ResourceSpec,
+        method: MethodSpec,
+        path_params: dict[str, str],
+        request: HttpRequest,
+        request_id: str,
+    ) -> HttpResponse:
+        identity: dict[str, Any] = {}
+        if method.api_key_required:
+            identity.update(
+                self.layer.usage.admit(self.api_id, self.stage, request, spec.api_key_source)
+            )
+        authorizer_context = None
+        if method.authorization_type == "CUSTOM" and method.authorizer_id:
+            authorizer_context = self.layer.authorizers.authorize(
+                self, spec, method, resource, request, path_params
+            )
+        self.layer.validation.check(spec, method, request)
+        integration = method.integration
+        if integration is None:
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX"
+            )
+        event = self.proxy_event(
+            resource, method, request, path_params, request_id, identity, authorizer_context
+        )
+        if integration.type == "AWS_PROXY":
+            return self._lambda_proxy(integration, event, request_id)
+        if integration.type == "MOCK":
+            return self._mock(method, integration, request_id)
+        raise GatewayError(
+            500,
+            "InternalServerErrorException",
+            f"integration type {integration.type} is not emulated yet",
+            "DEFAULT_5XX",
+        )
+
+    # -- integration: Lambda proxy ------------------------------------------------------------
+    def proxy_event(
+        self,
+        resource: ResourceSpec,
+        method: MethodSpec,
+        request: HttpRequest,
+        path_params: dict[str, str],
+        request_id: str,
+        identity: dict[str, Any],
+        authorizer: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The REST API (payload format 1.0) Lambda proxy event for this request."""
+        aws = self.layer.aws
+        now = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc)
+        headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for key, value in request.headers:
+            headers[key] = value
+            multi_headers.setdefault(key, []).append(value)
+        query: dict[str, str] = {}
+        multi_query: dict[str, list[str]] = {}
+        for key, value in parse_qsl(request.query, keep_blank_values=True):
+            query[key] = value
+            multi_query.setdefault(key, []).append(value)
+        binary = _is_binary(request, self.layer.deployed(self.api_id, self.stage))
+        body: str | None
+        if not request.body:
+            body = None
+        elif binary:
+            body = base64.b64encode(request.body).decode()
+        else:
+            body = request.body.decode("utf-8", errors="replace")
+        stage_variables = self.layer.stage_variables(self.api_id, self.stage)
+        context_identity = {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": request.header("User-Agent"),
+            "user": None,
+            "apiKey": identity.get("apiKey"),
+            "apiKeyId": identity.get("apiKeyId"),
+        }
+        context: dict[str, Any] = {
+            "resourceId": resource.id,
+            "resourcePath": resource.path,
+            "httpMethod": request.method.upper(),
+            "extendedRequestId": aws.ids.hex(16),
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{self.stage}{request.path}",
+            "accountId": aws.account_id,
+            "protocol": "HTTP/1.1",
+            "stage": self.stage,
+            "domainPrefix": self.api_id,
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": request_id,
+            "identity": context_identity,
+            "domainName": f"{self.api_id}.execute-api.{aws.region}.amazonaws.com",
+            "apiId": self.api_id,
+        }
+        if authorizer is not None:
+            context["authorizer"] = authorizer
+        return {
+            "resource": resource.path,
+            "path": request.path,
+            "httpMethod": request.method.upper(),
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": {k: unquote(v) for k, v in path_params.items()} or None,
+            "stageVariables": stage_variables or None,
+            "requestContext": context,
+            "body": body,
+            "isBase64Encoded": binary and bool(request.body),
+        }
+
+    def _lambda_proxy(
+        self, integration: Any, event: dict[str, Any], request_id: str
+    ) -> HttpResponse:
+        outcome = self.layer.invoke_lambda(integration.uri, event, integration.timeout_ms)
+        if outcome is None or outcome.error is not None:
+            if outcome is not None and outcome.error.get("errorType") == "Sandbox.Timedout":
+                raise GatewayError(
+                    504,
+                    "InternalServerErrorException",
+                    "Endpoint request timed out",
+                    "INTEGRATION_TIMEOUT",
+                )
+            raise _bad_gateway()
+        return _proxy_response(outcome.payload, request_id)
+
+    # -- integration: mock ----------------------------------------------------------------------
+    def _mock(self, method: MethodSpec, integration: Any, request_id: str) -> HttpResponse:
+        status = 200
+        responses = integration.responses or {}
+        chosen = responses.get("200") or (next(iter(responses.values())) if responses else {})
+        if chosen:
+            status = int(chosen.get("statusCode", 200))
+        headers = [("Content-Type", "application/json")]
+        for name, expression in (chosen.get("responseParameters") or {}).items():
+            if name.startswith("method.response.header."):
+                headers.append(
+                    (name.removeprefix("method.response.header."), _static_value(expression))
+                )
+        template = (chosen.get("responseTemplates") or {}).get("application/json") or ""
+        return HttpResponse(status, headers + _ids(request_id), template.encode())
+
+    # -- errors ---------------------------------------------------------------------------------
+    def _error(self, error: GatewayError, request_id: str, spec: ApiSpec | None) -> HttpResponse:
+        status, message = error.status, error.message
+        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.error_type)]
+        custom = (spec.gateway_responses.get(error.response_type) if spec else None) or (
+            spec.gateway_responses.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+            if spec
+            else None
+        )
+        body = json.dumps({"message": message}).encode()
+        if custom:
+            status = int(custom.get("statusCode") or status)
+            for name, expression in (custom.get("responseParameters") or {}).items():
+                if name.startswith("gatewayresponse.header."):
+                    headers.append(
+                        (name.removeprefix("gatewayresponse.header."), _static_value(expression))
+                    )
+            template = (custom.get("responseTemplates") or {}).get("application/json")
+            if template:
+                body = template.replace("$context.error.messageString", json.dumps(message))
+                body = body.replace("$context.error.message", message or "").encode()
+        return HttpResponse(status, headers + _ids(request_id), body)
+
+
+def _static_value(expression: str) -> str:
+    return expression[1:-1] if expression[:1] == "'" and expression[-1:] == "'" else expression
+
+
+def _ids(request_id: str) -> list[tuple[str, str]]:
+    return [("x-amzn-RequestId", request_id), ("x-amz-apigw-id", request_id[:16])]
+
+
+def _bad_gateway() -> GatewayError:
+    return GatewayError(502, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX")
+
+
+def _is_binary(request: HttpRequest, spec: ApiSpec | None) -> bool:
+    content_type = (request.header("Content-Type") or "").split(";")[0].strip()
+    types = spec.binary_media_types if spec else []
+    return bool(content_type) and any(
+        t == content_type or t == "*/*" or (t.endswith("/*") and content_type.startswith(t[:-1]))
+        for t in types
+    )
+
+
+PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
+
+
+def _proxy_response(payload: str | None, request_id: str) -> HttpResponse:
+    """Map a Lambda proxy response to HTTP, or 502 when it is malformed (as AWS does)."""
+    try:
+        response = json.loads(payload or "null")
+    except ValueError:
+        raise _bad_gateway() from None
+    if not isinstance(response, dict) or set(response) - PROXY_KEYS:
+        raise _bad_gateway()
+    status = response.get("statusCode", 200)
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise _bad_gateway()
+    headers: list[tuple[str, str]] = []
+    single = response.get("headers") or {}
+    multi = response.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        raise _bad_gateway()
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise _bad_gateway()
+        headers += [(name, _header_value(v)) for v in values]
+    lowered = {name.lower() for name, _ in headers}
+    for name, value in single.items():
+        if name.lower() not in lowered:
+            headers.append((name, _header_value(value)))
+    body = response.get("body")
+    if body is not None and not isinstance(body, str):
+        raise _bad_gateway()
+    data = (body or "").encode()
+    if response.get("isBase64Encoded") and body:
+        try:
+            data = base64.b64decode(body)
+        except ValueError:
+            raise _bad_gateway() from None
+    if "content-type" not in {name.lower() for name, _ in headers}:
+        headers.append(("Content-Type", "application/json"))
+    return HttpResponse(status, headers + _ids(request_id), data)
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)) or value is None:
+        raise _bad_gateway()
+    return str(value)
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)

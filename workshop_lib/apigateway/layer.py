@@ -1,0 +1,189 @@
+"""The API Gateway layer: deployed REST APIs answered in-process and over real HTTP.
+
+moto stores API Gateway's configuration but never calls an integration. This layer takes a
+snapshot of each deployment, answers ``requests`` calls to
+``https://{api}.execute-api.{region}.amazonaws.com/{stage}/...`` in-process (like moto
+answers other AWS URLs), and serves a stage on ``http://127.0.0.1:PORT/{stage}`` for
+browsers, curl and ``requests`` (``aws.serve_api``). Lambda integrations run through the
+sandbox's Lambda layer, the same seam boto3's ``invoke`` uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workshop_lib.apigateway.authorizers import Authorizers
+from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
+from workshop_lib.apigateway.spec import ApiSpec, snapshot
+from workshop_lib.apigateway.usage import UsagePlans
+from workshop_lib.apigateway.validation import Validation
+
+if TYPE_CHECKING:
+    from workshop_lib.lambda_runtime.service import Outcome
+    from workshop_lib.sandbox import Sandbox
+
+_LAMBDA_URI = re.compile(
+    r"arn:aws:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<function>.+)/invocations"
+)
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+
+
+class ApiGatewayLayer:
+    """Serves the sandbox's REST APIs."""
+
+    name = "apigateway"
+
+    def __init__(self) -> None:
+        self.aws: Sandbox | None = None
+        self.snapshots: dict[tuple[str, str], ApiSpec] = {}
+        self.servers: dict[tuple[str, str], Any] = {}
+        self._registered: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def install(self, aws: Sandbox) -> None:
+        from workshop_lib.apigateway import patches
+
+        self.aws = aws
+        self.usage = UsagePlans(self)
+        self.authorizers = Authorizers(self)
+        self.validation = Validation()
+        patches.install(self)
+
+    def uninstall(self, aws: Sandbox) -> None:
+        from workshop_lib.apigateway import patches
+
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+        patches.uninstall(self)
+
+    def reset(self, aws: Sandbox) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+        self.snapshots.clear()
+        self._registered.clear()
+        self.usage = UsagePlans(self)
+        self.authorizers = Authorizers(self)
+
+    # -- moto's state -------------------------------------------------------------------------
+    def backend(self) -> Any:
+        from moto.apigateway.models import apigateway_backends
+
+        return apigateway_backends[self.aws.account_id][self.aws.region]
+
+    def record_deployment(self, rest_api: Any, deployment_id: str) -> None:
+        """Called when moto creates a deployment: freeze what it will serve."""
+        with self._lock:
+            self.snapshots[(rest_api.id, deployment_id)] = snapshot(rest_api, deployment_id)
+
+    def deployed(self, api_id: str, stage: str) -> ApiSpec | None:
+        """The deployment a stage serves now (None: no such API or stage)."""
+        try:
+            stage_model = self.backend().get_stage(api_id, stage)
+        except Exception:
+            return None
+        return self.snapshots.get((api_id, stage_model.deployment_id))
+
+    def stage_variables(self, api_id: str, stage: str) -> dict[str, str]:
+        try:
+            return dict(self.backend().get_stage(api_id, stage).variables or {})
+        except Exception:
+            return {}
+
+    # -- requests -------------------------------------------------------------------------------
+    def handle(self, api_id: str, stage: str, request: HttpRequest) -> HttpResponse:
+        return Gateway(self, api_id, stage).handle(request)
+
+    def register_stage(self, api_id: str, stage: str) -> None:
+        """Answer ``requests`` calls to the stage's execute-api URL in this process."""
+        import responses
+        from moto.core.models import responses_mock
+
+        with self._lock:
+            if (api_id, stage) in self._registered:
+                return
+            self._registered.add((api_id, stage))
+        pattern = re.compile(
+            rf"https://{re.escape(api_id)}\.execute-api\.{re.escape(self.aws.region)}"
+            rf"\.amazonaws\.com/{re.escape(stage)}(/[^?#]*)?(\?.*)?$",
+            re.IGNORECASE,
+        )
+        for method in METHODS:
+            responses_mock.add(
+                responses.CallbackResponse(
+                    method=method,
+                    url=pattern,
+                    callback=lambda prepared, a=api_id, s=stage: self._answer_prepared(
+                        a, s, prepared
+                    ),
+                )
+            )
+
+    def _answer_prepared(self, api_id: str, stage: str, prepared: Any) -> tuple:
+        parts = urlsplit(prepared.url)
+        path = parts.path.split("/", 2)[2] if parts.path.count("/") >= 2 else ""
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        request = HttpRequest(
+            method=prepared.method,
+            path="/" + path,
+            query=parts.query,
+            headers=list(prepared.headers.items()),
+            body=body,
+        )
+        response = self.handle(api_id, stage, request)
+        return response.status, dict(response.headers), response.body
+
+    def serve(self, api_id: str, stage: str, port: int = 0) -> str:
+        """Serve a stage over HTTP on 127.0.0.1; the same stage always gets the same URL."""
+        from workshop_lib.apigateway.server import StageServer
+
+        with self._lock:
+            server = self.servers.get((api_id, stage))
+            if server is None:
+                if self.deployed(api_id, stage) is None:
+                    raise ValueError(
+                        f"REST API {api_id!r} has no deployed stage {stage!r}: create a "
+                        "deployment first (apigateway.create_deployment(restApiId=..., "
+                        f"stageName={stage!r}))"
+                    )
+                server = StageServer(self, api_id, stage, port)
+                server.start()
+                self.servers[(api_id, stage)] = server
+        return server.base_url
+
+    # -- Lambda ---------------------------------------------------------------------------------
+    def invoke_lambda(self, uri: str, event: dict[str, Any], timeout_ms: int) -> Outcome | None:
+        """Run the function an integration URI names (None if there is none)."""
+        from moto.awslambda.exceptions import UnknownFunctionException
+
+        from workshop_lib.lambda_runtime.pool import Throttled
+
+        found = _LAMBDA_URI.match(uri or "")
+        if not found:
+            return None
+        target = found.group("function")
+        variables = {}
+        if "${stageVariables." in target:
+            stage = event.get("requestContext", {}).get("stage", "")
+            api_id = event.get("requestContext", {}).get("apiId", "")
+            variables = self.stage_variables(api_id, stage)
+            target = _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), target)
+        name, qualifier = target, None
+        if target.startswith("arn:"):
+            pieces = target.split(":")
+            name = pieces[6]
+            qualifier = pieces[7] if len(pieces) > 7 else None
+        lambda_layer = self.aws.layer("lambda")
+        try:
+            fn = lambda_layer.function(name, qualifier)
+            return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
+        except (UnknownFunctionException, Throttled):
+            return None

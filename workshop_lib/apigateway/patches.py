@@ -1,0 +1,79 @@
+"""The seams in moto 5.2 where the API Gateway layer plugs in (each covered by a test).
+
+- ``RestAPI.create_deployment``: the deployment is frozen as the layer will serve it.
+- ``RestAPI.update_integration_mocks``: moto registers one literal URL per method (path
+  parameters never match); the layer registers the whole stage instead.
+- ``urls.url_paths`` + ``APIGatewayResponse.get_usage``: ``GetUsage``, which moto lacks,
+  answered from the usage the layer counted.
+"""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from moto.apigateway import urls
+from moto.apigateway.models import RestAPI
+from moto.apigateway.responses import APIGatewayResponse
+
+if TYPE_CHECKING:
+    from workshop_lib.apigateway.layer import ApiGatewayLayer
+
+USAGE_PATH = "{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$"
+_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
+_LAYER: list[ApiGatewayLayer] = []
+
+
+def _create_deployment(
+    self: RestAPI, name: str, description: str, stage_variables: Any = None
+) -> Any:
+    deployment = _ORIGINALS[(RestAPI, "create_deployment")](
+        self, name, description, stage_variables
+    )
+    if _LAYER:
+        _LAYER[0].record_deployment(self, deployment.id)
+    return deployment
+
+
+def _update_integration_mocks(self: RestAPI, stage_name: str) -> None:
+    if _LAYER and stage_name:
+        _LAYER[0].register_stage(self.id, stage_name)
+
+
+def _get_usage(self: APIGatewayResponse) -> Any:
+    plan_id = self.path.split("/")[-2]
+    query = self.querystring
+    result = _LAYER[0].usage.usage(
+        plan_id,
+        query.get("startDate", [""])[0],
+        query.get("endDate", [""])[0],
+        (query.get("keyId") or [None])[0],
+    )
+    return 200, {}, json.dumps(result)
+
+
+def install(layer: ApiGatewayLayer) -> None:
+    if _LAYER:
+        uninstall(_LAYER[0])
+    for owner, name, replacement in (
+        (RestAPI, "create_deployment", _create_deployment),
+        (RestAPI, "update_integration_mocks", _update_integration_mocks),
+    ):
+        _ORIGINALS[(owner, name)] = vars(owner)[name]
+        setattr(owner, name, replacement)
+    APIGatewayResponse.get_usage = _get_usage  # moto has no such method
+    urls.url_paths[USAGE_PATH] = APIGatewayResponse.dispatch
+    _LAYER.append(layer)
+
+
+def uninstall(layer: ApiGatewayLayer) -> None:
+    if not _LAYER or _LAYER[0] is not layer:
+        return
+    for (owner, name), original in _ORIGINALS.items():
+        setattr(owner, name, original)
+    _ORIGINALS.clear()
+    urls.url_paths.pop(USAGE_PATH, None)
+    if "get_usage" in vars(APIGatewayResponse):
+        del APIGatewayResponse.get_usage
+    _LAYER.clear()
