@@ -250,9 +250,10 @@ def test_an_under_provisioned_table_throttles_after_its_burst(aws):
 
 def test_sdk_retries_back_off_on_the_sandbox_clock_and_update_table_fixes_it(aws):
     apps_table(aws, provisioned=(1, 1), lsi=False)
+    no_retries = aws.client("dynamodb", config=NO_RETRIES)
+    spent = drive(aws, lambda n: put(no_retries, item(release=n)), rate=50, seconds=7)
+    assert spent.throttled[-1] > 0  # the burst is gone
     ddb = aws.client("dynamodb")  # default retries
-    for n in range(300):
-        put(ddb, item(release=n))
     before = aws.clock.time()
     response = put(ddb, item(release=999))
     assert response["ResponseMetadata"]["RetryAttempts"] >= 1
@@ -260,6 +261,7 @@ def test_sdk_retries_back_off_on_the_sandbox_clock_and_update_table_fixes_it(aws
     ddb.update_table(
         TableName="apps", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 50}
     )
+    aws.clock.advance(1)  # one second at the new rate
     result = drive(
         aws,
         lambda n: put(aws.client("dynamodb", config=NO_RETRIES), item(release=5000 + n)),

@@ -217,3 +217,51 @@ def test_no_docker_is_involved(aws, monkeypatch):
     monkeypatch.setattr(docker, "DockerClient", refuse)
     create(aws, "nodocker", "def handler(e, c):\n    return 'ok'\n")
     assert invoke(aws, "nodocker")["body"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"MemorySize": 20000}, "Value '20000' at 'memorySize'"),
+        ({"Timeout": 1000}, "Value '1000' at 'timeout'"),
+        ({"EphemeralStorage": {"Size": 20000}}, "ephemeralStorage.size"),
+        (
+            {"DeadLetterConfig": {"TargetArn": "https://sqs.us-east-1.amazonaws.com/1/q"}},
+            "not a URL",
+        ),
+    ],
+)
+def test_configuration_limits_are_enforced(aws, config, message):
+    with pytest.raises(ClientError, match=message):
+        create(aws, "limited", STATEFUL, **config)
+    create(aws, "fine", STATEFUL)
+    with pytest.raises(ClientError, match=message):
+        aws.client("lambda").update_function_configuration(FunctionName="fine", **config)
+
+
+def test_reservations_leave_part_of_the_account_unreserved_and_die_with_the_function(aws):
+    create(aws, "hog", STATEFUL)
+    create(aws, "other", STATEFUL)
+    lam = aws.client("lambda")
+    with pytest.raises(ClientError, match="below its minimum value of \\[1\\]"):
+        lam.put_function_concurrency(FunctionName="hog", ReservedConcurrentExecutions=10)
+    lam.put_function_concurrency(FunctionName="hog", ReservedConcurrentExecutions=9)
+    invoke(aws, "hog")
+    lam.delete_function(FunctionName="hog")
+    assert invoke(aws, "other", retries=False)["StatusCode"] == 200
+
+
+def test_idle_time_is_measured_on_the_sandbox_clock_and_retire_recycles():
+    with sandbox(clock="virtual", layers=[LambdaLayer(idle_seconds=60)]) as aws:
+        create(aws, "idle", STATEFUL)
+        assert "Init Duration" in invoke(aws, "idle")["log"]
+        aws.clock.advance(30)
+        time.sleep(1.2)
+        assert "Init Duration" not in invoke(aws, "idle")["log"]  # 30 s idle: still warm
+        aws.clock.advance(61)
+        deadline = time.monotonic() + 5
+        while aws.layer("lambda").pool.environments() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Init Duration" in invoke(aws, "idle")["log"]  # reclaimed after 60 s idle
+        assert aws.layer("lambda").retire("idle") == 1
+        assert "Init Duration" in invoke(aws, "idle")["log"]

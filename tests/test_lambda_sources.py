@@ -144,7 +144,7 @@ def test_s3_object_created_invokes_asynchronously_with_the_full_record():
         record = json.loads(item["record"])
         assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
         assert record["s3"]["bucket"]["name"] == "uploads"
-        assert record["s3"]["object"]["key"] == "reports%2Fmarch+2018.csv"
+        assert record["s3"]["object"]["key"] == "reports/march+2018.csv"
         assert record["s3"]["object"]["size"] == 4
         assert {"userIdentity", "requestParameters", "responseElements"} <= set(record)
 

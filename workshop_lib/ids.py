@@ -7,6 +7,7 @@ them repeatable. A seed gives a repeatable sequence; ``seed=None`` gives real ra
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 
 
@@ -16,6 +17,7 @@ class IdGenerator:
     def __init__(self, seed: int | None = 0) -> None:
         self.seed = seed
         self._random = random.Random(seed)
+        self._lock = threading.Lock()  # concurrent invocations draw ids from many threads
 
     def reseed(self, seed: int | None = None) -> None:
         """Start the sequence again (from ``seed``, or from the original seed)."""
@@ -25,13 +27,16 @@ class IdGenerator:
         """A version-4 UUID string such as AWS uses for request ids."""
         if self.seed is None:
             return str(uuid.uuid4())
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        with self._lock:
+            bits = self._random.getrandbits(128)
+        return str(uuid.UUID(int=bits, version=4))
 
     def hex(self, length: int = 32) -> str:
         """``length`` lowercase hex digits (log stream suffixes, API ids)."""
         if self.seed is None:
             return uuid.uuid4().hex[:length] if length <= 32 else random.randbytes(length).hex()
-        return "".join(self._random.choice("0123456789abcdef") for _ in range(length))
+        with self._lock:
+            return "".join(self._random.choice("0123456789abcdef") for _ in range(length))
 
     def __repr__(self) -> str:
         return f"IdGenerator(seed={self.seed!r})"

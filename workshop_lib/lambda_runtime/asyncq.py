@@ -233,11 +233,14 @@ class AsyncQueue:
         self._finish(event, condition)
         delivered = False
         dlq = (getattr(fn, "dead_letter_config", None) or {}).get("TargetArn")
-        if dlq:
-            self._to_dead_letter_queue(dlq, event)
-            delivered = True
-        if self._deliver(fn, event, condition, config):
-            delivered = True
+        try:
+            if dlq:
+                self._to_dead_letter_queue(dlq, event)
+                delivered = True
+            if self._deliver(fn, event, condition, config):
+                delivered = True
+        except Exception as exc:  # e.g. the queue was deleted: the event is lost, and counted
+            event.result = f"{condition} (delivery failed: {type(exc).__name__})"
         if condition != "EventAgeExceeded":
             self._count("dead_lettered" if delivered else "dropped")
         elif delivered:

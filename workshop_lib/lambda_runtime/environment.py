@@ -80,7 +80,7 @@ class ExecutionEnvironment:
         self.id = env_id
         self.log_stream = log_stream
         self.invocations = 0
-        self.last_used = time.monotonic()
+        self.last_used = 0.0  # set by the pool, on the sandbox clock
         self.init_ms = 0.0
         self.max_memory_mb = 0
         to_child_r, self._to_child = os.pipe()
@@ -156,7 +156,6 @@ class ExecutionEnvironment:
         self.invocations += 1
         self._send(request)
         result = self._receive(timeout_s)
-        self.last_used = time.monotonic()
         if result is None:
             self.kill()
             return None

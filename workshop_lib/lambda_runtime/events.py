@@ -161,7 +161,7 @@ def s3_object_created(
                         "arn": f"arn:aws:s3:::{bucket}",
                     },
                     "object": {
-                        "key": quote_plus(key),
+                        "key": quote_plus(key, safe="/"),  # S3 keeps the slashes
                         "size": size,
                         "eTag": etag,
                         "sequencer": _ids().hex(18).upper(),

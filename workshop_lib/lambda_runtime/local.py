@@ -119,7 +119,8 @@ def invoke_local(
     events += sink.take()
     if status == "timeout" or (not enforced and duration > timeout_s * 1000):
         message = f"Task timed out after {timeout_s:.2f} seconds"
-        events.append(f"{request_id} {message}")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(clock_now))
+        events.append(f"{stamp}.{int(clock_now % 1 * 1000):03d}Z {request_id} {message}")
         payload = None
         error = {
             "errorType": "Sandbox.Timedout",

@@ -75,6 +75,7 @@ def _function_invoke(
 def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
     runtimes.check_runtime(spec.get("Runtime"))
     runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
+    runtimes.check_configuration(spec)
     fn = _ORIGINALS[(LambdaBackend, "create_function")](self, spec)
     fn.dead_letter_config = spec.get("DeadLetterConfig") or None
     return fn
@@ -85,6 +86,7 @@ def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) 
         runtimes.check_runtime(config_updates["Runtime"])
     if "Environment" in config_updates:
         runtimes.check_environment((config_updates["Environment"] or {}).get("Variables"))
+    runtimes.check_configuration(config_updates)
     if "DeadLetterConfig" in config_updates:
         self.dead_letter_config = config_updates["DeadLetterConfig"] or None
     return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
@@ -98,6 +100,30 @@ def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[st
     return config
 
 
+def _put_function_concurrency(
+    self: LambdaBackend, function_name: str, reserved_concurrency: str
+) -> str:
+    """AWS keeps part of the account's concurrency unreserved (100 of 1,000 there; the
+    same tenth of the sandbox's smaller account limit here)."""
+    limit = layer().account_concurrency
+    minimum = max(1, limit // 10)
+    others = sum(
+        int(fn.reserved_concurrency or 0)
+        for fn in self.list_functions()
+        if fn.function_name != function_name.split(":")[-1]
+    )
+    if limit - others - int(reserved_concurrency) < minimum:
+        from moto.awslambda.exceptions import InvalidParameterValueException
+
+        raise InvalidParameterValueException(
+            "Specified ReservedConcurrentExecutions for function decreases account's "
+            f"UnreservedConcurrentExecution below its minimum value of [{minimum}]."
+        )
+    return _ORIGINALS[(LambdaBackend, "put_function_concurrency")](
+        self, function_name, reserved_concurrency
+    )
+
+
 def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None):
     try:
         arn = self.get_function(function_name, qualifier).function_arn
@@ -105,7 +131,7 @@ def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | N
         arn = None
     result = _ORIGINALS[(LambdaBackend, "delete_function")](self, function_name, qualifier)
     if arn and _LAYER:
-        layer().pool.retire(arn)
+        layer().pool.forget(arn)
     return result
 
 
@@ -144,6 +170,7 @@ PATCHES: list[tuple[type | ModuleType, str, Any]] = [
     (LambdaFunction, "get_configuration", _get_configuration),
     (LambdaBackend, "delete_function", _delete_function),
     (LambdaBackend, "create_event_source_mapping", _create_event_source_mapping),
+    (LambdaBackend, "put_function_concurrency", _put_function_concurrency),
     (s3_notifications, "_invoke_awslambda", _s3_invoke_lambda),
     (BaseResponse, "_enrich_response", staticmethod(_enrich_response)),
 ]

@@ -40,8 +40,10 @@ class EnvironmentPool:
         factory: Callable[[FunctionSpec], ExecutionEnvironment],
         account_concurrency: int = 10,
         idle_seconds: float = 300.0,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.factory = factory
+        self.now = now  # the sandbox clock: idle time is measured on it
         self.account_concurrency = account_concurrency
         self.idle_seconds = idle_seconds
         self._lock = threading.Lock()
@@ -99,7 +101,7 @@ class EnvironmentPool:
                 pool.busy -= 1
                 keep = reusable and env.alive and env.key == pool.key
                 if keep:
-                    env.last_used = time.monotonic()
+                    env.last_used = self.now()
                     pool.idle.append(env)
         if not keep:
             env.kill()
@@ -120,6 +122,16 @@ class EnvironmentPool:
             env.kill()
         return len(doomed)
 
+    def forget(self, arn: str) -> None:
+        """A deleted function: kill its idle environments and drop its reservation."""
+        self.retire(arn)
+        with self._lock:
+            pool = self._pools.get(arn)
+            if pool is not None and pool.busy == 0:
+                del self._pools[arn]
+            elif pool is not None:
+                pool.reserved = 0
+
     def environments(self) -> dict[str, int]:
         """Idle environments per function ARN (for teaching and tests)."""
         with self._lock:
@@ -131,7 +143,7 @@ class EnvironmentPool:
 
     def _reap_loop(self) -> None:
         while not self._stop.wait(min(1.0, max(0.05, self.idle_seconds / 4))):
-            cutoff = time.monotonic() - self.idle_seconds
+            cutoff = self.now() - self.idle_seconds
             doomed: list[ExecutionEnvironment] = []
             with self._lock:
                 for pool in self._pools.values():

@@ -9,9 +9,10 @@ accepted, as AWS would, but cannot be invoked here.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, ValidationException
 
 from workshop_lib.facts import value
 
@@ -107,3 +108,42 @@ def not_runnable_error(runtime: str, request_id: str) -> dict[str, Any]:
             f"{runtime} is a valid AWS runtime but cannot run here"
         ),
     }
+
+
+_TARGET_ARN = re.compile(r"^arn:aws[a-z-]*:(sqs|sns):[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
+
+
+def _limit_error(value_: Any, field: str, bound: str, limit: int) -> ValidationException:
+    return ValidationException(
+        str(value_), field, f"Member must have value {bound} or equal to {limit}"
+    )
+
+
+def check_configuration(config: dict[str, Any]) -> None:
+    """AWS's bounds on memory, timeout and /tmp, and a well-formed dead-letter target."""
+    bounds = [
+        ("MemorySize", "memorySize", "lambda.memory_min_mb", "lambda.memory_max_mb"),
+        ("Timeout", "timeout", None, "lambda.max_timeout_s"),
+    ]
+    for key, field, low, high in bounds:
+        if config.get(key) is None:
+            continue
+        number = int(config[key])
+        minimum = int(value(low)) if low else 1
+        if number < minimum:
+            raise _limit_error(number, field, "greater than", minimum)
+        if number > int(value(high)):
+            raise _limit_error(number, field, "less than", int(value(high)))
+    storage = (config.get("EphemeralStorage") or {}).get("Size")
+    if storage is not None and not (
+        int(value("lambda.tmp_default_mb")) <= int(storage) <= int(value("lambda.tmp_max_mb"))
+    ):
+        raise _limit_error(
+            storage, "ephemeralStorage.size", "less than", int(value("lambda.tmp_max_mb"))
+        )
+    target = (config.get("DeadLetterConfig") or {}).get("TargetArn")
+    if target and not _TARGET_ARN.match(target):
+        raise InvalidParameterValueException(
+            f"The provided target arn {target!r} is invalid: a dead-letter queue must be the "
+            "ARN of an SQS queue or an SNS topic (arn:aws:sqs:REGION:ACCOUNT:NAME), not a URL"
+        )

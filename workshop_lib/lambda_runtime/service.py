@@ -120,7 +120,7 @@ class LambdaLayer:
         self._tmp = tempfile.TemporaryDirectory(prefix="workshop-lambda-")
         self.code = CodeStore(Path(self._tmp.name))
         self.pool = EnvironmentPool(
-            self._new_environment, self.account_concurrency, self.idle_seconds
+            self._new_environment, self.account_concurrency, self.idle_seconds, aws.clock.time
         )
         self.cloudwatch = logs.CloudWatchWriter(aws.account_id, aws.region)
         self.queue = asyncq.AsyncQueue(self, speedup=self.async_speedup)
@@ -139,6 +139,13 @@ class LambdaLayer:
     def reset(self, aws: Sandbox) -> None:
         self.queue.clear()
         self.pool.retire()
+
+    def retire(self, function_name: str | None = None) -> int:
+        """Recycle idle execution environments (of one function, or all): the next
+        invocation is a cold start. Returns how many were stopped."""
+        if function_name is None:
+            return self.pool.retire()
+        return self.pool.retire(self.function(function_name).function_arn)
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
         """moto's model of a function (UnknownFunctionException if there is none)."""
@@ -226,7 +233,9 @@ class LambdaLayer:
                 max_memory = ready.get("max_memory_mb", 0)
                 if ready.get("error"):
                     outcome.error = ready["error"]
-                    status = "error"
+                    status = (
+                        f"error\tError Type: {ready['error'].get('errorType') or 'Runtime.Unknown'}"
+                    )
             events.append(logs.start_line(request_id, spec.version))
             if outcome.error is None:
                 started = time.perf_counter()
