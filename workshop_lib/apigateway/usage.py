@@ -98,7 +98,7 @@ class UsagePlans:
         return {"apiKey": key.value, "apiKeyId": key.id}
 
     def usage(self, plan_id: str, start: str, end: str, key_id: str | None = None) -> dict:
-        """GetUsage: per key, one ``[used, remaining]`` pair per day from start to end."""
+        """GetUsage: per key, one ``[used, remaining]`` pair per day (``values`` on the wire)."""
         backend = self._backend()
         plan = backend.get_usage_plan(plan_id)
         first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -115,7 +115,7 @@ class UsagePlans:
                     days.append([used, remaining])
                     day += timedelta(days=1)
                 items[key] = days
-        return {"usagePlanId": plan_id, "startDate": start, "endDate": end, "items": items}
+        return {"usagePlanId": plan_id, "startDate": start, "endDate": end, "values": items}
 
 
 def _period_start(today: date, period: str, offset: int) -> date:
