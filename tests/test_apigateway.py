@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.apigateway_helpers import ECHO, Api, echo_api, lambda_uri
+from tests.apigateway_test_data import AUTHORIZER_SOURCE
 from tests.lambda_helpers import create
 from workshop_lib import sandbox
 
@@ -271,18 +272,7 @@ def test_usage_plan_throttle_and_quota_and_get_usage(aws):
     assert usage["items"] == {key["id"]: [[5, 0]]}
 
 
-AUTHORIZER = """
-def handler(event, context):
-    token = event.get("authorizationToken") or event["headers"].get("X-Token")
-    if token == "expired":
-        raise Exception("Unauthorized")
-    effect = "Allow" if token in ("good", "admin") else "Deny"
-    return {"principalId": "user-" + token,
-            "policyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Action": "execute-api:Invoke", "Effect": effect,
-                "Resource": event["methodArn"].rsplit("/", 2)[0] + "/*"}]},
-            "context": {"role": token, "admin": token == "admin", "level": 3}}
-"""
+AUTHORIZER = AUTHORIZER_SOURCE
 
 
 def authorized_api(aws, kind="TOKEN", ttl=300):

@@ -128,6 +128,8 @@ class Gateway:
             return self._lambda_proxy(integration, event, request_id)
         if integration.type == "MOCK":
             return self._mock(method, integration, request_id)
+        if integration.type == "HTTP_PROXY":
+            return self._http_proxy(integration, request, path_params, request_id)
         raise GatewayError(
             500,
             "InternalServerErrorException",
@@ -232,6 +234,51 @@ class Gateway:
                 )
             raise _bad_gateway()
         return _proxy_response(outcome.payload, request_id)
+
+    # -- integration: HTTP proxy ---------------------------------------------------------------
+    def _http_proxy(
+        self, integration: Any, request: HttpRequest, path_params: dict[str, str], request_id: str
+    ) -> HttpResponse:
+        """Pass the request through to an HTTP backend and its answer back, unchanged."""
+        import urllib.error
+        import urllib.request
+
+        url = integration.uri or ""
+        for name, value in path_params.items():
+            url = url.replace("{" + name + "+}", value).replace("{" + name + "}", value)
+        if request.query:
+            url += ("&" if "?" in url else "?") + request.query
+        method = (
+            request.method
+            if integration.http_method in (None, "ANY")
+            else (integration.http_method)
+        )
+        skip = {"host", "content-length", "connection"}
+        outgoing = urllib.request.Request(
+            url,
+            data=request.body or None,
+            method=method,
+            headers={k: v for k, v in request.headers if k.lower() not in skip},
+        )
+        try:
+            with urllib.request.urlopen(outgoing, timeout=integration.timeout_ms / 1000) as reply:
+                status, headers, data = reply.status, list(reply.headers.items()), reply.read()
+        except urllib.error.HTTPError as reply:
+            status, headers, data = reply.code, list(reply.headers.items()), reply.read()
+        except TimeoutError:
+            raise GatewayError(
+                504,
+                "InternalServerErrorException",
+                "Endpoint request timed out",
+                "INTEGRATION_TIMEOUT",
+            ) from None
+        except OSError:
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "INTEGRATION_FAILURE"
+            ) from None
+        skip_back = {"content-length", "transfer-encoding", "connection", "server", "date"}
+        kept = [(k, v) for k, v in headers if k.lower() not in skip_back]
+        return HttpResponse(status, kept + _ids(request_id), data)
 
     # -- integration: mock ----------------------------------------------------------------------
     def _mock(self, method: MethodSpec, integration: Any, request_id: str) -> HttpResponse:

@@ -5,6 +5,8 @@
   parameters never match); the layer registers the whole stage instead.
 - ``urls.url_paths`` + ``APIGatewayResponse.get_usage``: ``GetUsage``, which moto lacks,
   answered from the usage the layer counted.
+- ``APIGatewayBackend.import_rest_api`` / ``put_rest_api`` and ``APIGatewayResponse.get_export``:
+  Swagger 2.0 and OpenAPI 3 with API Gateway's extensions (``openapi.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.apigateway import urls
-from moto.apigateway.models import RestAPI
+from moto.apigateway.exceptions import BadRequestException, StageNotFoundException
+from moto.apigateway.models import APIGatewayBackend, RestAPI
 from moto.apigateway.responses import APIGatewayResponse
+
+from workshop_lib.apigateway import openapi
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
@@ -53,12 +58,54 @@ def _get_usage(self: APIGatewayResponse) -> Any:
     return 200, {}, json.dumps(result)
 
 
+def _import_rest_api(self: APIGatewayBackend, api_doc: dict, fail_on_warnings: bool) -> Any:
+    try:
+        return openapi.import_document(self, openapi.parse(api_doc))
+    except openapi.OpenApiError as exc:
+        raise BadRequestException(str(exc)) from None
+
+
+def _put_rest_api(
+    self: APIGatewayBackend,
+    function_id: str,
+    api_doc: dict,
+    fail_on_warnings: bool,
+    mode: str = "merge",
+) -> Any:
+    if mode not in ("merge", "overwrite"):
+        raise BadRequestException(f"mode must be merge or overwrite, not {mode!r}")
+    try:
+        return openapi.import_document(self, openapi.parse(api_doc), function_id, mode)
+    except openapi.OpenApiError as exc:
+        raise BadRequestException(str(exc)) from None
+
+
+def _get_export(self: APIGatewayResponse) -> Any:
+    parts = self.path.split("/")
+    api_id, stage, export_type = parts[-5], parts[-3], parts[-1]
+    if export_type not in ("swagger", "oas30"):
+        raise BadRequestException(f"No API exporter for type '{export_type}'")
+    spec = _LAYER[0].deployed(api_id, stage)
+    if spec is None:
+        raise StageNotFoundException()
+    extensions = set(self.querystring.get("extensions", [""])[0].split(","))
+    document = openapi.export_document(self.backend, spec, stage, export_type, extensions)
+    if "yaml" in (self.headers.get("Accept") or ""):
+        import yaml
+
+        return 200, {"Content-Type": "application/yaml"}, yaml.safe_dump(document).encode()
+    return 200, {"Content-Type": "application/json"}, json.dumps(document, indent=2).encode()
+
+
 def install(layer: ApiGatewayLayer) -> None:
     if _LAYER:
         uninstall(_LAYER[0])
     for owner, name, replacement in (
         (RestAPI, "create_deployment", _create_deployment),
         (RestAPI, "update_integration_mocks", _update_integration_mocks),
+        (APIGatewayBackend, "import_rest_api", _import_rest_api),
+        (APIGatewayBackend, "put_rest_api", _put_rest_api),
+        (APIGatewayResponse, "get_export", _get_export),
     ):
         _ORIGINALS[(owner, name)] = vars(owner)[name]
         setattr(owner, name, replacement)
