@@ -454,3 +454,30 @@ def test_moto_seams_are_patched_and_restored():
         "description",
         "stage_variables",
     ]
+
+
+def test_request_inspector_shows_all_four_steps(aws):
+    from workshop_lib.apigateway.inspector import RequestInspector, describe, inspect
+
+    api, _ = echo_api(aws)
+    api.deploy("dev")
+    seen = inspect(aws, api.id, "dev", "POST", "/apps/9", body={"name": "x"}, query={"q": "1"})
+    assert seen.request["path"] == "/dev/apps/9"
+    assert seen.event["pathParameters"] == {"id": "9"}
+    assert seen.lambda_response["statusCode"] == 200
+    assert seen.response["status"] == 200 and seen.response["body"]["httpMethod"] == "POST"
+    text = describe(seen)
+    assert (
+        text.index("1. HTTP request")
+        < text.index("2. Lambda event")
+        < text.index("3. handler response")
+        < text.index("4. HTTP response")
+    )
+    refused = inspect(aws, api.id, "dev", "GET", "/nowhere")
+    assert refused.event is None and refused.response["status"] == 403
+    widget = RequestInspector(aws, api.id, "dev")
+    widget.method.value, widget.path.value = "GET", "/apps/5"
+    result = widget.run()
+    assert (
+        result.event["pathParameters"] == {"id": "5"} and "4. HTTP response" in widget.output.value
+    )

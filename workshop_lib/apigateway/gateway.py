@@ -76,8 +76,11 @@ MISSING_TOKEN = GatewayError(
 class Gateway:
     """A deployed stage of one REST API."""
 
-    def __init__(self, layer: ApiGatewayLayer, api_id: str, stage: str) -> None:
+    def __init__(
+        self, layer: ApiGatewayLayer, api_id: str, stage: str, trace: dict[str, Any] | None = None
+    ) -> None:
         self.layer, self.api_id, self.stage = layer, api_id, stage
+        self.trace = trace  # filled with the event and the integration's answer, if given
 
     # -- the whole request ----------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -223,7 +226,11 @@ class Gateway:
     def _lambda_proxy(
         self, integration: Any, event: dict[str, Any], request_id: str
     ) -> HttpResponse:
+        if self.trace is not None:
+            self.trace["event"] = event
         outcome = self.layer.invoke_lambda(integration.uri, event, integration.timeout_ms)
+        if self.trace is not None and outcome is not None:
+            self.trace["lambda_response"] = json.loads(outcome.body)
         if outcome is None or outcome.error is not None:
             if outcome is not None and outcome.error.get("errorType") == "Sandbox.Timedout":
                 raise GatewayError(

@@ -97,8 +97,10 @@ class ApiGatewayLayer:
             return {}
 
     # -- requests -------------------------------------------------------------------------------
-    def handle(self, api_id: str, stage: str, request: HttpRequest) -> HttpResponse:
-        return Gateway(self, api_id, stage).handle(request)
+    def handle(
+        self, api_id: str, stage: str, request: HttpRequest, trace: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return Gateway(self, api_id, stage, trace).handle(request)
 
     def register_stage(self, api_id: str, stage: str) -> None:
         """Answer ``requests`` calls to the stage's execute-api URL in this process."""
