@@ -481,3 +481,74 @@ def test_request_inspector_shows_all_four_steps(aws):
     assert (
         result.event["pathParameters"] == {"id": "5"} and "4. HTTP response" in widget.output.value
     )
+
+
+def test_lambda_integration_with_mapping_templates(aws):
+    fn = create(
+        aws,
+        "custom",
+        """
+        def handler(event, context):
+            if event["name"] == "boom":
+                raise ValueError("Bad request: name is boom")
+            return {"greeting": "hello " + event["name"], "id": event["id"], "n": event["n"]}
+    """,
+    )["FunctionArn"]
+    api = Api(aws)
+    rid = api.resource("/greet/{id}")
+    c = api.client
+    c.put_method(restApiId=api.id, resourceId=rid, httpMethod="POST", authorizationType="NONE")
+    request_template = """#set($body = $input.path('$'))
+{"name": "$util.escapeJavaScript($body.name)", "id": "$input.params('id')",
+ "n": #if($input.params('loud') == 'yes')1#{else}0#end, "stage": "$context.stage"}"""
+    c.put_integration(
+        restApiId=api.id,
+        resourceId=rid,
+        httpMethod="POST",
+        type="AWS",
+        integrationHttpMethod="POST",
+        uri=lambda_uri(aws, fn),
+        requestTemplates={"application/json": request_template},
+    )
+    c.put_method_response(restApiId=api.id, resourceId=rid, httpMethod="POST", statusCode="200")
+    c.put_method_response(restApiId=api.id, resourceId=rid, httpMethod="POST", statusCode="400")
+    c.put_integration_response(
+        restApiId=api.id,
+        resourceId=rid,
+        httpMethod="POST",
+        statusCode="200",
+        responseTemplates={"application/json": "{\"message\": $input.json('$.greeting')}"},
+        responseParameters={"method.response.header.X-Id": "integration.response.body.id"},
+    )
+    c.put_integration_response(
+        restApiId=api.id,
+        resourceId=rid,
+        httpMethod="POST",
+        statusCode="400",
+        selectionPattern="Bad request:.*",
+        responseTemplates={"application/json": "{\"error\": $input.json('$.errorMessage')}"},
+    )
+    url = api.deploy()
+    ok = requests.post(f"{url}/greet/7?loud=yes", json={"name": 'Ann "A"'})
+    assert ok.status_code == 200 and ok.json() == {"message": 'hello Ann "A"'}
+    assert ok.headers["X-Id"] == "7"
+    bad = requests.post(f"{url}/greet/7", json={"name": "boom"})
+    assert bad.status_code == 400 and bad.json() == {"error": "Bad request: name is boom"}
+
+
+def test_vtl_subset():
+    from workshop_lib.apigateway.vtl import Input, TemplateError, render
+
+    data = Input(
+        '{"items": [{"n": 1}, {"n": 2}], "tag": "a b"}',
+        {"path": {}, "header": {}, "querystring": {"q": "x"}},
+    )
+    scope = {"input": data, "context": {"requestId": "r-1"}, "stageVariables": {"t": "apps"}}
+    out = render("#foreach($i in $input.path('$.items'))$i.n#if($foreach.hasNext),#end#end", scope)
+    assert out == "1,2"
+    assert render("$util.urlEncode($input.path('$.tag'))|$context.requestId", scope) == "a%20b|r-1"
+    assert render("#set($x = [1, 2, 3])$x.size() $stageVariables.t", scope) == "3 apps"
+    assert render("## a comment\n$!missing|$missing", scope) == "|$missing"
+    assert render("#if($input.params('q') != 'x')no#elseif(true)yes#end", scope) == "yes"
+    with pytest.raises(TemplateError):
+        render("#if(true)unclosed", scope)

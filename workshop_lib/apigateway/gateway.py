@@ -133,6 +133,8 @@ class Gateway:
             return self._mock(method, integration, request_id)
         if integration.type == "HTTP_PROXY":
             return self._http_proxy(integration, request, path_params, request_id)
+        if integration.type == "AWS":
+            return self._lambda_custom(integration, event, request, path_params, request_id)
         raise GatewayError(
             500,
             "InternalServerErrorException",
@@ -242,6 +244,93 @@ class Gateway:
             raise _bad_gateway()
         return _proxy_response(outcome.payload, request_id)
 
+    # -- integration: Lambda with mapping templates (non-proxy) --------------------------------
+    def _lambda_custom(
+        self,
+        integration: Any,
+        event: dict[str, Any],
+        request: HttpRequest,
+        path_params: dict[str, str],
+        request_id: str,
+    ) -> HttpResponse:
+        """Request template → Lambda → response selected by ``selectionPattern`` → template."""
+        from workshop_lib.apigateway import vtl
+
+        params = {
+            "path": {k: unquote(v) for k, v in path_params.items()},
+            "querystring": event["queryStringParameters"] or {},
+            "header": event["headers"] or {},
+        }
+        scope = {
+            "context": event["requestContext"],
+            "stageVariables": event["stageVariables"] or {},
+        }
+        content_type = (request.header("Content-Type") or "application/json").split(";")[0]
+        templates = integration.request_templates
+        template = templates.get(content_type)
+        body = request.body.decode("utf-8", errors="replace")
+        if template is None and (
+            integration.passthrough == "NEVER"
+            or (integration.passthrough == "WHEN_NO_TEMPLATES" and templates)
+        ):
+            raise GatewayError(
+                415,
+                "UnsupportedMediaTypeException",
+                "Unsupported Media Type",
+                "UNSUPPORTED_MEDIA_TYPE",
+            )
+        try:
+            payload = (
+                body
+                if template is None
+                else vtl.render(template, {**scope, "input": vtl.Input(body, params)})
+            )
+            lambda_event = json.loads(payload or "{}")
+        except (vtl.TemplateError, ValueError):
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX"
+            ) from None
+        if self.trace is not None:
+            self.trace["event"] = lambda_event
+        outcome = self.layer.invoke_lambda(integration.uri, lambda_event, integration.timeout_ms)
+        if outcome is None:
+            raise _bad_gateway()
+        result_text = outcome.body.decode()
+        if self.trace is not None:
+            self.trace["lambda_response"] = json.loads(result_text)
+        selector = (outcome.error or {}).get("errorMessage") if outcome.error else None
+        chosen = _select_response(integration.responses, selector)
+        if chosen is None:
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX"
+            )
+        status = int(chosen.get("statusCode", 200))
+        out_template = (chosen.get("responseTemplates") or {}).get("application/json")
+        try:
+            data = (
+                result_text
+                if not out_template
+                else vtl.render(out_template, {**scope, "input": vtl.Input(result_text, params)})
+            )
+        except vtl.TemplateError:
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX"
+            ) from None
+        headers = [("Content-Type", "application/json")]
+        document = json.loads(result_text)
+        for name, expression in (chosen.get("responseParameters") or {}).items():
+            if not name.startswith("method.response.header."):
+                continue
+            header = name.removeprefix("method.response.header.")
+            if expression.startswith("integration.response.body."):
+                found = vtl.json_path(
+                    document, "$." + expression.removeprefix("integration.response.body.")
+                )
+                headers.append((header, "" if found is None else str(found)))
+            else:
+                headers.append((header, _static_value(expression)))
+        return HttpResponse(status, headers + _ids(request_id), data.encode())
+
     # -- integration: HTTP proxy ---------------------------------------------------------------
     def _http_proxy(
         self, integration: Any, request: HttpRequest, path_params: dict[str, str], request_id: str
@@ -325,6 +414,22 @@ class Gateway:
                 body = template.replace("$context.error.messageString", json.dumps(message))
                 body = body.replace("$context.error.message", message or "").encode()
         return HttpResponse(status, headers + _ids(request_id), body)
+
+
+def _select_response(
+    responses: dict[str, dict[str, Any]], error_message: str | None
+) -> dict[str, Any] | None:
+    """The integration response whose selectionPattern matches an error, else the default."""
+    import re
+
+    default = None
+    for response in responses.values():
+        pattern = response.get("selectionPattern")
+        if not pattern:
+            default = default or response
+        elif error_message is not None and re.fullmatch(pattern, error_message, re.DOTALL):
+            return response
+    return default
 
 
 def _static_value(expression: str) -> str:
