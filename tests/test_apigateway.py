@@ -552,3 +552,37 @@ def test_vtl_subset():
     assert render("#if($input.params('q') != 'x')no#elseif(true)yes#end", scope) == "yes"
     with pytest.raises(TemplateError):
         render("#if(true)unclosed", scope)
+
+
+def test_canary_deployments_split_traffic_and_can_be_promoted(aws):
+    v1 = create(aws, "v1", "def handler(e, c):\n    return {'statusCode': 200, 'body': 'v1'}\n")
+    v2 = create(aws, "v2", "def handler(e, c):\n    return {'statusCode': 200, 'body': 'v2'}\n")
+    api = Api(aws)
+    api.proxy("/version", "GET", v1["FunctionArn"])
+    url = api.deploy("prod")
+    rid = api.resource("/version")
+    api.client.put_integration(
+        restApiId=api.id,
+        resourceId=rid,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=lambda_uri(aws, v2["FunctionArn"]),
+    )
+    api.client.create_deployment(
+        restApiId=api.id, stageName="prod", canarySettings={"percentTraffic": 25.0}
+    )
+    stage = api.client.get_stage(restApiId=api.id, stageName="prod")
+    assert stage["canarySettings"]["percentTraffic"] == 25.0
+    bodies = [requests.get(f"{url}/version").text for _ in range(400)]
+    assert 60 <= bodies.count("v2") <= 140  # about a quarter
+    api.client.update_stage(
+        restApiId=api.id,
+        stageName="prod",
+        patchOperations=[
+            {"op": "copy", "from": "/canarySettings/deploymentId", "path": "/deploymentId"},
+            {"op": "remove", "path": "/canarySettings"},
+        ],
+    )
+    assert {requests.get(f"{url}/version").text for _ in range(20)} == {"v2"}
+    assert "canarySettings" not in api.client.get_stage(restApiId=api.id, stageName="prod")

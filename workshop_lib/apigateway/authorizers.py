@@ -140,7 +140,9 @@ class Authorizers:
 
     def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        outcome = self.layer.invoke_lambda(config.get("authorizerUri") or "", event, 29_000)
+        outcome = self.layer.invoke_lambda(
+            config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
+        )
         if outcome is None:
             raise CONFIGURATION
         if outcome.error is not None:
@@ -165,8 +167,7 @@ class Authorizers:
             values = [v for k, v in parse_qsl(request.query, keep_blank_values=True) if k == name]
             return values[-1] if values else None
         if source.startswith("stageVariables."):
-            variables = self.layer.stage_variables(gateway.api_id, gateway.stage)
-            return variables.get(source.removeprefix("stageVariables."))
+            return gateway.variables.get(source.removeprefix("stageVariables."))
         if source.startswith("context."):
             return {
                 "context.httpMethod": request.method.upper(),

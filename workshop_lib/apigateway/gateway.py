@@ -81,12 +81,16 @@ class Gateway:
     ) -> None:
         self.layer, self.api_id, self.stage = layer, api_id, stage
         self.trace = trace  # filled with the event and the integration's answer, if given
+        self.spec: ApiSpec | None = None
+        self.variables: dict[str, str] = {}
+        self.canary = False
 
     # -- the whole request ----------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = self.layer.aws.ids.uuid4()
         try:
-            spec = self.layer.deployed(self.api_id, self.stage)
+            spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
+            self.spec = spec
             if len(request.body) > MAX_BODY:
                 raise GatewayError(
                     413, "RequestTooLongException", "Request Too Long", "REQUEST_TOO_LARGE"
@@ -166,7 +170,7 @@ class Gateway:
         for key, value in parse_qsl(request.query, keep_blank_values=True):
             query[key] = value
             multi_query.setdefault(key, []).append(value)
-        binary = _is_binary(request, self.layer.deployed(self.api_id, self.stage))
+        binary = _is_binary(request, self.spec)
         body: str | None
         if not request.body:
             body = None
@@ -174,7 +178,7 @@ class Gateway:
             body = base64.b64encode(request.body).decode()
         else:
             body = request.body.decode("utf-8", errors="replace")
-        stage_variables = self.layer.stage_variables(self.api_id, self.stage)
+        stage_variables = self.variables
         context_identity = {
             "cognitoIdentityPoolId": None,
             "accountId": None,
@@ -230,7 +234,9 @@ class Gateway:
     ) -> HttpResponse:
         if self.trace is not None:
             self.trace["event"] = event
-        outcome = self.layer.invoke_lambda(integration.uri, event, integration.timeout_ms)
+        outcome = self.layer.invoke_lambda(
+            integration.uri, event, integration.timeout_ms, self.variables
+        )
         if self.trace is not None and outcome is not None:
             self.trace["lambda_response"] = json.loads(outcome.body)
         if outcome is None or outcome.error is not None:
@@ -292,7 +298,9 @@ class Gateway:
             ) from None
         if self.trace is not None:
             self.trace["event"] = lambda_event
-        outcome = self.layer.invoke_lambda(integration.uri, lambda_event, integration.timeout_ms)
+        outcome = self.layer.invoke_lambda(
+            integration.uri, lambda_event, integration.timeout_ms, self.variables
+        )
         if outcome is None:
             raise _bad_gateway()
         result_text = outcome.body.decode()

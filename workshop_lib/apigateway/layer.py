@@ -11,6 +11,7 @@ sandbox's Lambda layer, the same seam boto3's ``invoke`` uses.
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -44,11 +45,13 @@ class ApiGatewayLayer:
         self.servers: dict[tuple[str, str], Any] = {}
         self._registered: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self._canary_draws = random.Random(0)
 
     def install(self, aws: Sandbox) -> None:
         from workshop_lib.apigateway import patches
 
         self.aws = aws
+        self._canary_draws = random.Random(aws.seed)
         self.usage = UsagePlans(self)
         self.authorizers = Authorizers(self)
         self.validation = Validation()
@@ -89,6 +92,24 @@ class ApiGatewayLayer:
         except Exception:
             return None
         return self.snapshots.get((api_id, stage_model.deployment_id))
+
+    def select(self, api_id: str, stage: str) -> tuple[ApiSpec | None, dict[str, str], bool]:
+        """The deployment one request goes to, its stage variables, and whether it is the
+        canary: a stage with canary settings sends ``percentTraffic`` % of requests to the
+        canary deployment, with its stage-variable overrides (a seeded draw per request)."""
+        try:
+            stage_model = self.backend().get_stage(api_id, stage)
+        except Exception:
+            return None, {}, False
+        variables = dict(stage_model.variables or {})
+        canary = getattr(stage_model, "canary_settings", None)
+        if canary and float(canary.get("percentTraffic") or 0) > 0:
+            with self._lock:
+                draw = self._canary_draws.random() * 100
+            if draw < float(canary["percentTraffic"]):
+                spec = self.snapshots.get((api_id, canary["deploymentId"]))
+                return spec, {**variables, **(canary.get("stageVariableOverrides") or {})}, True
+        return self.snapshots.get((api_id, stage_model.deployment_id)), variables, False
 
     def stage_variables(self, api_id: str, stage: str) -> dict[str, str]:
         try:
@@ -162,7 +183,13 @@ class ApiGatewayLayer:
         return server.base_url
 
     # -- Lambda ---------------------------------------------------------------------------------
-    def invoke_lambda(self, uri: str, event: dict[str, Any], timeout_ms: int) -> Outcome | None:
+    def invoke_lambda(
+        self,
+        uri: str,
+        event: dict[str, Any],
+        timeout_ms: int,
+        variables: dict[str, str] | None = None,
+    ) -> Outcome | None:
         """Run the function an integration URI names (None if there is none)."""
         from moto.awslambda.exceptions import UnknownFunctionException
 
@@ -172,12 +199,9 @@ class ApiGatewayLayer:
         if not found:
             return None
         target = found.group("function")
-        variables = {}
         if "${stageVariables." in target:
-            stage = event.get("requestContext", {}).get("stage", "")
-            api_id = event.get("requestContext", {}).get("apiId", "")
-            variables = self.stage_variables(api_id, stage)
-            target = _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), target)
+            values = variables or {}
+            target = _STAGE_VARIABLE.sub(lambda m: values.get(m.group(1), ""), target)
         name, qualifier = target, None
         if target.startswith("arn:"):
             pieces = target.split(":")

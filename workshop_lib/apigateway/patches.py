@@ -7,6 +7,8 @@
   answered from the usage the layer counted.
 - ``APIGatewayBackend.import_rest_api`` / ``put_rest_api`` and ``APIGatewayResponse.get_export``:
   Swagger 2.0 and OpenAPI 3 with API Gateway's extensions (``openapi.py``).
+- ``APIGatewayResponse.create_deployment``, ``Stage.to_json`` / ``apply_operations``: canary
+  deployments (``canarySettings``), which moto ignores.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.apigateway import urls
 from moto.apigateway.exceptions import BadRequestException, StageNotFoundException
-from moto.apigateway.models import APIGatewayBackend, RestAPI
+from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage
 from moto.apigateway.responses import APIGatewayResponse
 
 from workshop_lib.apigateway import openapi
@@ -97,6 +99,68 @@ def _get_export(self: APIGatewayResponse) -> Any:
     return 200, {"Content-Type": "application/json"}, json.dumps(document, indent=2).encode()
 
 
+def _create_deployment_response(self: APIGatewayResponse) -> Any:
+    """A deployment with ``canarySettings`` becomes the stage's canary, not its deployment."""
+    canary = self._get_param("canarySettings")
+    api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+    stage_name = self._get_param("stageName")
+    before = None
+    if canary and stage_name:
+        try:
+            before = self.backend.get_stage(api_id, stage_name)
+        except Exception:
+            raise BadRequestException("a canary needs an existing stage to run beside") from None
+    result = _ORIGINALS[(APIGatewayResponse, "create_deployment")](self)
+    if before is not None:
+        deployment_id = json.loads(result[2])["id"]
+        stage = self.backend.get_stage(api_id, stage_name)
+        stage.deployment_id, stage.variables = before.deployment_id, before.variables
+        stage.canary_settings = {
+            "deploymentId": deployment_id,
+            "percentTraffic": float(canary.get("percentTraffic") or 0),
+            "stageVariableOverrides": canary.get("stageVariableOverrides") or {},
+            "useStageCache": bool(canary.get("useStageCache")),
+        }
+    return result
+
+
+def _stage_to_json(self: Stage) -> dict[str, Any]:
+    document = _ORIGINALS[(Stage, "to_json")](self)
+    if getattr(self, "canary_settings", None):
+        document["canarySettings"] = self.canary_settings
+    return document
+
+
+def _stage_apply_operations(self: Stage, patch_operations: list[dict[str, Any]]) -> Stage:
+    """Canary patch operations (change the split, promote, remove); the rest to moto."""
+    others = []
+    for op in patch_operations:
+        path, source = op.get("path", ""), op.get("from", "")
+        canary = getattr(self, "canary_settings", None)
+        if op["op"] == "copy" and source.startswith("/canarySettings/") and canary:
+            if path == "/deploymentId":  # promote the canary
+                self.deployment_id = canary["deploymentId"]
+            elif path == "/variables":
+                self.variables = {**self.variables, **canary["stageVariableOverrides"]}
+        elif path == "/canarySettings" and op["op"] == "remove":
+            self.canary_settings = None
+        elif path.startswith("/canarySettings/") and canary:
+            field = path.removeprefix("/canarySettings/")
+            if field == "percentTraffic":
+                canary["percentTraffic"] = float(op["value"])
+            elif field == "deploymentId":
+                canary["deploymentId"] = op["value"]
+            elif field.startswith("stageVariableOverrides/"):
+                name = field.removeprefix("stageVariableOverrides/")
+                if op["op"] == "remove":
+                    canary["stageVariableOverrides"].pop(name, None)
+                else:
+                    canary["stageVariableOverrides"][name] = op["value"]
+        else:
+            others.append(op)
+    return _ORIGINALS[(Stage, "apply_operations")](self, others)
+
+
 def install(layer: ApiGatewayLayer) -> None:
     if _LAYER:
         uninstall(_LAYER[0])
@@ -106,6 +170,9 @@ def install(layer: ApiGatewayLayer) -> None:
         (APIGatewayBackend, "import_rest_api", _import_rest_api),
         (APIGatewayBackend, "put_rest_api", _put_rest_api),
         (APIGatewayResponse, "get_export", _get_export),
+        (APIGatewayResponse, "create_deployment", _create_deployment_response),
+        (Stage, "to_json", _stage_to_json),
+        (Stage, "apply_operations", _stage_apply_operations),
     ):
         _ORIGINALS[(owner, name)] = vars(owner)[name]
         setattr(owner, name, replacement)
