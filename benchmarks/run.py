@@ -6,17 +6,25 @@ are read off the table (issue 9 adds the served-API peers and the course timings
 - start-up: ``import workshop_lib`` and ``with sandbox():`` to the first boto3 call
   (baseline: ``import boto3``; moto's own ``mock_aws()`` to first call);
 - Lambda: boto3 ``invoke`` of a trivial handler, warm and cold, median and p99
-  (baseline: moto 5.2's own invoke without Docker, which only echoes the payload).
+  (baseline: moto 5.2's own invoke without Docker, which only echoes the payload);
+- served API: the same trivial handler behind ``aws.serve_api`` against a stdlib
+  ``ThreadingHTTPServer`` calling it directly (the ceiling), loaded with ``wrk -t2 -c8``:
+  req/s, p50/p99 for GET and POST, start-to-first-response, RSS after load.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -99,8 +107,95 @@ def lambda_figures(warm_calls: int = 500, cold_calls: int = 10) -> dict[str, flo
     return figures
 
 
+POST_LUA = """wrk.method = "POST"
+wrk.body = '{"id": "42", "name": "demo"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def ensure_wrk() -> str | None:
+    """wrk's path; installs Debian's package when possible, else None (with a reason)."""
+    if shutil.which("wrk"):
+        return shutil.which("wrk")
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            "apt-get update -qq && apt-get install -y -qq wrk", shell=True, capture_output=True
+        )
+    if not shutil.which("wrk"):
+        print("served API: skipped (wrk is not installed and could not be installed)")
+    return shutil.which("wrk")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
+def run_wrk(wrk: str, url: str, seconds: int, script: str | None = None) -> dict[str, float]:
+    cmd = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
+    if script:
+        cmd[1:1] = ["-s", script]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "req/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50 ms": latency("50%"),
+        "p99 ms": latency("99%"),
+    }
+
+
+def served_api(seconds: int = 5) -> dict[str, float]:
+    wrk = ensure_wrk()
+    if wrk is None:
+        return {}
+    figures: dict[str, float] = {}
+    here = Path(__file__).resolve().parent
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(POST_LUA)
+    for mode in ("ceiling", "workshop"):
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(here / "served.py"), mode], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            url = proc.stdout.readline().split()[1]
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/items/1", timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.01)
+            figures[f"served {mode}: start to first response (s)"] = time.perf_counter() - started
+            run_wrk(wrk, f"{url}/items/42", 1)  # warm up
+            for method, script in (("GET", None), ("POST", lua.name)):
+                target = f"{url}/items/42" if method == "GET" else f"{url}/items"
+                for name, value in run_wrk(wrk, target, seconds, script).items():
+                    figures[f"served {mode}: {method} {name}"] = value
+            figures[f"served {mode}: RSS after load (MB)"] = rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    os.unlink(lua.name)
+    return figures
+
+
 def main() -> None:
-    figures = {**startup(), **lambda_figures()}
+    figures = {**startup(), **lambda_figures(), **served_api()}
     ratios = {
         "warm invoke median / moto echo": figures["warm invoke median (ms, workshop)"]
         / figures["warm invoke median (ms, moto echo, baseline)"],
@@ -109,6 +204,12 @@ def main() -> None:
         "sandbox() / mock_aws() to first call": figures["sandbox() to first call (s)"]
         / figures["mock_aws() to first call (s, baseline)"],
     }
+    for method in ("GET", "POST"):
+        key = f"served {{}}: {method} req/s"
+        if key.format("workshop") in figures:
+            ratios[f"served API {method} req/s / stdlib ceiling"] = (
+                figures[key.format("workshop")] / figures[key.format("ceiling")]
+            )
     width = max(map(len, [*figures, *ratios]))
     print(f"{'measure':<{width}}  value")
     for name, value in {**figures, **ratios}.items():

@@ -48,6 +48,7 @@ class ApiGatewayLayer:
         self._canary_draws = random.Random(0)
 
     def install(self, aws: Sandbox) -> None:
+        _import_jsonschema_quickly()
         from workshop_lib.apigateway import patches
 
         self.aws = aws
@@ -213,3 +214,21 @@ class ApiGatewayLayer:
             return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
         except (UnknownFunctionException, Throttled):
             return None
+
+
+def _import_jsonschema_quickly() -> None:
+    """Import jsonschema (for moto's API Gateway) without ``rfc3987_syntax``.
+
+    jsonschema imports that optional IRI checker when it is installed (Jupyter brings it),
+    and it builds a grammar at import time: 1.5 s on every sandbox start, for a string
+    format no course API uses. Hidden only during this import; anyone may import it later.
+    """
+    import sys
+
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        del sys.modules["rfc3987_syntax"]

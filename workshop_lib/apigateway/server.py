@@ -22,6 +22,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up mid-request is not the notebook's business
+
     def server_bind(self) -> None:
         super().server_bind()
         self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
