@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workshop_lib.facts import value
+from workshop_lib.widgets import Explorer
 
 MB_PER_GB = 1024  # Lambda bills GB-seconds with memory in MB / 1024
 
@@ -192,54 +193,36 @@ def explain(requests: int, duration_ms: float, memory_mb: int, granularity_ms: i
     )
 
 
-class CostExplorer:
-    """Sliders over :func:`explain`; the bill is an HTML widget, updated on every change.
-
-    ``controls`` maps each :func:`explain` argument to its widget and ``kwargs`` holds
-    the current arguments, so tests (and other front ends) drive the same function.
-    """
+class CostExplorer(Explorer):
+    """Sliders over :func:`explain`: requests, duration, memory and billing granularity."""
 
     def __init__(self) -> None:
         import ipywidgets as widgets
 
         today = int(value("lambda.billing_granularity_ms"))
         then = int(value("lambda.billing_granularity_ms", talk=True))
-        self.controls = {
-            "requests": widgets.IntSlider(
-                value=3_000_000, min=0, max=100_000_000, step=500_000, description="requests"
-            ),
-            "duration_ms": widgets.IntSlider(value=120, min=1, max=3000, description="duration ms"),
-            "memory_mb": widgets.IntSlider(
-                value=512,
-                min=int(value("lambda.memory_min_mb")),
-                max=int(value("lambda.memory_max_mb")),
-                step=64,
-                description="memory MB",
-            ),
-            "granularity_ms": widgets.ToggleButtons(
-                options=[(f"{today} ms (today)", today), (f"{then} ms (2018)", then)],
-                description="billing",
-            ),
-        }
-        self.output = widgets.HTML()
-        self.widget = widgets.VBox([*self.controls.values(), self.output])
-        for control in self.controls.values():
-            control.observe(lambda _change: self.update(), names="value")
-        self.update()
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        return {name: control.value for name, control in self.controls.items()}
-
-    def update(self) -> str:
-        text = explain(**self.kwargs)
-        self.output.value = f"<pre>{text}</pre>"
-        return text
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+        super().__init__(
+            {
+                "requests": widgets.IntSlider(
+                    value=3_000_000, min=0, max=100_000_000, step=500_000, description="requests"
+                ),
+                "duration_ms": widgets.IntSlider(
+                    value=120, min=1, max=3000, description="duration ms"
+                ),
+                "memory_mb": widgets.IntSlider(
+                    value=512,
+                    min=int(value("lambda.memory_min_mb")),
+                    max=int(value("lambda.memory_max_mb")),
+                    step=64,
+                    description="memory MB",
+                ),
+                "granularity_ms": widgets.ToggleButtons(
+                    options=[(f"{today} ms (today)", today), (f"{then} ms (2018)", then)],
+                    description="billing",
+                ),
+            },
+            explain,
+        )
 
 
 def cost_explorer() -> CostExplorer:

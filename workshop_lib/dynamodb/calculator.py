@@ -11,6 +11,7 @@ from typing import Any
 
 from workshop_lib.dynamodb import pricing
 from workshop_lib.dynamodb.capacity import partitions, read_capacity_units, write_capacity_units
+from workshop_lib.widgets import Explorer
 
 KB = 1024
 
@@ -51,45 +52,33 @@ def describe(plan: dict[str, Any]) -> str:
     )
 
 
-class CapacityCalculator:
-    """Sliders for :func:`capacity_plan`; ``controls`` and ``plan`` for tests and scripts."""
+class CapacityCalculator(Explorer):
+    """Sliders for :func:`capacity_plan`; ``plan`` holds the last plan shown."""
 
     def __init__(self) -> None:
         import ipywidgets as widgets
 
-        self.controls = {
-            "item_kb": widgets.FloatSlider(
-                value=1.0, min=0.1, max=400, step=0.1, description="item KB"
-            ),
-            "reads_per_s": widgets.IntSlider(
-                value=100, min=0, max=20_000, step=10, description="reads/s"
-            ),
-            "writes_per_s": widgets.IntSlider(
-                value=10, min=0, max=10_000, step=10, description="writes/s"
-            ),
-            "consistency": widgets.ToggleButtons(
-                options=["eventual", "strong", "transactional"], description="reads"
-            ),
-        }
-        self.output = widgets.HTML()
-        self.widget = widgets.VBox([*self.controls.values(), self.output])
-        for control in self.controls.values():
-            control.observe(lambda _change: self.update(), names="value")
-        self.update()
+        super().__init__(
+            {
+                "item_kb": widgets.FloatSlider(
+                    value=1.0, min=0.1, max=400, step=0.1, description="item KB"
+                ),
+                "reads_per_s": widgets.IntSlider(
+                    value=100, min=0, max=20_000, step=10, description="reads/s"
+                ),
+                "writes_per_s": widgets.IntSlider(
+                    value=10, min=0, max=10_000, step=10, description="writes/s"
+                ),
+                "consistency": widgets.ToggleButtons(
+                    options=["eventual", "strong", "transactional"], description="reads"
+                ),
+            },
+            self._describe,
+        )
 
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        return {name: control.value for name, control in self.controls.items()}
-
-    def update(self) -> dict[str, Any]:
-        self.plan = capacity_plan(**self.kwargs)
-        self.output.value = f"<pre>{describe(self.plan)}</pre>"
-        return self.plan
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+    def _describe(self, **kwargs: Any) -> str:
+        self.plan = capacity_plan(**kwargs)
+        return describe(self.plan)
 
 
 def capacity_calculator() -> CapacityCalculator:

@@ -234,14 +234,7 @@ class DynamoDBLayer:
                     state, "write", key, _affected_gsis(table, old, entry.get("PutRequest", {}))
                 )
                 plans.append((table, state, key, old))
-        result = original(handler)
-        costs: dict[str, Cost] = {}
-        for table, state, key, old in plans:
-            cost = self._write_cost(table, old, self._current(table, key), key)
-            self._charge(state, "write", cost)
-            _add(costs.setdefault(table.name, Cost()), cost)
-        self._report(result, body, costs, listed=True)
-        return result
+        return self._finish_writes(original(handler), body, plans)
 
     def _transact_write_items(self, handler: Any, original: Any, body: dict) -> Any:
         items = body.get("TransactItems", [])
@@ -258,10 +251,15 @@ class DynamoDBLayer:
             old = self._current(table, key)
             self._admit(state, "write", key, _affected_gsis(table, old, request))
             plans.append((table, state, key, old))
-        result = original(handler)
+        return self._finish_writes(original(handler), body, plans, transactional=True)
+
+    def _finish_writes(
+        self, result: Any, body: dict, plans: list[tuple], transactional: bool = False
+    ) -> Any:
+        """Charge each planned item write and report the total per table."""
         costs: dict[str, Cost] = {}
         for table, state, key, old in plans:
-            cost = self._write_cost(table, old, self._current(table, key), key, transactional=True)
+            cost = self._write_cost(table, old, self._current(table, key), key, transactional)
             self._charge(state, "write", cost)
             _add(costs.setdefault(table.name, Cost()), cost)
         self._report(result, body, costs, listed=True)
@@ -292,7 +290,10 @@ class DynamoDBLayer:
                 key = self._key_of(table, key_source)
                 self._admit(state, "read", key, [])
                 plans.append((table, state, key, consistency))
-        result = original(handler)
+        return self._finish_reads(original(handler), body, plans)
+
+    def _finish_reads(self, result: Any, body: dict, plans: list[tuple]) -> Any:
+        """Charge each planned item read (rounded up per item) and report per table."""
         costs: dict[str, Cost] = {}
         for table, state, key, consistency in plans:
             units = read_capacity_units(_size(self._current(table, key)), consistency)
@@ -313,17 +314,8 @@ class DynamoDBLayer:
             state = self.model.sync(table)
             key = self._key_of(table, request["Key"])
             self._admit(state, "read", key, [])
-            plans.append((table, state, key))
-        result = original(handler)
-        costs: dict[str, Cost] = {}
-        for table, state, key in plans:
-            units = read_capacity_units(_size(self._current(table, key)), "transactional")
-            cost = Cost(table=units)
-            cost.partitions[self._partition(state, key)] += units
-            self._charge(state, "read", cost)
-            _add(costs.setdefault(table.name, Cost()), cost)
-        self._report(result, body, costs, listed=True)
-        return result
+            plans.append((table, state, key, "transactional"))
+        return self._finish_reads(original(handler), body, plans)
 
     def _query(self, handler: Any, original: Any, body: dict) -> Any:
         return self._read_many(handler, original, body, "query")
