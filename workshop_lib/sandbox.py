@@ -68,7 +68,14 @@ class Layer(Protocol):
 
 
 class Sandbox:
-    """A local AWS account: moto state, fake credentials, one clock, seeded ids, layers."""
+    """A local AWS account: moto state, fake credentials, one clock, seeded ids, layers.
+
+    Use ``with sandbox() as aws:`` or ``aws = sandbox().start()``. ``endpoint`` points at a
+    running ``workshop sandbox start`` server instead of moto in-process. ``clock`` is
+    ``"real"`` (default), ``"virtual"`` or a speed-up factor. ``seed`` makes ids repeatable
+    (``None`` for random). ``port`` fixes the loopback endpoint's port. Only
+    ``real_aws_costs_money=True`` lets requests reach real AWS.
+    """
 
     def __init__(
         self,
@@ -401,39 +408,15 @@ def active() -> Sandbox | None:
     return _ACTIVE
 
 
-def sandbox(
-    region: str = DEFAULT_REGION,
-    *,
-    endpoint: str | None = None,
-    clock: Clock | str | float | None = None,
-    seed: int | None = 0,
-    layers: list[Layer | str] | None = None,
-    real_aws_costs_money: bool = False,
-    port: int = 0,
-) -> Sandbox:
-    """A local AWS sandbox; use ``with sandbox() as aws:`` or ``aws = sandbox().start()``.
-
-    ``endpoint`` points at a running ``workshop sandbox start`` server instead of moto
-    in-process. ``clock`` is ``"real"`` (default), ``"virtual"`` or a speed-up factor.
-    ``seed`` makes ids repeatable (``None`` for random). ``port`` fixes the loopback
-    endpoint's port. Only ``real_aws_costs_money=True`` lets requests reach real AWS.
-    """
-    return Sandbox(
-        region,
-        endpoint=endpoint,
-        clock=clock,
-        seed=seed,
-        layers=layers,
-        real_aws_costs_money=real_aws_costs_money,
-        port=port,
-    )
+#: ``sandbox(...)`` is the class itself: ``with sandbox() as aws:``.
+sandbox = Sandbox
 
 
 class _CallableModule(types.ModuleType):
     """Lets ``from workshop_lib import sandbox; sandbox()`` call :func:`sandbox`."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Sandbox:
-        return self.sandbox(*args, **kwargs)
+        return Sandbox(*args, **kwargs)
 
 
 sys.modules[__name__].__class__ = _CallableModule
