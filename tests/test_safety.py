@@ -71,12 +71,12 @@ def _loopback_only_dns(original, attempts):
 def exercise_aws(aws):
     ddb = boto3.client("dynamodb")
     ddb.create_table(
-        TableName="t",
+        TableName="accounts",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    ddb.put_item(TableName="t", Item={"id": {"S": "1"}})
+    ddb.put_item(TableName="accounts", Item={"id": {"S": "1"}})
     boto3.client("s3").create_bucket(Bucket="workshop-bucket")
     boto3.resource("s3").Object("workshop-bucket", "k").put(Body=b"x")
     aws.client("sqs").create_queue(QueueName="q")

@@ -164,7 +164,18 @@ class DynamoDBLayer:
         self.expire_ttl()
         if action in ("create_table", "update_table"):
             self._check_indexes(action, body)
+            if action == "create_table":
+                _check_table_name(body.get("TableName", ""))
+            merged = None
+            if action == "update_table" and body.get("AttributeDefinitions"):
+                known = {
+                    a["AttributeName"]: a for a in self.backend().get_table(body["TableName"]).attr
+                }
+                known.update({a["AttributeName"]: a for a in body["AttributeDefinitions"]})
+                merged = list(known.values())  # AWS adds definitions; moto replaces them
             result = original(handler)
+            if merged is not None:
+                self.backend().get_table(body["TableName"]).attr = merged
             self.model.sync(self.backend().get_table(body["TableName"]))
             return result
         if action == "delete_table":
@@ -324,6 +335,7 @@ class DynamoDBLayer:
         return self._read_many(handler, original, body, "scan")
 
     def _read_many(self, handler: Any, original: Any, body: dict, action: str) -> Any:
+        _check_reserved_words(body.get("KeyConditionExpression"), "KeyConditionExpression")
         table = self.backend().get_table(body["TableName"])
         state = self.model.sync(table)
         index_name = body.get("IndexName")
@@ -333,6 +345,11 @@ class DynamoDBLayer:
         try:
             result = original(handler)
             read = self._local.read
+        except TypeError:  # moto compares a number key with a string value and crashes
+            raise MockValidationException(
+                "One or more parameter values were invalid: Condition parameter type does not "
+                "match schema type"
+            ) from None
         finally:
             self._local.read = None
         consistency = "strong" if body.get("ConsistentRead") and not gsi else "eventual"
@@ -455,6 +472,10 @@ class DynamoDBLayer:
     def _check_item_size(self, item: dict) -> None:
         if item_size(item, low_level=True) > self._max_item():
             raise MockValidationException("Item size has exceeded the maximum allowed size")
+        if max((_depth(v) for v in item.values()), default=0) > int(
+            value("dynamodb.nesting_depth_max")
+        ):
+            raise MockValidationException("Nesting Levels have exceeded supported limits")
 
     def _check_transaction(self, items: list) -> None:
         limit = int(value("dynamodb.transact_write_max_items"))
@@ -511,6 +532,53 @@ class DynamoDBLayer:
                         "PrincipalId": "dynamodb.amazonaws.com",
                     }
         return deleted
+
+
+def _depth(attribute: dict[str, Any]) -> int:
+    """How many lists and maps deep a low-level attribute value goes."""
+    ((kind, inner),) = attribute.items()
+    if kind == "L":
+        return 1 + max((_depth(v) for v in inner), default=0)
+    if kind == "M":
+        return 1 + max((_depth(v) for v in inner.values()), default=0)
+    return 0
+
+
+def _check_table_name(name: str) -> None:
+    """AWS's table-name rules: 3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'."""
+    import re
+
+    low, high = (
+        int(value("dynamodb.table_name_min_chars")),
+        int(value("dynamodb.table_name_max_chars")),
+    )
+    if not low <= len(name) <= high:
+        raise MockValidationException(
+            f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy "
+            f"constraint: Member must have length between {low} and {high}"
+        )
+    if not re.fullmatch(r"[a-zA-Z0-9_.-]+", name):
+        raise MockValidationException(
+            f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        )
+
+
+def _check_reserved_words(expression: str | None, where: str) -> None:
+    """A reserved word used as a name (``release``, ``owner``...) in an expression."""
+    if not expression:
+        return
+    import re
+
+    from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
+
+    reserved = set(ReservedKeywords.get_reserved_keywords())
+    functions = {"BEGINS_WITH", "BETWEEN", "AND", "OR", "NOT", "IN"}
+    for word in re.findall(r"(?<![#:\w.])([A-Za-z_][A-Za-z0-9_]*)", expression):
+        if word.upper() in reserved and word.upper() not in functions:
+            raise MockValidationException(
+                f"Invalid {where}: Attribute name is a reserved keyword; reserved keyword: {word}"
+            )
 
 
 def _size(item: dict | None) -> int:

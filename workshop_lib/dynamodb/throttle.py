@@ -21,7 +21,7 @@ from workshop_lib.dynamodb.capacity import partitions as partition_count
 from workshop_lib.facts import value
 
 ON_DEMAND_PARTITIONS = 4  # new on-demand tables serve up to 4,000 WCU / 12,000 RCU
-PARTITION_BURST_S = 0.1  # a partition's hard limit leaves little room for bursts
+PARTITION_BURST_S = 0.5  # a partition's hard per-second limit leaves little room to burst
 
 
 class TokenBucket:
