@@ -352,3 +352,23 @@ def test_memory_setting_is_reported(aws):
     response = invoke(aws, "mem")
     assert response["body"] == "1024"
     assert "Memory Size: 1024 MB" in response["log"]
+
+
+def test_code_from_s3_runs_too(aws):
+    from workshop_lib.lambda_runtime import execution_role
+
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="deployments")
+    s3.put_object(
+        Bucket="deployments",
+        Key="apps.zip",
+        Body=package({"app.py": "def handler(e, c):\n    return 's3'\n"}),
+    )
+    aws.client("lambda").create_function(
+        FunctionName="from-s3",
+        Runtime="python3.12",
+        Handler="app.handler",
+        Role=execution_role(aws.client("iam")),
+        Code={"S3Bucket": "deployments", "S3Key": "apps.zip"},
+    )
+    assert invoke(aws, "from-s3")["body"] == "s3"
