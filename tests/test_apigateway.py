@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -103,15 +104,38 @@ def test_a_malformed_lambda_response_is_a_502(aws, reply):
     assert response.json() == {"message": "Internal server error"}
 
 
-def test_a_function_error_is_a_502_and_a_timeout_a_504(aws):
+def test_function_errors_and_function_timeouts_are_502_the_integration_timeout_504(aws):
     fails = create(aws, "fails", "def handler(e, c):\n    raise ValueError('x')\n")
-    slow = create(aws, "slow", "import time\ndef handler(e, c):\n    time.sleep(3)\n", Timeout=1)
+    short = create(aws, "short", "import time\ndef handler(e, c):\n    time.sleep(3)\n", Timeout=1)
+    long = create(
+        aws,
+        "long",
+        "import time\ndef handler(e, c):\n    time.sleep(2)\n"
+        "    return {'statusCode': 200, 'body': 'done'}\n",
+        Timeout=10,
+    )
     api = Api(aws)
     api.proxy("/fails", "GET", fails["FunctionArn"])
-    api.proxy("/slow", "GET", slow["FunctionArn"])
+    api.proxy("/short", "GET", short["FunctionArn"])
+    rid = api.resource("/long")
+    api.client.put_method(
+        restApiId=api.id, resourceId=rid, httpMethod="GET", authorizationType="NONE"
+    )
+    api.client.put_integration(
+        restApiId=api.id,
+        resourceId=rid,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=lambda_uri(aws, long["FunctionArn"]),
+        timeoutInMillis=1000,
+    )
     url = api.deploy()
     assert requests.get(f"{url}/fails").status_code == 502
-    timed_out = requests.get(f"{url}/slow")
+    assert requests.get(f"{url}/short").status_code == 502  # the function's own timeout
+    started = time.monotonic()
+    timed_out = requests.get(f"{url}/long")
+    assert time.monotonic() - started < 1.9  # the gateway did not wait for the function
     assert timed_out.status_code == 504
     assert timed_out.json() == {"message": "Endpoint request timed out"}
 
@@ -586,3 +610,13 @@ def test_canary_deployments_split_traffic_and_can_be_promoted(aws):
     )
     assert {requests.get(f"{url}/version").text for _ in range(20)} == {"v2"}
     assert "canarySettings" not in api.client.get_stage(restApiId=api.id, stageName="prod")
+
+
+def test_redeploying_keeps_stage_variables_and_unknown_stages_are_forbidden(aws):
+    api, _ = echo_api(aws, paths=("/apps",), methods=("GET",))
+    url = api.deploy("dev", variables={"table": "apps-dev"})
+    api.deploy("dev")
+    assert requests.get(f"{url}/apps").json()["stageVariables"] == {"table": "apps-dev"}
+    other = url.replace("/dev", "/qa")
+    forbidden = requests.get(f"{other}/apps")
+    assert forbidden.status_code == 403 and forbidden.json() == {"message": "Forbidden"}

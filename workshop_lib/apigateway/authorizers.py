@@ -140,9 +140,14 @@ class Authorizers:
 
     def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        outcome = self.layer.invoke_lambda(
-            config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
-        )
+        from workshop_lib.apigateway.layer import IntegrationTimeout
+
+        try:
+            outcome = self.layer.invoke_lambda(
+                config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
+            )
+        except IntegrationTimeout:
+            raise CONFIGURATION from None
         if outcome is None:
             raise CONFIGURATION
         if outcome.error is not None:

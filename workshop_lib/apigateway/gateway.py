@@ -95,7 +95,9 @@ class Gateway:
                 raise GatewayError(
                     413, "RequestTooLongException", "Request Too Long", "REQUEST_TOO_LARGE"
                 )
-            routed = spec.route(request.path, request.method) if spec else None
+            if spec is None:  # no such stage (or never deployed)
+                raise GatewayError(403, "ForbiddenException", "Forbidden", "DEFAULT_4XX")
+            routed = spec.route(request.path, request.method)
             if routed is None or routed[1] is None:
                 raise MISSING_TOKEN
             resource, method, path_params = routed
@@ -234,20 +236,11 @@ class Gateway:
     ) -> HttpResponse:
         if self.trace is not None:
             self.trace["event"] = event
-        outcome = self.layer.invoke_lambda(
-            integration.uri, event, integration.timeout_ms, self.variables
-        )
+        outcome = self._invoke(integration, event)
         if self.trace is not None and outcome is not None:
             self.trace["lambda_response"] = json.loads(outcome.body)
         if outcome is None or outcome.error is not None:
-            if outcome is not None and outcome.error.get("errorType") == "Sandbox.Timedout":
-                raise GatewayError(
-                    504,
-                    "InternalServerErrorException",
-                    "Endpoint request timed out",
-                    "INTEGRATION_TIMEOUT",
-                )
-            raise _bad_gateway()
+            raise _bad_gateway()  # a crash or the function's own timeout: 502, as on AWS
         return _proxy_response(outcome.payload, request_id)
 
     # -- integration: Lambda with mapping templates (non-proxy) --------------------------------
@@ -298,9 +291,7 @@ class Gateway:
             ) from None
         if self.trace is not None:
             self.trace["event"] = lambda_event
-        outcome = self.layer.invoke_lambda(
-            integration.uri, lambda_event, integration.timeout_ms, self.variables
-        )
+        outcome = self._invoke(integration, lambda_event)
         if outcome is None:
             raise _bad_gateway()
         result_text = outcome.body.decode()
@@ -383,6 +374,22 @@ class Gateway:
         skip_back = {"content-length", "transfer-encoding", "connection", "server", "date"}
         kept = [(k, v) for k, v in headers if k.lower() not in skip_back]
         return HttpResponse(status, kept + _ids(request_id), data)
+
+    def _invoke(self, integration: Any, event: dict[str, Any]) -> Any:
+        """Run the integration's function; 504 once the integration timeout has passed."""
+        from workshop_lib.apigateway.layer import IntegrationTimeout
+
+        try:
+            return self.layer.invoke_lambda(
+                integration.uri, event, integration.timeout_ms, self.variables
+            )
+        except IntegrationTimeout:
+            raise GatewayError(
+                504,
+                "InternalServerErrorException",
+                "Endpoint request timed out",
+                "INTEGRATION_TIMEOUT",
+            ) from None
 
     # -- integration: mock ----------------------------------------------------------------------
     def _mock(self, method: MethodSpec, integration: Any, request_id: str) -> HttpResponse:

@@ -14,6 +14,8 @@ import json
 import random
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -31,6 +33,12 @@ _LAMBDA_URI = re.compile(
     r"arn:aws:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<function>.+)/invocations"
 )
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+class IntegrationTimeout(Exception):
+    """The integration did not answer within its timeout (API Gateway answers 504)."""
+
+
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
@@ -43,9 +51,10 @@ class ApiGatewayLayer:
         self.aws: Sandbox | None = None
         self.snapshots: dict[tuple[str, str], ApiSpec] = {}
         self.servers: dict[tuple[str, str], Any] = {}
-        self._registered: set[tuple[str, str]] = set()
+        self._registered: set[str] = set()
         self._lock = threading.Lock()
         self._canary_draws = random.Random(0)
+        self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
         _import_jsonschema_quickly()
@@ -64,6 +73,7 @@ class ApiGatewayLayer:
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
+        self._integrations.shutdown(wait=False, cancel_futures=True)
         patches.uninstall(self)
 
     def reset(self, aws: Sandbox) -> None:
@@ -129,13 +139,13 @@ class ApiGatewayLayer:
         import responses
         from moto.core.models import responses_mock
 
-        with self._lock:
-            if (api_id, stage) in self._registered:
+        with self._lock:  # one registration per API answers all its stages
+            if api_id in self._registered:
                 return
-            self._registered.add((api_id, stage))
+            self._registered.add(api_id)
         pattern = re.compile(
             rf"https://{re.escape(api_id)}\.execute-api\.{re.escape(self.aws.region)}"
-            rf"\.amazonaws\.com/{re.escape(stage)}(/[^?#]*)?(\?.*)?$",
+            rf"\.amazonaws\.com/[^/?#]+(/[^?#]*)?(\?.*)?$",
             re.IGNORECASE,
         )
         for method in METHODS:
@@ -143,14 +153,13 @@ class ApiGatewayLayer:
                 responses.CallbackResponse(
                     method=method,
                     url=pattern,
-                    callback=lambda prepared, a=api_id, s=stage: self._answer_prepared(
-                        a, s, prepared
-                    ),
+                    callback=lambda prepared, a=api_id: self._answer_prepared(a, prepared),
                 )
             )
 
-    def _answer_prepared(self, api_id: str, stage: str, prepared: Any) -> tuple:
+    def _answer_prepared(self, api_id: str, prepared: Any) -> tuple:
         parts = urlsplit(prepared.url)
+        stage = parts.path.split("/")[1]
         path = parts.path.split("/", 2)[2] if parts.path.count("/") >= 2 else ""
         body = prepared.body or b""
         if isinstance(body, str):
@@ -211,8 +220,16 @@ class ApiGatewayLayer:
         lambda_layer = self.aws.layer("lambda")
         try:
             fn = lambda_layer.function(name, qualifier)
-            return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
-        except (UnknownFunctionException, Throttled):
+        except UnknownFunctionException:
+            return None
+        future = self._integrations.submit(
+            lambda_layer.run, fn, json.dumps(event), qualifier=qualifier
+        )
+        try:  # past the integration timeout the caller gets 504; the function runs on
+            return future.result(timeout=timeout_ms / 1000)
+        except FutureTimeout:
+            raise IntegrationTimeout() from None
+        except Throttled:
             return None
 
 

@@ -105,12 +105,22 @@ def _create_deployment_response(self: APIGatewayResponse) -> Any:
     api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
     stage_name = self._get_param("stageName")
     before = None
+    try:
+        existing = self.backend.get_stage(api_id, stage_name) if stage_name else None
+    except Exception:
+        existing = None
     if canary and stage_name:
-        try:
-            before = self.backend.get_stage(api_id, stage_name)
-        except Exception:
-            raise BadRequestException("a canary needs an existing stage to run beside") from None
+        if existing is None:
+            raise BadRequestException("a canary needs an existing stage to run beside")
+        before = existing
     result = _ORIGINALS[(APIGatewayResponse, "create_deployment")](self)
+    if existing is not None and before is None:
+        # moto replaces the stage object; AWS keeps its settings and variables
+        stage = self.backend.get_stage(api_id, stage_name)
+        given = self._get_param("variables")
+        stage.variables = {**(existing.variables or {}), **(given or {})}
+        stage.method_settings = existing.method_settings
+        stage.description = existing.description
     if before is not None:
         deployment_id = json.loads(result[2])["id"]
         stage = self.backend.get_stage(api_id, stage_name)
