@@ -8,7 +8,7 @@ PORT ?= 8888
 NO_BROWSER ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test lint unit notebooks verify bench clean
+.PHONY: install lab test lint unit notebooks verify bench slides clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -41,6 +41,13 @@ unit: $(STAMP)
 ## make notebooks: regenerate notebooks/ from solutions/ and execute both (NB=01 for one)
 notebooks: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring build $(NB)
+
+## make slides: reveal.js decks of every notebook in build/slides (OFFLINE=1: local reveal.js)
+REVEAL_VERSION := 4.0.2
+slides: $(STAMP)
+	@if [ -n "$(OFFLINE)" ] && [ ! -d build/slides/node_modules/reveal.js ]; then \
+		mkdir -p build/slides && npm install --silent --prefix build/slides reveal.js@$(REVEAL_VERSION); fi
+	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--reveal node_modules/reveal.js)
 
 ## make bench: measured figures with same-run baselines (not part of make test)
 bench: $(STAMP)

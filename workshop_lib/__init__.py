@@ -25,6 +25,7 @@ _SUBMODULES = {
     "netguard",
     "sandbox",
     "setup_check",
+    "slides",
     "widgets",
 }
 
