@@ -25,6 +25,9 @@ _SUBMODULES = {
     "netguard",
     "sandbox",
     "setup_check",
+    "reset",
+    "progress",
+    "doctor",
     "slides",
     "widgets",
 }

@@ -4,6 +4,9 @@ workshop sandbox start [--port 5000]   run a moto server on 127.0.0.1 for other 
 workshop sandbox stop [--port 5000]
 workshop sandbox status [--port 5000]
 workshop check                         the course's setup check (notebook 00's table)
+workshop doctor                        check a laptop for a meetup, with what to fix
+workshop progress                      every exercise of every notebook
+workshop reset 03                      a fresh copy of a notebook (the old one is kept)
 workshop lab [--no-browser] [--port N] JupyterLab on the first notebook
 """
 
@@ -53,6 +56,34 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if setup_check() else 1
 
 
+@command("doctor")
+def _doctor(args: argparse.Namespace) -> int:
+    from workshop_lib.doctor import doctor
+
+    return 0 if doctor() else 1
+
+
+@command("progress")
+def _progress(args: argparse.Namespace) -> int:
+    from workshop_lib.progress import course_progress, describe
+
+    print(describe(course_progress()))
+    return 0
+
+
+@command("reset")
+def _reset(args: argparse.Namespace) -> int:
+    from workshop_lib.reset import reset
+
+    try:
+        target, backup = reset(args.notebook)
+    except ValueError as exc:
+        print(f"workshop: {exc}", file=sys.stderr)
+        return 2
+    print(f"reset {target.name}" + (f"; your previous copy is in {backup}" if backup else ""))
+    return 0
+
+
 @command("lab")
 def _lab(args: argparse.Namespace) -> int:
     from workshop_lib.lab import run_lab
@@ -68,6 +99,10 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--port", type=int, default=5000)
     sb.add_argument("--foreground", action="store_true", help="run in this terminal")
     sub.add_parser("check", help="check this machine is ready for the course")
+    sub.add_parser("doctor", help="check a laptop for a meetup and say what to fix")
+    sub.add_parser("progress", help="every exercise of every notebook, as saved")
+    reset = sub.add_parser("reset", help="a fresh copy of a learner notebook")
+    reset.add_argument("notebook", help="its number, e.g. 03")
     lab = sub.add_parser("lab", help="open JupyterLab on the first notebook")
     lab.add_argument("--no-browser", action="store_true", help="serve headless, print the URL")
     lab.add_argument("--port", type=int, default=8888)

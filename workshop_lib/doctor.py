@@ -1,0 +1,103 @@
+"""``workshop doctor``: is this laptop ready for a meetup? Plain words for what to fix.
+
+The setup check's rows (Python, packages, sandbox, offline guard, widgets, plots, write
+access) plus what a room of laptops trips over: a kernel that will not start, the
+JupyterLab widget extension, and ports already taken by something else.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from workshop_lib.setup_check import CheckResult, run_checks
+
+PORTS = {8888: "JupyterLab (make lab)", 5000: "the sandbox server (workshop sandbox start)"}
+
+
+def check_port(port: int, purpose: str) -> CheckResult:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return CheckResult(
+                f"port {port}",
+                False,
+                f"in use by another program ({purpose} wants it)",
+                f"close that program, or choose another port (make lab PORT={port + 2}; "
+                f"workshop sandbox start --port {port + 1})",
+            )
+    return CheckResult(f"port {port}", True, f"free for {purpose}")
+
+
+def check_kernel(timeout: float = 60) -> CheckResult:
+    """Start a Python kernel the way JupyterLab does and run one line in it."""
+    from jupyter_client.manager import start_new_kernel
+
+    try:
+        manager, client = start_new_kernel(kernel_name="python3", startup_timeout=timeout)
+    except Exception as exc:
+        return CheckResult(
+            "kernel",
+            False,
+            f"a Python kernel does not start: {exc}",
+            "run `make install`, then try again",
+        )
+    try:
+        reply = client.execute_interactive("import workshop_lib", timeout=timeout)
+        ok = reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    if not ok:
+        return CheckResult(
+            "kernel",
+            False,
+            "the kernel cannot import workshop_lib",
+            "start JupyterLab with `make lab` so it uses the course's Python",
+        )
+    return CheckResult("kernel", True, "a Python kernel starts and imports the course")
+
+
+def check_widget_extension() -> CheckResult:
+    out = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True
+    )
+    text = out.stdout + out.stderr
+    line = next((x for x in text.splitlines() if "@jupyter-widgets/jupyterlab-manager" in x), "")
+    if "enabled" in line and "OK" in line:
+        return CheckResult("widget extension", True, "JupyterLab shows sliders and buttons")
+    return CheckResult(
+        "widget extension",
+        False,
+        "JupyterLab's widget extension is missing",
+        "run `make install`, then restart JupyterLab",
+    )
+
+
+def run(ports: dict[int, str] | None = None, kernel: bool = True) -> list[CheckResult]:
+    rows = run_checks()
+    rows.append(check_widget_extension())
+    if kernel:
+        rows.append(check_kernel())
+    rows += [check_port(port, purpose) for port, purpose in (ports or PORTS).items()]
+    return rows
+
+
+def doctor(ports: dict[int, str] | None = None, kernel: bool = True) -> bool:
+    """Print every check and what to do about each failure; True when all is well."""
+    rows = run(ports, kernel)
+    width = max(len(r.name) for r in rows)
+    for row in rows:
+        print(f"{'ok  ' if row.ok else 'FAIL'}  {row.name:<{width}}  {row.detail}")
+        if row.fix:
+            print(f"{'':6}{'':<{width}}  → {row.fix}")
+    failed = [r for r in rows if not r.ok]
+    if failed:
+        print(
+            f"{len(failed)} problem(s): fix the rows marked FAIL, then run `workshop doctor` again."
+        )
+    else:
+        print("This laptop is ready for the workshop.")
+    return not failed

@@ -1,0 +1,36 @@
+"""``workshop reset 03``: a fresh copy of a learner notebook, keeping the old one.
+
+The learner's copy is regenerated from ``solutions/`` (unsolved, without outputs); the
+notebook as it was is moved to ``notebooks/.backup/`` first, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+
+from workshop_lib import authoring
+
+
+def reset(number: str, root: Path | None = None) -> tuple[Path, Path | None]:
+    """Reset notebook ``number`` (``"03"``); returns (notebook, backup or None)."""
+    root = root or authoring.ROOT
+    number = f"{int(number):02d}" if number.isdigit() else number
+    matches = sorted((root / "solutions").glob(f"{number}_*.ipynb"))
+    if not matches:
+        known = ", ".join(sorted(p.name[:2] for p in (root / "solutions").glob("*.ipynb")))
+        raise ValueError(f"there is no notebook {number} (the course has: {known})")
+    solution = matches[0]
+    target = root / "notebooks" / solution.name
+    backup = None
+    if target.exists():
+        backups = root / "notebooks" / ".backup"
+        backups.mkdir(parents=True, exist_ok=True)
+        backup = backups / f"{target.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        shutil.copy2(target, backup)
+    fresh = authoring.learner_notebook(nbformat.read(solution, as_version=4), solution.name)
+    nbformat.write(fresh, target)
+    return target, backup
