@@ -11,18 +11,10 @@ import math
 import boto3
 import pytest
 
+from tests.exercise_helpers import failed_with
 from workshop_lib import cost, sandbox
-from workshop_lib.exercises import FAILED, NOT_ATTEMPTED, PASSED, evaluate, exercises_of
+from workshop_lib.exercises import NOT_ATTEMPTED, PASSED, evaluate, exercises_of
 from workshop_lib.facts import value
-
-
-def failed_with(exercise_id, answer, *phrases):
-    status, line = evaluate(exercise_id, answer)
-    assert status == FAILED, line
-    assert line.startswith(f"[{exercise_id}] FAILED: ") and " — hint: " in line, line
-    for phrase in phrases:
-        assert phrase in line, line
-    return line
 
 
 def test_exercises_are_registered_in_order():

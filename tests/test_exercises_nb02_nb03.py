@@ -15,30 +15,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.exercise_helpers import failed_with, not_attempted, passes
 from workshop_lib import sandbox
-from workshop_lib.exercises import FAILED, NOT_ATTEMPTED, PASSED, evaluate, exercises_of
+from workshop_lib.exercises import exercises_of
 from workshop_lib.lambda_runtime import execution_role, package
-
-
-def passes(exercise_id, answer):
-    status, line = evaluate(exercise_id, answer)
-    assert (status, line) == (PASSED, f"[{exercise_id}] passed"), line
-
-
-def not_attempted(exercise_id, answer):
-    assert evaluate(exercise_id, answer) == (
-        NOT_ATTEMPTED,
-        f"[{exercise_id}] not attempted yet",
-    )
-
-
-def failed_with(exercise_id, answer, *phrases):
-    status, line = evaluate(exercise_id, answer)
-    assert status == FAILED, line
-    assert line.startswith(f"[{exercise_id}] FAILED: ") and " — hint: " in line, line
-    for phrase in phrases:
-        assert phrase in line, line
-    return line
 
 
 def test_exercises_are_registered_in_order():

@@ -18,25 +18,13 @@ import nbformat
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
 
+from tests.exercise_helpers import failed_with, passes
 from workshop_lib import sandbox
 from workshop_lib.dynamodb import item_size, partitions, read_capacity_units, write_capacity_units
 from workshop_lib.dynamodb.throttle import ON_DEMAND_PARTITIONS, partition_of
-from workshop_lib.exercises import FAILED, NOT_ATTEMPTED, PASSED, evaluate, exercises_of, nb05
+from workshop_lib.exercises import NOT_ATTEMPTED, evaluate, exercises_of, nb05
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def failed_with(exercise_id, answer, *phrases):
-    status, line = evaluate(exercise_id, answer)
-    assert status == FAILED, line
-    assert line.startswith(f"[{exercise_id}] FAILED: ") and " — hint: " in line, line
-    for phrase in phrases:
-        assert phrase in line, line
-    return line
-
-
-def passes(exercise_id, answer):
-    assert evaluate(exercise_id, answer) == (PASSED, f"[{exercise_id}] passed")
 
 
 def not_yet(*args):

@@ -10,35 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
+from workshop_lib.exercises.common import table_description
 
 TABLE_NAME = "hello"
 KEY = "id"
 _TYPE_NAMES = {"S": "string", "N": "number", "B": "binary"}
-
-
-def _description(answer: Any) -> dict[str, Any]:
-    """The table description inside ``answer`` (create_table or describe_table response)."""
-    if isinstance(answer, str):
-        raise Fail(
-            f"you passed the string {answer!r}, not the table's description",
-            "keep what create_table returns: "
-            "table = ddb.create_table(...)['TableDescription'], then check('0.1', table)",
-        )
-    if not isinstance(answer, dict):
-        raise Fail(
-            f"expected the table description (a dict), got {type(answer).__name__}",
-            "pass ddb.create_table(...)['TableDescription']",
-        )
-    for wrapper in ("TableDescription", "Table"):  # a whole create/describe response is fine
-        if isinstance(answer.get(wrapper), dict):
-            return answer[wrapper]
-    if "TableName" not in answer:
-        keys = ", ".join(sorted(map(str, answer))) or "none"
-        raise Fail(
-            f"this dict has no 'TableName' (its keys: {keys})",
-            "pass ddb.create_table(...)['TableDescription'], the dict AWS returns",
-        )
-    return answer
 
 
 def _check_key_schema(table: dict[str, Any]) -> None:
@@ -110,7 +86,7 @@ def _check_in_sandbox(table: dict[str, Any]) -> None:
     hint="pass the dict that create_table returned, unchanged",
 )
 def check_first_table(answer: Any) -> None:
-    table = _description(answer)
+    table = table_description(answer, "0.1")
     name = table.get("TableName")
     if name != TABLE_NAME:
         raise Fail(

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
+from workshop_lib.exercises.common import table_description
 
 #: 4.1: the talk's apps table (slide 36).
 APPS_TABLE = "apps"
@@ -132,28 +133,6 @@ def _number(value: Any) -> Any:
 
 
 # -- 4.1 ------------------------------------------------------------------------------------
-def _description(answer: Any) -> dict[str, Any]:
-    """The table description inside ``answer`` (create_table or describe_table response)."""
-    if isinstance(answer, str):
-        raise Fail(
-            f"you passed the string {answer!r}, not the table's description",
-            "keep what create_table returns: table = ddb.create_table(...)['TableDescription']",
-        )
-    if not isinstance(answer, dict):
-        raise Fail(
-            f"expected the table description (a dict), got {type(answer).__name__}",
-            "pass ddb.create_table(...)['TableDescription']",
-        )
-    for wrapper in ("TableDescription", "Table"):  # a whole create/describe response is fine
-        if isinstance(answer.get(wrapper), dict):
-            return answer[wrapper]
-    if "TableName" not in answer:
-        keys = ", ".join(sorted(map(str, answer))) or "none"
-        raise Fail(
-            f"this dict has no 'TableName' (its keys: {keys})",
-            "pass ddb.create_table(...)['TableDescription'], the dict AWS returns",
-        )
-    return answer
 
 
 def _key_schema(table: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -247,7 +226,7 @@ def _check_no_indexes(table: dict[str, Any]) -> None:
     hint="pass the dict that create_table returned, unchanged",
 )
 def check_apps_table(answer: Any) -> None:
-    table = _description(answer)
+    table = table_description(answer, "4.1")
     if table.get("TableName") != APPS_TABLE:
         raise Fail(
             f"the table is called {table.get('TableName')!r}; slide 36 has {APPS_TABLE!r}",

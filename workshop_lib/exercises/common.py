@@ -1,0 +1,34 @@
+"""Answer parsing that several notebooks' checkers share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workshop_lib.exercises import Fail
+
+
+def table_description(answer: Any, exercise_id: str) -> dict[str, Any]:
+    """The table description inside ``answer`` (a create_table or describe_table response,
+    or the description itself), or a Fail saying what was passed instead."""
+    if isinstance(answer, str):
+        raise Fail(
+            f"you passed the string {answer!r}, not the table's description",
+            "keep what create_table returns: "
+            f"table = ddb.create_table(...)['TableDescription'], then check('{exercise_id}', "
+            "table)",
+        )
+    if not isinstance(answer, dict):
+        raise Fail(
+            f"expected the table description (a dict), got {type(answer).__name__}",
+            "pass ddb.create_table(...)['TableDescription']",
+        )
+    for wrapper in ("TableDescription", "Table"):  # a whole create/describe response is fine
+        if isinstance(answer.get(wrapper), dict):
+            return answer[wrapper]
+    if "TableName" not in answer:
+        keys = ", ".join(sorted(map(str, answer))) or "none"
+        raise Fail(
+            f"this dict has no 'TableName' (its keys: {keys})",
+            "pass ddb.create_table(...)['TableDescription'], the dict AWS returns",
+        )
+    return answer
