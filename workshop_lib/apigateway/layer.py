@@ -222,6 +222,11 @@ class ApiGatewayLayer:
             fn = lambda_layer.function(name, qualifier)
         except UnknownFunctionException:
             return None
+        if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before the gateway
+            try:
+                return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
+            except Throttled:
+                return None
         future = self._integrations.submit(
             lambda_layer.run, fn, json.dumps(event), qualifier=qualifier
         )

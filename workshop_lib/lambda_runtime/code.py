@@ -45,8 +45,12 @@ class CodeStore:
         self.root = root
         self._lock = threading.Lock()
         self._runtime: Path | None = None
+        self._done: dict[tuple[str, str], Path] = {}  # unpacked already: no disk look-up
 
     def _unpacked(self, kind: str, sha: str, data: bytes) -> Path:
+        known = self._done.get((kind, sha))
+        if known is not None:
+            return known
         folder = self.root / kind / sha.replace("/", "_").replace("+", "-")[:64]
         with self._lock:
             if not folder.exists():
@@ -54,6 +58,7 @@ class CodeStore:
                 partial.mkdir(parents=True, exist_ok=True)
                 unzip(data, partial)
                 partial.rename(folder)
+            self._done[(kind, sha)] = folder
         return folder
 
     def function_dir(self, sha: str, data: bytes) -> Path:
