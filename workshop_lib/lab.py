@@ -21,7 +21,8 @@ FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
 
 def free_port(preferred: int) -> int:
     """``preferred`` if it is free on 127.0.0.1, else the next free one (0: any)."""
-    for port in ([preferred] if preferred else []) + list(range(preferred + 1, preferred + 50)):
+    candidates = list(range(preferred, preferred + 50)) if preferred else []
+    for port in candidates:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
