@@ -50,9 +50,20 @@ pytestmark = pytest.mark.skipif(
 def lab(tmp_path_factory):
     """JupyterLab on a free port, headless, as `make lab NO_BROWSER=1` starts it."""
     runtime = tmp_path_factory.mktemp("jupyter")
+    settings = runtime / "settings"
+    # every cell rendered (no windowing: off-screen widgets exist in the page) and no news
+    # pop-up; in a private settings folder, never the user's
+    for plugin, values in {
+        "@jupyterlab/notebook-extension/tracker": '{"windowingMode": "none"}',
+        "@jupyterlab/apputils-extension/notification": '{"fetchNews": "false"}',
+    }.items():
+        folder, name = plugin.rsplit("/", 1)
+        (settings / folder).mkdir(parents=True, exist_ok=True)
+        (settings / folder / f"{name}.jupyterlab-settings").write_text(values)
     env = dict(
         os.environ,
         JUPYTER_RUNTIME_DIR=str(runtime),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(runtime),  # never restore or save the user's tabs
         WORKSHOP_HOME=str(runtime),
     )
@@ -102,21 +113,20 @@ def test_a_notebook_runs_in_the_browser_and_its_widget_responds(lab, browser):
     page.screenshot(path=str(ARTIFACTS / "01-opened.png"))
     page.click("text=Run", timeout=10_000)  # the Run menu
     page.click("text=Run All Cells", timeout=10_000)
-    bill = page.locator(".jp-OutputArea-output pre", has_text="Lambda $").last
-    bill.wait_for(state="attached", timeout=120_000)  # off-screen cells may be hidden
+    # the explorer's output area: its sliders and the bill they drive
+    explorer = page.locator(".jp-OutputArea-output", has=page.locator(".widget-slider")).last
+    handle = explorer.locator(".widget-slider .noUi-handle").first
+    handle.wait_for(state="attached", timeout=180_000)
+    bill = explorer.locator("pre", has_text="Lambda $").last
+    bill.wait_for(state="attached", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-    bill.scroll_into_view_if_needed()
+    handle.scroll_into_view_if_needed(timeout=60_000)
     before = bill.inner_text()
     assert "requests" in before and "vs server" in before
-    handle = page.locator(".widget-slider .noUi-handle").first
-    handle.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "01-explorer-before.png"))
     handle.focus()
     for _ in range(20):
         page.keyboard.press("PageUp")
-    page.wait_for_function(
-        "(b) => document.querySelectorAll('.jp-OutputArea-output pre').length > 0", arg=None
-    )
     deadline = time.monotonic() + 30
     while bill.inner_text() == before and time.monotonic() < deadline:
         time.sleep(0.2)
