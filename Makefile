@@ -6,16 +6,21 @@ STAMP := $(VENV)/.installed
 JOBS ?= 2
 PORT ?= 8888
 NO_BROWSER ?=
+WHEELHOUSE ?= wheelhouse
+# OFFLINE=1: install from $(WHEELHOUSE) (made by `make wheelhouse`) with no network at all
+PIP_SOURCE := $(if $(OFFLINE),--no-index --find-links $(WHEELHOUSE))
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test lint unit notebooks verify bench slides clean
+.PHONY: install lab test lint unit notebooks verify bench slides wheelhouse offline-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "Serverless Workshop needs Python 3.10 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	@if [ -n "$(OFFLINE)" ] && [ ! -f $(WHEELHOUSE)/README.txt ]; then \
+		echo "OFFLINE=1 installs from $(WHEELHOUSE)/, which is missing: copy it from the instructor's USB stick (made with make wheelhouse)"; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(if $(OFFLINE),,$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
 	@touch $@
 
 install: $(STAMP)
@@ -48,6 +53,22 @@ slides: $(STAMP)
 	@if [ -n "$(OFFLINE)" ] && [ ! -d build/slides/node_modules/reveal.js ]; then \
 		mkdir -p build/slides && npm install --silent --prefix build/slides reveal.js@$(REVEAL_VERSION); fi
 	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--reveal node_modules/reveal.js)
+
+## make wheelhouse: every wheel the course needs, in wheelhouse/, for a USB stick
+## (PLATFORMS="macosx_11_0_arm64 win_amd64" PYTHONS="3.12" for the room's laptops; all)
+wheelhouse: $(STAMP)
+	$(BIN)/python -m workshop_lib.wheelhouse --dest $(WHEELHOUSE) \
+		$(foreach p,$(PLATFORMS),--platform $(p)) $(foreach v,$(PYTHONS),--python $(v))
+
+## make offline-check: a fresh venv installed from wheelhouse/ with networking switched off
+## (a private network namespace: unshare, Linux), then `workshop doctor` in it
+offline-check: wheelhouse
+	rm -rf build/offline-venv
+	unshare $(if $(filter 0,$(shell id -u)),-n,-rn) sh -c 'ip link set lo up 2>/dev/null; \
+		$(PYTHON) -m venv build/offline-venv && \
+		build/offline-venv/bin/python -m pip install --quiet --disable-pip-version-check \
+			--no-index --find-links $(WHEELHOUSE) -e ".[test]" && \
+		build/offline-venv/bin/workshop doctor'
 
 ## make bench: measured figures with same-run baselines (not part of make test)
 bench: $(STAMP)
