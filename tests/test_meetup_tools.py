@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -47,6 +48,22 @@ def test_doctor_catches_a_missing_package(monkeypatch, capsys):
     assert doctor.doctor(ports={}, kernel=False) is False
     out = capsys.readouterr().out
     assert "no-such-course-package missing" in out and "make install" in out
+
+
+def test_doctor_names_a_dead_loopback_instead_of_blaming_the_install():
+    """In a network namespace whose loopback is down (Linux, unshare), the real thing."""
+    probe = "from workshop_lib import doctor; r = doctor.check_loopback(0.5); print(r.ok, r.fix)"
+    flags = ["-n"] if hasattr(os, "geteuid") and os.geteuid() == 0 else ["-r", "-n"]
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    result = subprocess.run(
+        [unshare, *flags, sys.executable, "-c", probe], capture_output=True, text=True
+    )
+    if result.returncode != 0 and "unshare" in result.stderr:
+        pytest.skip(f"cannot make a network namespace here: {result.stderr.strip()}")
+    assert result.stdout.startswith("False") and "ip link set lo up" in result.stdout
+    assert doctor.check_loopback().ok  # and here, where it is up
 
 
 def test_course_progress_lists_every_exercise_with_saved_status():

@@ -31,6 +31,26 @@ def check_port(port: int, purpose: str) -> CheckResult:
     return CheckResult(f"port {port}", True, f"free for {purpose}")
 
 
+def check_loopback(timeout: float = 2) -> CheckResult:
+    """Connect to ourselves on 127.0.0.1: JupyterLab, its kernels and the sandbox need it."""
+    try:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            with socket.create_connection(server.getsockname(), timeout=timeout):
+                pass
+    except OSError as exc:
+        return CheckResult(
+            "loopback",
+            False,
+            f"this computer cannot connect to itself on 127.0.0.1 ({exc.strerror or exc}); "
+            "JupyterLab, its kernels and the sandbox all talk over it",
+            "allow 127.0.0.1 in the firewall or VPN client; in a Linux container or "
+            "network namespace: `ip link set lo up`",
+        )
+    return CheckResult("loopback", True, "127.0.0.1 answers (JupyterLab and kernels use it)")
+
+
 def check_kernel(timeout: float = 60) -> CheckResult:
     """Start a Python kernel the way JupyterLab does and run one line in it."""
     from jupyter_client.manager import start_new_kernel
@@ -77,9 +97,14 @@ def check_widget_extension() -> CheckResult:
 
 
 def run(ports: dict[int, str] | None = None, kernel: bool = True) -> list[CheckResult]:
-    rows = run_checks()
+    loopback = check_loopback()
+    rows = [loopback, *run_checks()]
     rows.append(check_widget_extension())
-    if kernel:
+    if kernel and not loopback.ok:
+        rows.append(
+            CheckResult("kernel", False, "not tried: kernels need 127.0.0.1", "see loopback")
+        )
+    elif kernel:
         rows.append(check_kernel())
     rows += [check_port(port, purpose) for port, purpose in (ports or PORTS).items()]
     return rows
