@@ -710,3 +710,27 @@ def test_5_4_keys_that_readers_cannot_find(answer, phrases):
 
 def test_5_4_needs_a_running_sandbox():
     failed_with("5.4", shards, "no sandbox is running")
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "name"),
+    [
+        ("3.1", "count_cold_starts"),
+        ("4.2", "releases_after"),
+        ("4.3", "create_release"),
+        ("5.1", "capacity_units"),
+        ("5.3", "partitions_for"),
+        ("5.4", "vote_key"),
+        ("6.2", "add_cors_preflight"),
+        ("6.4", "protect"),
+    ],
+)
+def test_a_value_where_a_function_belongs_says_how_to_pass_it(exercise_id, name):
+    from workshop_lib.exercises import evaluate
+
+    status, line = evaluate(exercise_id, 42)
+    assert status == "FAILED"
+    assert line == (
+        f"[{exercise_id}] FAILED: expected your function, got int — "
+        f"hint: pass the function itself: check('{exercise_id}', {name})"
+    )

@@ -7,6 +7,15 @@ from typing import Any
 from workshop_lib.exercises import Fail
 
 
+def require_function(answer: Any, exercise_id: str, name: str) -> None:
+    """Fail, saying how to pass it, unless ``answer`` is the learner's function itself."""
+    if not callable(answer):
+        raise Fail(
+            f"expected your function, got {type(answer).__name__}",
+            f"pass the function itself: check('{exercise_id}', {name})",
+        )
+
+
 def table_description(answer: Any, exercise_id: str) -> dict[str, Any]:
     """The table description inside ``answer`` (a create_table or describe_table response,
     or the description itself), or a Fail saying what was passed instead."""

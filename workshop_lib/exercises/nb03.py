@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
+from workshop_lib.exercises.common import require_function
 from workshop_lib.lambda_runtime import logs
 from workshop_lib.lambda_runtime.local import invoke_local
 
@@ -53,11 +54,7 @@ CASES_3_1 = [("scswsw", 1), ("cwwww", 1), ("", 0), ("cwwtcww", 2), ("cccw", 3), 
     hint="loop over the lines and count those that contain 'Init Duration'",
 )
 def check_count_cold_starts(count_cold_starts: Any) -> None:
-    if not callable(count_cold_starts):
-        raise Fail(
-            f"expected your function, got {type(count_cold_starts).__name__}",
-            "pass the function itself: check('3.1', count_cold_starts)",
-        )
+    require_function(count_cold_starts, "3.1", "count_cold_starts")
     for pattern, expected in CASES_3_1:
         lines = _log(pattern)
         got = count_cold_starts(list(lines))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
-from workshop_lib.exercises.common import table_description
+from workshop_lib.exercises.common import require_function, table_description
 
 #: 4.1: the talk's apps table (slide 36).
 APPS_TABLE = "apps"
@@ -299,11 +299,7 @@ def _releases(result: Any, call: str) -> list[tuple[Any, Any]]:
     hint="query the table: table.query(KeyConditionExpression=..., ...)['Items']",
 )
 def check_releases_after(releases_after: Any) -> None:
-    if not callable(releases_after):
-        raise Fail(
-            f"expected your function, got {type(releases_after).__name__}",
-            "pass the function itself: check('4.2', releases_after)",
-        )
+    require_function(releases_after, "4.2", "releases_after")
     aws = _running_sandbox()
     with _apps_like_table(aws, TABLE_4_2) as table:
         _seed_4_2(table)
@@ -447,11 +443,7 @@ ITEMS_4_3 = [
     hint="put_item(Item=item, ConditionExpression=...) and catch ConditionalCheckFailedException",
 )
 def check_create_release(create_release: Any) -> None:
-    if not callable(create_release):
-        raise Fail(
-            f"expected your function, got {type(create_release).__name__}",
-            "pass the function itself: check('4.3', create_release)",
-        )
+    require_function(create_release, "4.3", "create_release")
     aws = _running_sandbox()
     with _apps_like_table(aws, TABLE_4_3) as table:
         recorder = Recorder(table)

@@ -28,6 +28,7 @@ from workshop_lib.dynamodb import (
     write_capacity_units,
 )
 from workshop_lib.exercises import Fail, exercise
+from workshop_lib.exercises.common import require_function
 from workshop_lib.facts import value
 
 KB = 1024
@@ -193,11 +194,7 @@ def _same(a: float, b: float) -> bool:
     hint="capacity_units(item, operation) returns one number, e.g. 1.5",
 )
 def check_capacity_units(capacity_units: Any) -> None:
-    if not callable(capacity_units):
-        raise Fail(
-            f"expected your function, got {type(capacity_units).__name__}",
-            "pass the function itself: check('5.1', capacity_units)",
-        )
+    require_function(capacity_units, "5.1", "capacity_units")
     cases = [(item, op) for item in _items_5_1() for op in OPERATIONS]
     got = []
     for item, operation in cases:
@@ -489,11 +486,7 @@ def _call_5_3(args: tuple[float, float, float]) -> str:
     hint="partitions_for(rcu, wcu, storage_gb) returns a whole number",
 )
 def check_partitions_for(partitions_for: Any) -> None:
-    if not callable(partitions_for):
-        raise Fail(
-            f"expected your function, got {type(partitions_for).__name__}",
-            "pass the function itself: check('5.3', partitions_for)",
-        )
+    require_function(partitions_for, "5.3", "partitions_for")
     got = []
     for args in CASES_5_3:
         result = partitions_for(*args)
@@ -546,11 +539,7 @@ def vote_item(key: str, n: int) -> dict[str, Any]:
     hint="vote_key(n) returns a string such as 'weather#3'",
 )
 def check_vote_key(vote_key: Any) -> None:
-    if not callable(vote_key):
-        raise Fail(
-            f"expected your function, got {type(vote_key).__name__}",
-            "pass the function itself: check('5.4', vote_key)",
-        )
+    require_function(vote_key, "5.4", "vote_key")
     total = VOTES_PER_SECOND * SECONDS_5_4
     keys = [vote_key(n) for n in range(total)]
     odd = next((k for k in keys if not isinstance(k, str)), None)

@@ -26,6 +26,7 @@ import textwrap
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
+from workshop_lib.exercises.common import require_function
 
 #: The stage every check deploys its API to.
 STAGE = "check"
@@ -361,11 +362,7 @@ def _check_create_body(body: Any, what: str) -> None:
     "the headers, put_integration_response giving their values in single quotes",
 )
 def check_cors(add_cors_preflight: Any) -> None:
-    if not callable(add_cors_preflight):
-        raise Fail(
-            f"expected your function, got {type(add_cors_preflight).__name__}",
-            "pass the function itself: check('6.2', add_cors_preflight)",
-        )
+    require_function(add_cors_preflight, "6.2", "add_cors_preflight")
     aws = _sandbox()
     with Scratch(aws, "check-6.2") as scratch:
         resource = scratch.resource("/items")
@@ -721,11 +718,7 @@ def _claims_json(token: str) -> str:
     "quota=...), create_usage_plan_key(...); return the key's value",
 )
 def check_usage_plan(protect: Any) -> None:
-    if not callable(protect):
-        raise Fail(
-            f"expected your function, got {type(protect).__name__}",
-            "pass the function itself: check('6.4', protect)",
-        )
+    require_function(protect, "6.4", "protect")
     aws = _sandbox()
     with Scratch(aws, "check-6.4") as scratch:
         scratch.mock("/ping", "GET", apiKeyRequired=True)
