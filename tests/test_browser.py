@@ -8,18 +8,16 @@ checks the bill it shows changes; opens a slide deck. Screenshots go to
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.lab_helpers import running_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -62,33 +60,13 @@ def lab(tmp_path_factory):
         (settings / folder).mkdir(parents=True, exist_ok=True)
         (settings / folder / f"{name}.jupyterlab-settings").write_text(values)
     env = dict(
-        os.environ,
         JUPYTER_RUNTIME_DIR=str(runtime),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(runtime),  # never restore or save the user's tabs
         WORKSHOP_HOME=str(runtime),
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "workshop_lib.cli", "lab", "--no-browser", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    url = None
-    deadline = time.monotonic() + 90
-    while url is None and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        found = re.search(r"JupyterLab is ready: (\S+)", line)
-        url = found.group(1) if found else None
-        if not line and proc.poll() is not None:
-            break
-    assert url, "JupyterLab did not start"
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+    with running_lab(**env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -138,12 +138,17 @@ class Scratch:
         self.functions.append(name)
         return created["FunctionArn"]
 
-    def proxy(self, path: str, method: str, function_arn: str, **method_args: Any) -> None:
+    def _put_method(self, path: str, method: str, method_args: dict[str, Any]) -> str:
+        """Create ``method`` on ``path`` (no authorization unless asked); its resource id."""
         resource = self.resource(path)
         method_args.setdefault("authorizationType", "NONE")
         self.apigw.put_method(
             restApiId=self.api_id, resourceId=resource, httpMethod=method, **method_args
         )
+        return resource
+
+    def proxy(self, path: str, method: str, function_arn: str, **method_args: Any) -> None:
+        resource = self._put_method(path, method, method_args)
         self.apigw.put_integration(
             restApiId=self.api_id,
             resourceId=resource,
@@ -155,11 +160,7 @@ class Scratch:
 
     def mock(self, path: str, method: str, **method_args: Any) -> None:
         """A method API Gateway answers itself with 200 and ``{}``."""
-        resource = self.resource(path)
-        method_args.setdefault("authorizationType", "NONE")
-        self.apigw.put_method(
-            restApiId=self.api_id, resourceId=resource, httpMethod=method, **method_args
-        )
+        resource = self._put_method(path, method, method_args)
         self.apigw.put_integration(
             restApiId=self.api_id,
             resourceId=resource,
