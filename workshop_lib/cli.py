@@ -8,6 +8,7 @@ workshop doctor                        check a laptop for a meetup, with what to
 workshop progress                      every exercise of every notebook
 workshop reset 03                      a fresh copy of a notebook (the old one is kept)
 workshop lab [--no-browser] [--port N] JupyterLab on the first notebook
+workshop sls deploy|info|invoke|logs|...  the Serverless Framework's commands (--help)
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def _lab(args: argparse.Namespace) -> int:
     return run_lab(no_browser=args.no_browser, port=args.port)
 
 
+@command("sls")
+def _sls(args: argparse.Namespace) -> int:
+    from workshop_lib.framework.cli import main as sls_main
+
+    return sls_main(args.args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workshop", description="Serverless Workshop tools")
     sub = p.add_subparsers(dest="command", required=True)
@@ -106,10 +114,15 @@ def parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open JupyterLab on the first notebook")
     lab.add_argument("--no-browser", action="store_true", help="serve headless, print the URL")
     lab.add_argument("--port", type=int, default=8888)
+    sls = sub.add_parser("sls", help="Serverless Framework commands", add_help=False)
+    sls.add_argument("args", nargs=argparse.REMAINDER)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sls"]:  # everything after `sls` belongs to its own parser
+        return COMMANDS["sls"](argparse.Namespace(args=argv[1:]))
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -128,6 +128,12 @@ class ExecutionEnvironment:
         }
         if endpoint_url:
             env["AWS_ENDPOINT_URL"] = endpoint_url  # the sandbox, for the handler's boto3
+        if credentials.get("AWS_ACCESS_KEY_ID") == "testing":
+            # as on AWS, each function signs with its own role's session key: the sandbox
+            # can tell which function made which call (workshop_lib.iam.audit)
+            from workshop_lib.iam.audit import access_key_for
+
+            env["AWS_ACCESS_KEY_ID"] = access_key_for(spec.name)
         return env
 
     # -- INIT and INVOKE ----------------------------------------------------------------------
@@ -162,6 +168,19 @@ class ExecutionEnvironment:
         self.max_memory_mb = result.get("max_memory_mb", self.max_memory_mb)
         return result
 
+    def submit(self, request: dict[str, Any]) -> int:
+        """Send one invocation without waiting: the returned file descriptor turns readable
+        when the answer is there, for an event loop to wait on; :meth:`collect` reads it."""
+        self.invocations += 1
+        self._send(request)
+        return self._from_child
+
+    def collect(self) -> dict[str, Any]:
+        """The answer to :meth:`submit`, once its file descriptor is readable."""
+        result = self._read()
+        self.max_memory_mb = result.get("max_memory_mb", self.max_memory_mb)
+        return result
+
     def _send(self, message: dict[str, Any]) -> None:
         try:
             bootstrap.write_frame(self._to_child, json.dumps(message).encode())
@@ -172,6 +191,9 @@ class ExecutionEnvironment:
         ready, _, _ = select.select([self._from_child], [], [], max(0.0, timeout_s))
         if not ready:
             return None
+        return self._read()
+
+    def _read(self) -> dict[str, Any]:
         frame = bootstrap.read_frame(self._from_child)
         if frame is None:
             code = self.process.wait(timeout=5)

@@ -1,0 +1,107 @@
+"""``workshop sls offline``: the service's http events served on 127.0.0.1, no server needed.
+
+It opens an in-process sandbox in the service's region, deploys the service into it (the
+same compile and deploy as ``deploy``: API keys and authorizers are enforced like on the
+deployed API), serves the stage at ``http://127.0.0.1:PORT/{stage}`` and prints one line
+with that URL once it answers. Then it watches the service folder: a changed
+``serverless.yml`` redeploys the service, changed code is swapped into the functions (the
+next request starts a fresh execution environment with the new code).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from workshop_lib.framework.package import DEFAULT_EXCLUDES, glob_regex
+from workshop_lib.framework.service import Service
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    """``{file: mtime}`` of what would be packaged (caches and .serverless/ left out)."""
+    excluded = [glob_regex(p) for p in DEFAULT_EXCLUDES]
+    out = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and not any(r.match(rel) for r in excluded):
+            out[rel] = path.stat().st_mtime_ns
+    return out
+
+
+class Offline:
+    """A deployed, served service that follows its files."""
+
+    def __init__(
+        self, root: str | Path, *, stage: str | None = None, region: str | None = None
+    ) -> None:
+        self.root, self.stage, self.region = Path(root), stage, region
+        self.service = Service.load(self.root, stage=stage, region=region)
+        self.aws = None
+        self.url: str | None = None
+        self._files: dict[str, float] = {}
+
+    def start(self, port: int = 3000, out: Callable[[str], None] = print) -> str:
+        from workshop_lib import sandbox
+        from workshop_lib.framework import deploy
+
+        self.aws = sandbox.Sandbox(region=self.service.region).start()
+        result = deploy.deploy(self.service, self.aws, out=lambda line: None)
+        if not result.info.rest_api_id:
+            raise ValueError(f"{self.service.name} has no http events to serve")
+        self.url = self.aws.serve_api(result.info.rest_api_id, self.service.stage, port=port)
+        self.api_keys = dict(result.info.api_keys)
+        self._files = snapshot(self.root)
+        return self.url
+
+    def reload_if_changed(self, out: Callable[[str], None] = print) -> bool:
+        """Redeploy what changed since the last look; True if something did."""
+        from workshop_lib.framework import deploy
+        from workshop_lib.framework.config import ConfigError
+
+        files = snapshot(self.root)
+        changed = sorted(k for k in files.keys() | self._files.keys()
+                         if files.get(k) != self._files.get(k))  # fmt: skip
+        if not changed:
+            return False
+        self._files = files
+        try:
+            if any(name == "serverless.yml" for name in changed):
+                self.service = Service.load(self.root, stage=self.stage, region=self.region)
+                deploy.deploy(self.service, self.aws, out=lambda line: None)
+            else:
+                for key in self.service.functions:
+                    deploy.deploy_function(self.service, self.aws, key, out=lambda line: None)
+        except (ConfigError, ValueError, RuntimeError) as exc:
+            out(f"offline: not reloaded: {exc}")
+            return False
+        out(f"offline: reloaded ({', '.join(changed)})")
+        return True
+
+    def stop(self) -> None:
+        if self.aws is not None:
+            self.aws.stop()
+            self.aws = None
+
+
+def serve_forever(
+    service: Service, *, port: int = 3000, stage: str | None = None, region: str | None = None
+) -> int:
+    """The CLI's loop: start, print the URL, poll for changes until Ctrl-C or SIGTERM."""
+    offline = Offline(service.root, stage=stage, region=region)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        url = offline.start(port)
+        keys = "".join(f" (API key {n}: {v})" for n, v in offline.api_keys.items())
+        print(f"Serverless offline listening on {url}{keys}", flush=True)
+        while not stop.wait(0.5):
+            offline.reload_if_changed(lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        offline.stop()
+    sys.stdout.flush()
+    return 0
