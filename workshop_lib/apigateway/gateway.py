@@ -9,9 +9,12 @@ refusal is an AWS-shaped JSON error with ``x-amzn-ErrorType``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
+from collections.abc import Generator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -65,6 +68,26 @@ class GatewayError(Exception):
         self.response_type = response_type
 
 
+@dataclass
+class LambdaCall:
+    """A step of method execution that runs a Lambda function (the worker hop).
+
+    :meth:`Gateway.steps` yields it and is sent the :class:`Outcome` (or None: no such
+    function, throttled), or thrown :class:`IntegrationTimeout`. The blocking driver
+    (:meth:`Gateway.handle`) runs it in this thread; the served API's event loop awaits it
+    (:meth:`Gateway.handle_async`), so other connections go on during the hop.
+    """
+
+    uri: str
+    event: dict[str, Any]
+    timeout_ms: int
+    variables: dict[str, str]
+
+
+BLOCKING = object()  # yielded before a step that blocks (authorizer, HTTP backend)
+Steps = Generator[Any, Any, "HttpResponse"]  # yields LambdaCall or BLOCKING
+
+
 MISSING_TOKEN = GatewayError(
     403,
     "MissingAuthenticationTokenException",
@@ -87,7 +110,53 @@ class Gateway:
 
     # -- the whole request ----------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request, running any Lambda function in this thread."""
+        return self._drive(self.steps(request))
+
+    async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
+        """Answer one request on an event loop: the Lambda hop is awaited, not blocked on;
+        steps that would block the loop (authorizers, HTTP backends) go to ``executor``."""
+        from workshop_lib.apigateway.layer import IntegrationTimeout
+
+        steps = self.steps(request)
+        step, response = _advance(steps, None)
+        while response is None:
+            if step is BLOCKING:
+                return await asyncio.get_running_loop().run_in_executor(
+                    executor, self._drive, steps
+                )
+            try:
+                outcome = await self.layer.invoke_lambda_async(
+                    step.uri, step.event, step.timeout_ms, step.variables, executor
+                )
+            except IntegrationTimeout as timeout:
+                step, response = _advance(steps, None, timeout)
+                continue
+            step, response = _advance(steps, outcome)
+        return response
+
+    def _drive(self, steps: Steps) -> HttpResponse:
+        from workshop_lib.apigateway.layer import IntegrationTimeout
+
+        step, response = _advance(steps, None)
+        while response is None:
+            if step is BLOCKING:
+                step, response = _advance(steps, None)
+                continue
+            try:
+                outcome = self.layer.invoke_lambda(
+                    step.uri, step.event, step.timeout_ms, step.variables
+                )
+            except IntegrationTimeout as timeout:
+                step, response = _advance(steps, None, timeout)
+                continue
+            step, response = _advance(steps, outcome)
+        return response
+
+    def steps(self, request: HttpRequest) -> Steps:
+        """Method execution for one request, as a generator of its :class:`LambdaCall`s."""
         request_id = self.layer.aws.ids.uuid4()
+        spec = None
         try:
             spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
             self.spec = spec
@@ -101,9 +170,11 @@ class Gateway:
             if routed is None or routed[1] is None:
                 raise MISSING_TOKEN
             resource, method, path_params = routed
-            return self._execute(spec, resource, method, path_params, request, request_id)
+            return (
+                yield from self._execute(spec, resource, method, path_params, request, request_id)
+            )
         except GatewayError as error:
-            return self._error(error, request_id, spec if "spec" in locals() else None)
+            return self._error(error, request_id, spec)
 
     def _execute(
         self,
@@ -113,7 +184,7 @@ class Gateway:
         path_params: dict[str, str],
         request: HttpRequest,
         request_id: str,
-    ) -> HttpResponse:
+    ) -> Steps:
         identity: dict[str, Any] = {}
         if method.api_key_required:
             identity.update(
@@ -121,6 +192,7 @@ class Gateway:
             )
         authorizer_context = None
         if method.authorization_type == "CUSTOM" and method.authorizer_id:
+            yield BLOCKING  # the authorizer may run its own function, synchronously
             authorizer_context = self.layer.authorizers.authorize(
                 self, spec, method, resource, request, path_params
             )
@@ -134,13 +206,16 @@ class Gateway:
             resource, method, request, path_params, request_id, identity, authorizer_context
         )
         if integration.type == "AWS_PROXY":
-            return self._lambda_proxy(integration, event, request_id)
+            return (yield from self._lambda_proxy(integration, event, request_id))
         if integration.type == "MOCK":
             return self._mock(method, integration, request_id)
         if integration.type == "HTTP_PROXY":
+            yield BLOCKING
             return self._http_proxy(integration, request, path_params, request_id)
         if integration.type == "AWS":
-            return self._lambda_custom(integration, event, request, path_params, request_id)
+            return (
+                yield from self._lambda_custom(integration, event, request, path_params, request_id)
+            )
         raise GatewayError(
             500,
             "InternalServerErrorException",
@@ -231,12 +306,10 @@ class Gateway:
             "isBase64Encoded": binary and bool(request.body),
         }
 
-    def _lambda_proxy(
-        self, integration: Any, event: dict[str, Any], request_id: str
-    ) -> HttpResponse:
+    def _lambda_proxy(self, integration: Any, event: dict[str, Any], request_id: str) -> Steps:
         if self.trace is not None:
             self.trace["event"] = event
-        outcome = self._invoke(integration, event)
+        outcome = yield from self._invoke(integration, event)
         if self.trace is not None and outcome is not None:
             self.trace["lambda_response"] = json.loads(outcome.body)
         if outcome is None or outcome.error is not None:
@@ -251,7 +324,7 @@ class Gateway:
         request: HttpRequest,
         path_params: dict[str, str],
         request_id: str,
-    ) -> HttpResponse:
+    ) -> Steps:
         """Request template → Lambda → response selected by ``selectionPattern`` → template."""
         from workshop_lib.apigateway import vtl
 
@@ -291,7 +364,7 @@ class Gateway:
             ) from None
         if self.trace is not None:
             self.trace["event"] = lambda_event
-        outcome = self._invoke(integration, lambda_event)
+        outcome = yield from self._invoke(integration, lambda_event)
         if outcome is None:
             raise _bad_gateway()
         result_text = outcome.body.decode()
@@ -375,13 +448,13 @@ class Gateway:
         kept = [(k, v) for k, v in headers if k.lower() not in skip_back]
         return HttpResponse(status, kept + _ids(request_id), data)
 
-    def _invoke(self, integration: Any, event: dict[str, Any]) -> Any:
+    def _invoke(self, integration: Any, event: dict[str, Any]) -> Generator[Any, Any, Any]:
         """Run the integration's function; 504 once the integration timeout has passed."""
         from workshop_lib.apigateway.layer import IntegrationTimeout
 
         try:
-            return self.layer.invoke_lambda(
-                integration.uri, event, integration.timeout_ms, self.variables
+            return (
+                yield LambdaCall(integration.uri, event, integration.timeout_ms, self.variables)
             )
         except IntegrationTimeout:
             raise GatewayError(
@@ -429,6 +502,16 @@ class Gateway:
                 body = template.replace("$context.error.messageString", json.dumps(message))
                 body = body.replace("$context.error.message", message or "").encode()
         return HttpResponse(status, headers + _ids(request_id), body)
+
+
+def _advance(
+    steps: Steps, value: Any, error: BaseException | None = None
+) -> tuple[Any, HttpResponse | None]:
+    """Resume ``steps``: its next step, or its response once it has finished."""
+    try:
+        return (steps.throw(error) if error is not None else steps.send(value)), None
+    except StopIteration as done:
+        return None, done.value
 
 
 def _select_response(

@@ -10,11 +10,12 @@ sandbox's Lambda layer, the same seam boto3's ``invoke`` uses.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -89,7 +90,9 @@ class ApiGatewayLayer:
     def backend(self) -> Any:
         from moto.apigateway.models import apigateway_backends
 
-        return apigateway_backends[self.aws.account_id][self.aws.region]
+        from workshop_lib.lambda_runtime.logs import moto_backend
+
+        return moto_backend(apigateway_backends, self.aws.account_id, self.aws.region)
 
     def record_deployment(self, rest_api: Any, deployment_id: str) -> None:
         """Called when moto creates a deployment: freeze what it will serve."""
@@ -193,21 +196,13 @@ class ApiGatewayLayer:
         return server.base_url
 
     # -- Lambda ---------------------------------------------------------------------------------
-    def invoke_lambda(
-        self,
-        uri: str,
-        event: dict[str, Any],
-        timeout_ms: int,
-        variables: dict[str, str] | None = None,
-    ) -> Outcome | None:
-        """Run the function an integration URI names (None if there is none)."""
+    def _function(self, uri: str, variables: dict[str, str] | None) -> tuple[Any, str | None]:
+        """moto's function an integration URI names and its qualifier ((None, None): none)."""
         from moto.awslambda.exceptions import UnknownFunctionException
-
-        from workshop_lib.lambda_runtime.pool import Throttled
 
         found = _LAMBDA_URI.match(uri or "")
         if not found:
-            return None
+            return None, None
         target = found.group("function")
         if "${stageVariables." in target:
             values = variables or {}
@@ -217,11 +212,25 @@ class ApiGatewayLayer:
             pieces = target.split(":")
             name = pieces[6]
             qualifier = pieces[7] if len(pieces) > 7 else None
-        lambda_layer = self.aws.layer("lambda")
         try:
-            fn = lambda_layer.function(name, qualifier)
+            return self.aws.layer("lambda").function(name, qualifier), qualifier
         except UnknownFunctionException:
+            return None, None
+
+    def invoke_lambda(
+        self,
+        uri: str,
+        event: dict[str, Any],
+        timeout_ms: int,
+        variables: dict[str, str] | None = None,
+    ) -> Outcome | None:
+        """Run the function an integration URI names (None if there is none)."""
+        from workshop_lib.lambda_runtime.pool import Throttled
+
+        fn, qualifier = self._function(uri, variables)
+        if fn is None:
             return None
+        lambda_layer = self.aws.layer("lambda")
         if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before the gateway
             try:
                 return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
@@ -236,6 +245,40 @@ class ApiGatewayLayer:
             raise IntegrationTimeout() from None
         except Throttled:
             return None
+
+    async def invoke_lambda_async(
+        self,
+        uri: str,
+        event: dict[str, Any],
+        timeout_ms: int,
+        variables: dict[str, str] | None,
+        executor: Executor,
+    ) -> Outcome | None:
+        """:meth:`invoke_lambda` on an event loop: the worker hop is awaited, not blocked on."""
+        from workshop_lib.lambda_runtime.pool import Throttled
+
+        fn, qualifier = self._function(uri, variables)
+        if fn is None:
+            return None
+        run = self.aws.layer("lambda").run_async(
+            fn, json.dumps(event), qualifier=qualifier, executor=executor
+        )
+        try:
+            if float(fn.timeout) * 1000 <= timeout_ms:
+                return await run
+            task = asyncio.ensure_future(run)
+            done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
+            if not done:  # 504 now; the function runs on and is logged when it ends
+                task.add_done_callback(_quietly)
+                raise IntegrationTimeout()
+            return task.result()
+        except Throttled:
+            return None
+
+
+def _quietly(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: no "exception was never retrieved" warning
 
 
 def _import_jsonschema_quickly() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import time
+from typing import Any
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
 
@@ -56,6 +57,18 @@ def tail(events: list[str]) -> str:
     return base64.b64encode(data).decode()
 
 
+def moto_backend(backends: Any, account_id: str, region: str) -> Any:
+    """``backends[account_id][region]`` without moto's per-lookup lock and key copy.
+
+    moto's ``BackendDict.__getitem__`` creates a missing account under a global lock and
+    copies the key list every time: a cost on each request of a served API. Plain dict
+    reads return the very same backend once it exists; the first lookup goes through moto.
+    """
+    account = dict.get(backends, account_id)
+    backend = dict.get(account, region) if account is not None else None
+    return backend if backend is not None else backends[account_id][region]
+
+
 class CloudWatchWriter:
     """Writes log events into moto's CloudWatch Logs for one account and region."""
 
@@ -65,15 +78,25 @@ class CloudWatchWriter:
     def _backend(self):  # noqa: ANN202 - moto type
         from moto.logs.models import logs_backends
 
-        return logs_backends[self.account_id][self.region]
+        return moto_backend(logs_backends, self.account_id, self.region)
 
     def write(self, group: str, stream: str, events: list[str]) -> None:
-        """Append events now (CloudWatch keeps real ingestion times, whatever the clock)."""
+        """Append events now (CloudWatch keeps real ingestion times, whatever the clock).
+
+        Straight into the stream (subscription filters still see them): the backend's
+        ``put_log_events`` only adds a check that timestamps are within 14 days back and
+        2 hours ahead, which "now" always is.
+        """
         if not events:
             return
         backend = self._backend()
-        backend.ensure_log_group(group)
-        if stream not in backend.groups[group].streams:
+        log_group = backend.groups.get(group)
+        if log_group is None:
+            backend.ensure_log_group(group)
+            log_group = backend.groups[group]
+        log_stream = log_group.streams.get(stream)
+        if log_stream is None:
             backend.create_log_stream(group, stream)
+            log_stream = log_group.streams[stream]
         now = int(time.time() * 1000)
-        backend.put_log_events(group, stream, [{"timestamp": now, "message": e} for e in events])
+        log_stream.put_log_events([{"timestamp": now, "message": e} for e in events])

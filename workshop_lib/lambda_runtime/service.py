@@ -9,11 +9,13 @@ does around it: invocation types, payload limits, ``LogType=Tail`` and response 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import tempfile
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,6 +95,54 @@ class Outcome:
         return (self.payload or "null").encode()
 
 
+@dataclass
+class _Call:
+    """One run of a function on its way through :meth:`LambdaLayer.run`."""
+
+    spec: FunctionSpec
+    event: str
+    qualifier: str | None
+    client_context: dict[str, Any] | None
+    outcome: Outcome
+    env: ExecutionEnvironment | None = None
+    cold: bool = False
+    events: list[str] = field(default_factory=list)
+    status: str | None = None
+    max_memory: int = 0
+    reusable: bool = False
+
+
+async def _hop(
+    loop: asyncio.AbstractEventLoop,
+    env: ExecutionEnvironment,
+    request: dict[str, Any],
+    timeout_s: float,
+) -> dict[str, Any] | None:
+    """One invocation without blocking the loop: send it, wait for the answer's pipe to turn
+    readable (or the deadline: None, the environment killed), read it."""
+    answered = loop.create_future()
+    fd = env.submit(request)
+
+    def settle(value: bool) -> None:
+        if not answered.done():
+            answered.set_result(value)
+
+    loop.add_reader(fd, settle, True)
+    deadline = loop.call_later(max(0.0, timeout_s), settle, False)
+    try:
+        in_time = await answered
+    except BaseException:  # cancelled (the server stopping): the environment's state is unknown
+        env.kill()
+        raise
+    finally:
+        loop.remove_reader(fd)
+        deadline.cancel()
+    if not in_time:
+        env.kill()
+        return None
+    return env.collect()
+
+
 class LambdaLayer:
     """Real execution of Lambda functions in the sandbox (no Docker)."""
 
@@ -149,9 +199,17 @@ class LambdaLayer:
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
         """moto's model of a function (UnknownFunctionException if there is none)."""
-        from moto.awslambda.utils import get_backend
+        return self._backend().get_function(name, qualifier)
 
-        return get_backend(self.aws.account_id, self.aws.region).get_function(name, qualifier)
+    def _backend(self) -> Any:
+        """moto's Lambda backend, as ``moto.awslambda.utils.get_backend`` picks it (cheaply)."""
+        from moto.core.models import default_user_config
+
+        if default_user_config.get("lambda", {}).get("use_docker", True) is False:
+            from moto.awslambda_simple.models import lambda_simple_backends as backends
+        else:
+            from moto.awslambda.models import lambda_backends as backends
+        return logs.moto_backend(backends, self.aws.account_id, self.aws.region)
 
     # -- from moto's model to a spec --------------------------------------------------------------
     def spec_for(self, fn: Any, qualifier: str | None = None) -> FunctionSpec:
@@ -179,10 +237,7 @@ class LambdaLayer:
         )
 
     def _layer_code(self, arn: str) -> tuple[str, bytes]:
-        from moto.awslambda.utils import get_backend
-
-        backend = get_backend(self.aws.account_id, self.aws.region)
-        layer = backend.layers_versions_by_arn(arn)
+        layer = self._backend().layers_versions_by_arn(arn)
         return layer.code_sha_256, layer.code_bytes
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
@@ -213,58 +268,116 @@ class LambdaLayer:
         request_id: str | None = None,
     ) -> Outcome:
         """Run ``event`` (JSON text) through function ``fn``; :class:`Throttled` if no room."""
+        call = self._begin(fn, event, qualifier, client_context, request_id)
+        if call.env is None:
+            return call.outcome
+        try:
+            if call.cold:
+                self._init(call)
+            call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
+            if call.outcome.error is None:
+                request = self._invoke_request(call)
+                self._record(call, call.env.invoke(request, call.spec.timeout_s))
+        except EnvironmentGone as exc:
+            self._gone(call, exc)
+        finally:
+            self.pool.release(call.spec, call.env, call.reusable)
+        return self._finish(call)
+
+    async def run_async(
+        self,
+        fn: Any,
+        event: str,
+        *,
+        qualifier: str | None = None,
+        executor: Executor | None = None,
+    ) -> Outcome:
+        """:meth:`run` on an event loop: a warm invocation's worker hop is awaited (the loop
+        serves other requests meanwhile); a cold start's INIT runs in ``executor``."""
+        call = self._begin(fn, event, qualifier, None, None)
+        if call.env is None:
+            return call.outcome
+        loop = asyncio.get_running_loop()
+        try:
+            if call.cold:
+                await loop.run_in_executor(executor, self._init, call)
+            call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
+            if call.outcome.error is None:
+                request = self._invoke_request(call)
+                self._record(call, await _hop(loop, call.env, request, call.spec.timeout_s))
+        except EnvironmentGone as exc:
+            self._gone(call, exc)
+        finally:
+            self.pool.release(call.spec, call.env, call.reusable)
+        return self._finish(call)
+
+    def _begin(
+        self,
+        fn: Any,
+        event: str,
+        qualifier: str | None,
+        client_context: dict[str, Any] | None,
+        request_id: str | None,
+    ) -> _Call:
         spec = self.spec_for(fn, qualifier)
         request_id = request_id or self.aws.ids.uuid4()
         outcome = Outcome(request_id=request_id, version=spec.version)
+        call = _Call(spec, event, qualifier, client_context, outcome)
         if not runtimes.is_python(spec.runtime):
             outcome.error = runtimes.not_runnable_error(spec.runtime, request_id)
-            return outcome
-        env, cold = self.pool.acquire(spec)
-        outcome.cold, outcome.environment = cold, env.id
-        reusable = False
-        events: list[str] = []
-        status: str | None = None
-        max_memory = env.max_memory_mb
-        try:
-            if cold:
-                ready = env.init(self.aws.clock.time(), max(self.init_timeout_s, spec.timeout_s))
-                outcome.init_ms = ready["init_ms"]
-                events += ready.get("logs", [])
-                max_memory = ready.get("max_memory_mb", 0)
-                if ready.get("error"):
-                    outcome.error = ready["error"]
-                    status = (
-                        f"error\tError Type: {ready['error'].get('errorType') or 'Runtime.Unknown'}"
-                    )
-            events.append(logs.start_line(request_id, spec.version))
-            if outcome.error is None:
-                started = time.perf_counter()
-                request = self._request(spec, event, request_id, client_context, qualifier)
-                result = env.invoke(request, spec.timeout_s)
-                outcome.duration_ms = (time.perf_counter() - started) * 1000
-                if result is None:
-                    outcome.duration_ms = spec.timeout_s * 1000
-                    message = f"Task timed out after {spec.timeout_s:.2f} seconds"
-                    events.append(f"{self._iso_now()} {request_id} {message}")
-                    outcome.error = {
-                        "errorType": "Sandbox.Timedout",
-                        "errorMessage": f"RequestId: {request_id} Error: {message}",
-                    }
-                    status = "timeout"
-                else:
-                    events += result["logs"]
-                    outcome.duration_ms = result["duration_ms"]
-                    max_memory = result.get("max_memory_mb", max_memory)
-                    outcome.payload, outcome.error = result["payload"], result["error"]
-                    reusable = True
-        except EnvironmentGone as exc:
+            return call
+        call.env, call.cold = self.pool.acquire(spec)
+        outcome.cold, outcome.environment = call.cold, call.env.id
+        call.max_memory = call.env.max_memory_mb
+        return call
+
+    def _init(self, call: _Call) -> None:
+        """The cold start: INIT in the new environment (blocking)."""
+        spec, outcome = call.spec, call.outcome
+        ready = call.env.init(self.aws.clock.time(), max(self.init_timeout_s, spec.timeout_s))
+        outcome.init_ms = ready["init_ms"]
+        call.events += ready.get("logs", [])
+        call.max_memory = ready.get("max_memory_mb", 0)
+        if ready.get("error"):
+            outcome.error = ready["error"]
+            call.status = (
+                f"error\tError Type: {ready['error'].get('errorType') or 'Runtime.Unknown'}"
+            )
+
+    def _invoke_request(self, call: _Call) -> dict[str, Any]:
+        return self._request(
+            call.spec, call.event, call.outcome.request_id, call.client_context, call.qualifier
+        )
+
+    def _record(self, call: _Call, result: dict[str, Any] | None) -> None:
+        """What the runtime answered (None: the function's own timeout)."""
+        spec, outcome, request_id = call.spec, call.outcome, call.outcome.request_id
+        if result is None:
+            outcome.duration_ms = spec.timeout_s * 1000
+            message = f"Task timed out after {spec.timeout_s:.2f} seconds"
+            call.events.append(f"{self._iso_now()} {request_id} {message}")
             outcome.error = {
-                "errorType": "Runtime.ExitError",
-                "errorMessage": f"RequestId: {request_id} Error: {exc}",
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: {message}",
             }
-            status = "error\tError Type: Runtime.ExitError"
-        finally:
-            self.pool.release(spec, env, reusable)
+            call.status = "timeout"
+            return
+        call.events += result["logs"]
+        outcome.duration_ms = result["duration_ms"]
+        call.max_memory = result.get("max_memory_mb", call.max_memory)
+        outcome.payload, outcome.error = result["payload"], result["error"]
+        call.reusable = True
+
+    def _gone(self, call: _Call, exc: EnvironmentGone) -> None:
+        call.outcome.error = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {call.outcome.request_id} Error: {exc}",
+        }
+        call.status = "error\tError Type: Runtime.ExitError"
+
+    def _finish(self, call: _Call) -> Outcome:
+        """Size limit, END and REPORT, and the log events into CloudWatch Logs."""
+        spec, outcome, request_id = call.spec, call.outcome, call.outcome.request_id
         if outcome.payload is not None and len(outcome.payload.encode()) > RESPONSE_LIMIT:
             outcome.payload = None
             outcome.error = {
@@ -272,19 +385,19 @@ class LambdaLayer:
                 f"({RESPONSE_LIMIT} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
-        events.append(logs.end_line(request_id))
-        events.append(
+        call.events.append(logs.end_line(request_id))
+        call.events.append(
             logs.report_line(
                 request_id,
                 outcome.duration_ms,
                 spec.memory_mb,
-                max_memory,
-                outcome.init_ms if cold else None,
-                status,
+                call.max_memory,
+                outcome.init_ms if call.cold else None,
+                call.status,
             )
         )
-        outcome.log_events = events
-        self.cloudwatch.write(spec.log_group, env.log_stream, events)
+        outcome.log_events = call.events
+        self.cloudwatch.write(spec.log_group, call.env.log_stream, call.events)
         return outcome
 
     def _request(
