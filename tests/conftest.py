@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own WORKSHOP_HOME and no leftover sandbox."""
+"""Shared fixtures: every test gets its own WORKSHOP_HOME and no leftover sandbox (a
+module-scoped fixture may keep one for its tests if it sets ``aws.shared_by_module``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,6 @@ def _isolated_home(tmp_path, monkeypatch):
     from workshop_lib import sandbox
 
     running = sandbox.active()
-    if running is not None:
+    if running is not None and not getattr(running, "shared_by_module", False):
         running.stop()
         pytest.fail("a test left a sandbox running")

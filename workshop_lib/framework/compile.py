@@ -165,7 +165,7 @@ def _function(service: Service, fn: Function, artifact_key: str) -> dict[str, An
     return {
         "Type": "AWS::Lambda::Function",
         "Properties": props,
-        "DependsOn": [log_group_id(fn), "IamRoleLambdaExecution"],
+        "DependsOn": [log_group_id(fn)],  # the role: already implied by Fn::GetAtt
     }
 
 
@@ -322,7 +322,6 @@ def _method(service: Service, fn: Function, event: HttpEvent, resources: dict) -
         logical = _authorizer(service, event.authorizer, resources)
         props["AuthorizationType"] = "CUSTOM"
         props["AuthorizerId"] = _ref(logical)
-        depends.append(logical)
     if event.schemas:
         validator = (
             f"ApiGateway{re.sub(r'[^0-9A-Za-z]', '', normalize_name(service.name))}RequestValidator"
@@ -346,11 +345,9 @@ def _method(service: Service, fn: Function, event: HttpEvent, resources: dict) -
                 "Properties": {"RestApiId": _ref("ApiGatewayRestApi"), "ContentType": content_type,
                                "Schema": schema},
             }  # fmt: skip
-            models[content_type] = _ref(model)
-            depends.append(model)
+            models[content_type] = model
         props["RequestValidatorId"] = _ref(validator)
-        props["RequestModels"] = models
-        depends.append(validator)
+        props["RequestModels"] = {kind: _ref(model) for kind, model in models.items()}
     return {"Type": "AWS::ApiGateway::Method", "Properties": props, "DependsOn": depends}
 
 

@@ -306,7 +306,10 @@ def _wait(cf: Any, name: str, out: Printer | None, timeout_s: float = 120.0) -> 
 
 
 def _update_stack(cf: Any, name: str, template: dict[str, Any]) -> None:
+    import warnings
+
     try:
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::ApiGateway::")
         cf.update_stack(
             StackName=name,
             TemplateBody=json.dumps(template),

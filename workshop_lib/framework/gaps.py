@@ -147,13 +147,14 @@ def _put_model(apigw: Any, logical: str, props: dict) -> str:
     api = props["RestApiId"]
     for model in _pages(apigw.get_models, restApiId=api):
         if model["name"] == name:
-            apigw.update_model(restApiId=api, modelName=name, patchOperations=[
-                {"op": "replace", "path": "/schema", "value": schema_text}])  # fmt: skip
-            return model["id"]
-    return apigw.create_model(
+            if model.get("schema") == schema_text:
+                return name  # a Model's Ref is its name
+            apigw.delete_model(restApiId=api, modelName=name)  # moto has no update_model
+    apigw.create_model(
         restApiId=api, name=name, contentType=props.get("ContentType", "application/json"),
         schema=schema_text, description=props.get("Description", ""),
-    )["id"]  # fmt: skip
+    )  # fmt: skip
+    return name
 
 
 def _put_requestvalidator(apigw: Any, logical: str, props: dict) -> str:

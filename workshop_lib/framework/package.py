@@ -80,15 +80,22 @@ def select_files(root: Path, patterns: list[str]) -> list[str]:
 
 
 def build_artifact(service: Service) -> Artifact:
-    """Zip the service folder (deterministically)."""
+    """Zip the service folder (deterministically), with its requirements if the
+    ``serverless-python-requirements`` plugin is listed."""
+    from workshop_lib.framework import requirements
+
+    contents: dict[str, bytes] = {}
+    if requirements.PLUGIN in service.plugins:
+        contents.update(requirements.bundle(service.root))
     files = select_files(service.root, service.package_patterns)
+    contents.update({name: (service.root / name).read_bytes() for name in files})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in files:
+        for name in sorted(contents):
             info = zipfile.ZipInfo(name, _FIXED_TIME)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, (service.root / name).read_bytes())
+            archive.writestr(info, contents[name])
     return Artifact(buffer.getvalue(), files)
 
 

@@ -87,6 +87,14 @@ class Service:
         data = resolved.resolve_all()
         service = cls(Path(root).resolve(), data, raw, opts, {})
         service.functions = {k: service._function(k, v) for k, v in service._fn_specs().items()}
+        from workshop_lib.framework.requirements import KNOWN_PLUGINS
+
+        for plugin in service.plugins:
+            if plugin not in KNOWN_PLUGINS:
+                raise ConfigError(
+                    f"{raw.where(('plugins',))}: plugin {plugin!r} is not available in the "
+                    f"sandbox (it has: {', '.join(sorted(KNOWN_PLUGINS))})"
+                )
         return service
 
     # -- names the framework uses --------------------------------------------------------------
@@ -134,6 +142,14 @@ class Service:
         patterns += list(package.get("include") or [])
         patterns += [f"!{p}" for p in package.get("exclude") or []]
         return patterns
+
+    @property
+    def plugins(self) -> list[str]:
+        """``plugins:`` (a list, or v3's ``{modules: [...]}``)."""
+        plugins = self.config.get("plugins") or []
+        if isinstance(plugins, dict):
+            plugins = plugins.get("modules") or []
+        return [str(p) for p in plugins]
 
     @property
     def has_http(self) -> bool:

@@ -1,0 +1,76 @@
+"""The ``serverless-python-requirements`` plugin, offline: ``requirements.txt`` into the zip.
+
+Lambda's Python runtime has the standard library and boto3, nothing else; whatever else a
+handler imports must travel in the deployment package. The plugin runs ``pip install -r
+requirements.txt`` into the package; the sandbox has no internet, so it copies the same
+distributions (and what they require) from this Python installation, and refuses with a
+clear message when one is missing or installed at another version than pinned.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+PLUGIN = "serverless-python-requirements"
+#: Plugins the sandbox knows: the requirements one is emulated; offline is built in.
+KNOWN_PLUGINS = {PLUGIN, "serverless-offline"}
+
+
+class RequirementsError(ValueError):
+    """A requirement cannot be bundled; the message says what to install."""
+
+
+def _requirements(path: Path) -> list[Requirement]:
+    out = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            out.append(Requirement(line))
+        except InvalidRequirement as exc:
+            raise RequirementsError(f"{path.name}, line {number}: {exc}") from None
+    return out
+
+
+def bundle(service_root: Path, filename: str = "requirements.txt") -> dict[str, bytes]:
+    """``{path in zip: bytes}`` of every distribution ``requirements.txt`` needs."""
+    path = service_root / filename
+    if not path.is_file():
+        return {}
+    todo = _requirements(path)
+    files: dict[str, bytes] = {}
+    seen: set[str] = set()
+    while todo:
+        requirement = todo.pop()
+        try:
+            dist = distribution(requirement.name)
+        except PackageNotFoundError:
+            raise RequirementsError(
+                f"{requirement.name} (from {filename}) is not installed here, so it cannot go "
+                f"into the package: pip install '{requirement}'"
+            ) from None
+        name = dist.metadata["Name"].lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        if requirement.specifier and not requirement.specifier.contains(
+            dist.version, prereleases=True
+        ):
+            raise RequirementsError(
+                f"{filename} wants {requirement} but {dist.version} is installed: "
+                f"pip install '{requirement}'"
+            )
+        for item in dist.files or []:
+            posix = item.as_posix()
+            if posix.startswith("..") or "__pycache__" in item.parts or posix.endswith(".pyc"):
+                continue
+            files[posix] = Path(dist.locate_file(item)).read_bytes()
+        for line in dist.requires or []:
+            needed = Requirement(line)
+            if needed.marker is None or needed.marker.evaluate({"extra": ""}):
+                todo.append(needed)
+    return files
