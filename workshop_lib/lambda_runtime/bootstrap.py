@@ -364,11 +364,27 @@ def guard_network() -> None:
 
 # -- the pipe protocol ------------------------------------------------------------------------
 def read_frame(fd: int) -> bytes | None:
-    header = _read_exactly(fd, _HEADER.size)
-    if header is None:
+    """The next length-prefixed frame (None: the other side closed the pipe).
+
+    Usually one ``read``: each side has at most one frame in flight (a request, then its
+    answer), so a greedy first read never takes bytes of a later frame.
+    """
+    data = os.read(fd, 1 << 16)
+    if not data:
         return None
-    (length,) = _HEADER.unpack(header)
-    return _read_exactly(fd, length)
+    if len(data) < _HEADER.size:
+        rest = _read_exactly(fd, _HEADER.size - len(data))
+        if rest is None:
+            return None
+        data += rest
+    (length,) = _HEADER.unpack_from(data)
+    body = data[_HEADER.size :]
+    if len(body) < length:
+        rest = _read_exactly(fd, length - len(body))
+        if rest is None:
+            return None
+        body += rest
+    return body
 
 
 def _read_exactly(fd: int, n: int) -> bytes | None:
