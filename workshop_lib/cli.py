@@ -34,9 +34,9 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     if args.action == "start":
         if args.foreground:
-            server.serve(args.port)
+            server.serve(args.port, region=args.region)
             return 0
-        pid = server.start(args.port)
+        pid = server.start(args.port, region=args.region)
         url = f"http://127.0.0.1:{args.port}"
         print(f"sandbox server running at {url} (pid {pid})")
         print(f'Python: sandbox(endpoint="{url}")   AWS CLI: --endpoint-url {url}')
@@ -106,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("action", choices=["start", "stop", "status"])
     sb.add_argument("--port", type=int, default=5000)
     sb.add_argument("--foreground", action="store_true", help="run in this terminal")
+    sb.add_argument("--region", help="the server's region (a service's, e.g. eu-west-1)")
     sub.add_parser("check", help="check this machine is ready for the course")
     sub.add_parser("doctor", help="check a laptop for a meetup and say what to fix")
     sub.add_parser("progress", help="every exercise of every notebook, as saved")

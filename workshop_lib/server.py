@@ -49,16 +49,16 @@ def port_free(port: int) -> bool:
     return True
 
 
-def serve(port: int, seed: int | None = 0) -> None:
+def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
     """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
 
     It is a full in-process sandbox (moto plus every emulation layer, so Lambda functions
     run) whose loopback endpoint is the server other processes use.
     """
-    from workshop_lib.sandbox import Sandbox
+    from workshop_lib.sandbox import DEFAULT_REGION, Sandbox
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    box = Sandbox(seed=seed, port=port).start()
+    box = Sandbox(region or DEFAULT_REGION, seed=seed, port=port).start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     print(f"sandbox server listening on {box.endpoint_url}", flush=True)
@@ -67,7 +67,9 @@ def serve(port: int, seed: int | None = 0) -> None:
     box.stop()
 
 
-def start(port: int = 5000, seed: int | None = 0, timeout: float = 30.0) -> int:
+def start(
+    port: int = 5000, seed: int | None = 0, timeout: float = 30.0, region: str | None = None
+) -> int:
     """Start a detached server process; return its pid (the running one if already up)."""
     existing = _read_pid(port)
     if existing and _alive(existing) and is_serving(port):
@@ -83,6 +85,8 @@ def start(port: int = 5000, seed: int | None = 0, timeout: float = 30.0) -> int:
         cmd.append("--no-seed")
     else:
         cmd += ["--seed", str(seed)]
+    if region:
+        cmd += ["--region", region]  # API Gateway and Lambda logs live in the server's region
     with open(state_dir() / f"sandbox-{port}.log", "ab") as log:
         process = subprocess.Popen(
             cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
@@ -145,8 +149,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--region", default=None)
     args = parser.parse_args(argv)
-    serve(args.port, None if args.no_seed else args.seed)
+    serve(args.port, None if args.no_seed else args.seed, args.region)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--real-aws-costs-money", action="store_true", help=argparse.SUPPRESS)
     p = argparse.ArgumentParser(prog="workshop sls", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
-    create = sub.add_parser("create", help="a new service from a template")
+    create = sub.add_parser("create", parents=[common], help="a new service from a template")
     create.add_argument("--template", "-t", default="aws-python3", choices=TEMPLATES)
     create.add_argument("--path", "-p", required=True, help="folder to create")
     create.add_argument("--name", "-n", help="service name (default: the folder's name)")

@@ -292,13 +292,15 @@ def _wait(cf: Any, name: str, out: Printer | None, timeout_s: float = 120.0) -> 
         if time.monotonic() > deadline:
             raise DeployError(f"stack {name} still {status} after {timeout_s:g} s")
         time.sleep(0.2)
-    if out is not None:
-        events = cf.describe_stack_events(StackName=name).get("StackEvents", [])
-        for event in reversed(events[:40]):
-            out(
-                f"  CloudFormation - {event['ResourceStatus']} - {event['ResourceType']} - "
-                f"{event['LogicalResourceId']}"
-            )
+    if out is not None and stack is not None:  # moto records stack events, not resource ones
+        pages = cf.get_paginator("list_stack_resources").paginate(StackName=name)
+        for item in (i for page in pages for i in page["StackResourceSummaries"]):
+            if item.get("LogicalResourceId"):  # moto lists skipped types without a name
+                out(
+                    f"  CloudFormation - {item['ResourceStatus']} - {item['ResourceType']} - "
+                    f"{item['LogicalResourceId']}"
+                )
+        out(f"  CloudFormation - {status} - AWS::CloudFormation::Stack - {name}")
     if stack is None or not status.endswith("_COMPLETE") or "ROLLBACK" in status:
         reason = (stack or {}).get("StackStatusReason", "")
         raise DeployError(f"stack {name} ended {status}: {reason}")
