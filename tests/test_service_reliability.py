@@ -285,6 +285,12 @@ def test_twenty_concurrent_creates_of_one_release_make_one_201_and_nineteen_409(
     assert stored["releases"][0]["notes"] == winner["notes"]  # the winner's write stays
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known (next session): the demo's usage plan admits bursts of 20 but the sandbox "
+    "runs 10 Lambda executions at once; the excess is throttled and the gateway answers 502 "
+    "(AWS answers 500 for a throttled proxy integration). Fix the plan or the concurrency.",
+)
 def test_a_burst_the_usage_plan_admits_gets_no_5xx_at_the_sandbox_concurrency(api):
     """KNOWN FAILURE (issue #7 item 4 report): serverless.yml's usage plan admits bursts of
     20 requests, but the sandbox runs at most 10 Lambda executions at once (account
