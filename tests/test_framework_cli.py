@@ -171,3 +171,8 @@ def test_main_rejects_unknown_commands(capsys):
     with pytest.raises(SystemExit):
         main(["fly"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_mistyped_flag_in_a_notebook_returns_2_not_a_traceback(tmp_path, capsys):
+    assert sls("deploy --nope", service=tmp_path) == 2
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err

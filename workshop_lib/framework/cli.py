@@ -80,7 +80,10 @@ def sls(command: str, *, service: str | Path = ".") -> int:
 
     ``sls("deploy --verbose", service="hello-service")``; returns the exit status.
     """
-    return main([*shlex.split(command), "--service", str(service)])
+    try:
+        return main([*shlex.split(command), "--service", str(service)])
+    except SystemExit as exc:  # argparse's answer to a mistyped flag: a status, not a traceback
+        return int(exc.code or 0)
 
 
 # -- helpers --------------------------------------------------------------------------------
