@@ -40,7 +40,15 @@ class Api:
         self.resources[path] = created["id"]
         return created["id"]
 
-    def proxy(self, path: str, method: str, function_arn: str, **method_args: Any) -> None:
+    def proxy(
+        self,
+        path: str,
+        method: str,
+        function_arn: str,
+        *,
+        timeout_ms: int | None = None,
+        **method_args: Any,
+    ) -> None:
         rid = self.resource(path)
         method_args.setdefault("authorizationType", "NONE")
         self.client.put_method(restApiId=self.id, resourceId=rid, httpMethod=method, **method_args)
@@ -51,6 +59,7 @@ class Api:
             type="AWS_PROXY",
             integrationHttpMethod="POST",
             uri=lambda_uri(self.aws, function_arn),
+            **({"timeoutInMillis": timeout_ms} if timeout_ms is not None else {}),
         )
 
     def deploy(self, stage: str = "dev", **kwargs: Any) -> str:
@@ -69,3 +78,16 @@ def echo_api(
         for method in methods:
             api.proxy(path, method, fn)
     return api, fn
+
+
+def slow_functions(aws: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``short`` outlasts its own 1 s timeout; ``long`` takes 2 s of a 10 s timeout."""
+    short = create(aws, "short", "import time\ndef handler(e, c):\n    time.sleep(3)\n", Timeout=1)
+    long = create(
+        aws,
+        "long",
+        "import time\ndef handler(e, c):\n    time.sleep(2)\n"
+        "    return {'statusCode': 200, 'body': 'done'}\n",
+        Timeout=10,
+    )
+    return short, long

@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from tests.apigateway_helpers import ECHO, Api, echo_api, lambda_uri
+from tests.apigateway_helpers import ECHO, Api, echo_api, lambda_uri, slow_functions
 from tests.apigateway_test_data import AUTHORIZER_SOURCE
 from tests.lambda_helpers import create
 from workshop_lib import sandbox
@@ -106,30 +106,11 @@ def test_a_malformed_lambda_response_is_a_502(aws, reply):
 
 def test_function_errors_and_function_timeouts_are_502_the_integration_timeout_504(aws):
     fails = create(aws, "fails", "def handler(e, c):\n    raise ValueError('x')\n")
-    short = create(aws, "short", "import time\ndef handler(e, c):\n    time.sleep(3)\n", Timeout=1)
-    long = create(
-        aws,
-        "long",
-        "import time\ndef handler(e, c):\n    time.sleep(2)\n"
-        "    return {'statusCode': 200, 'body': 'done'}\n",
-        Timeout=10,
-    )
+    short, long = slow_functions(aws)
     api = Api(aws)
     api.proxy("/fails", "GET", fails["FunctionArn"])
     api.proxy("/short", "GET", short["FunctionArn"])
-    rid = api.resource("/long")
-    api.client.put_method(
-        restApiId=api.id, resourceId=rid, httpMethod="GET", authorizationType="NONE"
-    )
-    api.client.put_integration(
-        restApiId=api.id,
-        resourceId=rid,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=lambda_uri(aws, long["FunctionArn"]),
-        timeoutInMillis=1000,
-    )
+    api.proxy("/long", "GET", long["FunctionArn"], timeout_ms=1000)
     url = api.deploy()
     assert requests.get(f"{url}/fails").status_code == 502
     assert requests.get(f"{url}/short").status_code == 502  # the function's own timeout

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.apigateway_helpers import ECHO, Api, echo_api, lambda_uri
+from tests.apigateway_helpers import ECHO, Api, echo_api, slow_functions
 from tests.lambda_helpers import create
 from tests.test_apigateway import authorized_api
 from workshop_lib import sandbox
@@ -187,29 +187,10 @@ def test_served_logs_are_in_cloudwatch_when_the_response_arrives(served):
 
 
 def test_served_timeouts_errors_and_authorizers_keep_their_answers(aws):
-    short = create(aws, "short", "import time\ndef handler(e, c):\n    time.sleep(3)\n", Timeout=1)
-    long = create(
-        aws,
-        "long",
-        "import time\ndef handler(e, c):\n    time.sleep(2)\n"
-        "    return {'statusCode': 200, 'body': 'done'}\n",
-        Timeout=10,
-    )
+    short, long = slow_functions(aws)
     api = Api(aws)
     api.proxy("/short", "GET", short["FunctionArn"])
-    rid = api.resource("/long")
-    api.client.put_method(
-        restApiId=api.id, resourceId=rid, httpMethod="GET", authorizationType="NONE"
-    )
-    api.client.put_integration(
-        restApiId=api.id,
-        resourceId=rid,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=lambda_uri(aws, long["FunctionArn"]),
-        timeoutInMillis=1000,
-    )
+    api.proxy("/long", "GET", long["FunctionArn"], timeout_ms=1000)
     api.deploy("dev")
     base = aws.serve_api(api.id, "dev")
     fast = create(aws, "fast", ECHO)["FunctionArn"]

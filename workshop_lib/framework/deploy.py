@@ -162,7 +162,7 @@ def deploy(
     _update_stack(cf, service.stack_name, packaged.template)
     stack = _wait(cf, service.stack_name, out if verbose else None)
     physical = physical_ids(cf, service.stack_name)
-    created = _complete(aws, service, packaged.template, physical)
+    created = gaps.complete(aws, service.region, packaged.template, physical)
     if verbose and created:
         out(f"Created what moto's CloudFormation skips: {', '.join(sorted(created))}")
     result = DeployResult(service.stack_name, True, info(service, aws), created)
@@ -170,14 +170,6 @@ def deploy(
     out("")
     out(str(result.info))
     return result
-
-
-def _complete(aws: Any, service: Service, template: dict, physical: dict) -> dict[str, str]:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return gaps.complete(aws, service.region, template, physical)
 
 
 def deploy_function(service: Service, aws: Any, key: str, *, out: Printer = print) -> str:
@@ -308,10 +300,7 @@ def _wait(cf: Any, name: str, out: Printer | None, timeout_s: float = 120.0) -> 
 
 
 def _update_stack(cf: Any, name: str, template: dict[str, Any]) -> None:
-    import warnings
-
     try:
-        warnings.filterwarnings("ignore", message="Tried to parse AWS::ApiGateway::")
         cf.update_stack(
             StackName=name,
             TemplateBody=json.dumps(template),

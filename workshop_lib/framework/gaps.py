@@ -106,19 +106,19 @@ def complete(
     resolve = Intrinsics(aws, region, physical, types)
     resources = template.get("Resources", {})
     created: dict[str, str] = {}
-    order = ["Model", "RequestValidator", "Authorizer"]
-    for kind in order:
+
+    def put(kinds: tuple[str, ...]) -> None:
         for logical, spec in resources.items():
-            if spec.get("Type") == f"AWS::ApiGateway::{kind}":
+            kind = spec.get("Type", "").rpartition("::")[2]
+            if spec.get("Type", "").startswith("AWS::ApiGateway::") and kind in kinds:
                 props = resolve(spec.get("Properties", {}))
-                created[logical] = globals()[f"_put_{kind.lower()}"](apigw, logical, props)
+                created[logical] = _PUT[kind](apigw, logical, props)
                 resolve.physical[logical] = created[logical]
-    api_ids = set()
+
+    put(("Model", "RequestValidator", "Authorizer"))  # what methods refer to
     for spec in resources.values():
         if spec.get("Type") == "AWS::ApiGateway::Method":
-            props = resolve(spec["Properties"])
-            _put_method(apigw, props)
-            api_ids.add(props["RestApiId"])
+            _put_method(apigw, resolve(spec["Properties"]))
     for spec in resources.values():
         if spec.get("Type") == "AWS::ApiGateway::Deployment":
             props = resolve(spec["Properties"])
@@ -127,12 +127,7 @@ def complete(
                     restApiId=props["RestApiId"], stageName=props["StageName"],
                     description="the stage again, with what moto's CloudFormation skipped",
                 )  # fmt: skip
-    for kind in ("ApiKey", "UsagePlan", "UsagePlanKey"):
-        for logical, spec in resources.items():
-            if spec.get("Type") == f"AWS::ApiGateway::{kind}":
-                props = resolve(spec.get("Properties", {}))
-                created[logical] = globals()[f"_put_{kind.lower()}"](apigw, logical, props)
-                resolve.physical[logical] = created[logical]
+    put(("ApiKey", "UsagePlan", "UsagePlanKey"))  # these need the stage deployed
     return created
 
 
@@ -288,6 +283,16 @@ def _put_usageplankey(apigw: Any, logical: str, props: dict) -> str:
         usagePlanId=plan, keyId=key, keyType=props.get("KeyType", "API_KEY")
     )
     return key
+
+
+_PUT = {
+    "Model": _put_model,
+    "RequestValidator": _put_requestvalidator,
+    "Authorizer": _put_authorizer,
+    "ApiKey": _put_apikey,
+    "UsagePlan": _put_usageplan,
+    "UsagePlanKey": _put_usageplankey,
+}
 
 
 def remove(aws: Any, region: str, template: dict[str, Any]) -> None:

@@ -51,14 +51,22 @@ class CloudFormationLayer:
         Method.create_from_cloudformation_json = classmethod(create)
         self._filter = _Handled()
         logging.getLogger("moto").addFilter(self._filter)
+        self._warning_filters = []
         for kind in _skipped_types():
             warnings.filterwarnings("ignore", message=f"Tried to parse {kind} but")
+            self._warning_filters.append(warnings.filters[0])
 
     def uninstall(self, aws: Sandbox) -> None:
         from moto.apigateway.models import Method
 
         Method.create_from_cloudformation_json = self._original
         logging.getLogger("moto").removeFilter(self._filter)
+        for entry in self._warning_filters:
+            if entry in warnings.filters:
+                warnings.filters.remove(entry)
+        mutated = getattr(warnings, "_filters_mutated", None)  # what resetwarnings() calls
+        if mutated is not None:
+            mutated()
 
 
 def _skipped_types() -> tuple[str, ...]:

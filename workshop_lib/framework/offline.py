@@ -16,19 +16,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from workshop_lib.framework.package import DEFAULT_EXCLUDES, glob_regex
+from workshop_lib.framework.package import select_files
 from workshop_lib.framework.service import Service
 
 
-def snapshot(root: Path) -> dict[str, float]:
-    """``{file: mtime}`` of what would be packaged (caches and .serverless/ left out)."""
-    excluded = [glob_regex(p) for p in DEFAULT_EXCLUDES]
-    out = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not any(r.match(rel) for r in excluded):
-            out[rel] = path.stat().st_mtime_ns
-    return out
+def snapshot(root: Path) -> dict[str, int]:
+    """``{file: mtime}`` of the service's files (the packager's default exclusions apply)."""
+    return {name: (root / name).stat().st_mtime_ns for name in select_files(root, [])}
 
 
 class Offline:
@@ -41,7 +35,7 @@ class Offline:
         self.service = Service.load(self.root, stage=stage, region=region)
         self.aws = None
         self.url: str | None = None
-        self._files: dict[str, float] = {}
+        self._files: dict[str, int] = {}
 
     def start(self, port: int = 3000, out: Callable[[str], None] = print) -> str:
         from workshop_lib import sandbox

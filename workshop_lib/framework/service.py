@@ -86,7 +86,8 @@ class Service:
         resolved = variables.Resolver(raw, opts, env if env is not None else os.environ)
         data = resolved.resolve_all()
         service = cls(Path(root).resolve(), data, raw, opts, {})
-        service.functions = {k: service._function(k, v) for k, v in service._fn_specs().items()}
+        functions = data.get("functions") or {}
+        service.functions = {key: service._function(key, spec) for key, spec in functions.items()}
         from workshop_lib.framework.requirements import KNOWN_PLUGINS
 
         for plugin in service.plugins:
@@ -163,9 +164,6 @@ class Service:
         return self.functions[key]
 
     # -- reading functions ------------------------------------------------------------------------
-    def _fn_specs(self) -> dict[str, dict[str, Any]]:
-        return dict(self.config.get("functions") or {})
-
     def _function(self, key: str, spec: dict[str, Any]) -> Function:
         provider = self.provider
         where = self.raw.where(("functions", key))
