@@ -152,4 +152,5 @@ def test_every_notebook_runs_twice_in_the_same_kernel(path, tmp_path):
         )
         nb.cells.append(probe)
         client.execute_cell(probe, len(nb.cells) - 1)
-        assert probe.outputs[-1]["text"].strip() == "True"
+        printed = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+        assert printed.strip() == "True", probe.outputs  # a print may arrive in chunks
