@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+#: The demo service's two copies run their own suites, each from its own folder (its
+#: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one
+#: process): tests/test_service_suites.py runs them.
+collect_ignore = ["solutions/service", "notebooks/service"]
+
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _started = time.monotonic()
 

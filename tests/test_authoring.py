@@ -132,7 +132,20 @@ def course(tmp_path, monkeypatch):
         if cell.cell_type == "code":
             cell.execution_count = 1
     nbformat.write(learner, notebooks / "98_demo.ipynb")
+    (solutions / "service" / "apps").mkdir(parents=True)
+    (solutions / "service" / "apps" / "route.py").write_text(SERVICE_ROUTE)
+    (solutions / "service" / "serverless.yml").write_text("service: demo\n")
+    authoring.build_service("service")
     return solutions, notebooks
+
+
+SERVICE_ROUTE = """\
+def route(event, context):
+    \"\"\"Answer 200.\"\"\"
+    ### BEGIN SOLUTION
+    return {"statusCode": 200}
+    ### END SOLUTION
+"""
 
 
 def test_verify_passes_when_in_sync(course):
@@ -182,6 +195,45 @@ def test_build_without_execution_writes_learner_copies(course):
     solutions, notebooks = course
     (notebooks / "98_demo.ipynb").unlink()
     written = authoring.build(run=False)
-    assert [p.name for p in written] == ["98_demo.ipynb"]
+    assert [p.name for p in written] == ["98_demo.ipynb"]  # the service was in sync already
     learner = nbformat.read(notebooks / "98_demo.ipynb", as_version=4)
     assert "billed_2018 = ...  # your answer here" in learner.cells[1].source
+
+
+# -- the service folder ---------------------------------------------------------------------
+def test_the_service_copy_has_stubbed_bodies_and_everything_else_verbatim(course):
+    _, notebooks = course
+    route = (notebooks / "service" / "apps" / "route.py").read_text()
+    assert route == (
+        "def route(event, context):\n"
+        '    """Answer 200."""\n'
+        '    raise NotImplementedError("# your answer here")\n'
+    )
+    assert (notebooks / "service" / "serverless.yml").read_text() == "service: demo\n"
+
+
+def test_verify_reports_service_drift_missing_and_extra_files(course):
+    solutions, notebooks = course
+    learner = notebooks / "service"
+    (learner / "apps" / "route.py").write_text("def route(event, context):\n    return 1\n")
+    (learner / "extra.py").write_text("")
+    (learner / "serverless.yml").unlink()
+    (learner / ".serverless").mkdir()  # what a deploy writes is not the author's business
+    (learner / ".serverless" / "service.zip").write_bytes(b"zip")
+    assert sorted(authoring.verify()) == [
+        "notebooks/service/apps/route.py differs from what solutions/service/apps/route.py "
+        "generates: run `make notebooks`",
+        "notebooks/service/extra.py: not in solutions/service/: run `make notebooks`",
+        "notebooks/service/serverless.yml is missing: run `make notebooks`",
+    ]
+    written = authoring.build_service("service")
+    assert sorted(p.name for p in written) == ["route.py", "serverless.yml"]
+    assert authoring.verify() == [] and not (learner / "extra.py").exists()
+    assert (learner / ".serverless" / "service.zip").exists()
+
+
+def test_a_broken_solution_block_in_the_service_is_reported(course):
+    solutions, _ = course
+    (solutions / "service" / "apps" / "route.py").write_text("x = 1\n### END SOLUTION\n")
+    (problem,) = authoring.verify()
+    assert problem == "solutions/service/apps/route.py: ### END SOLUTION without ### BEGIN SOLUTION"

@@ -6,6 +6,10 @@ level (``name = ...`` for answers, ``raise NotImplementedError`` inside a functi
 a collapsed "Show the solution" cell follows the exercise. Both folders are committed
 executed, so ``build`` executes what it writes; ``verify`` fails on any drift.
 
+The demo service is a folder, not a notebook: ``solutions/service/`` is copied to
+``notebooks/service/`` file by file, with the same stubs in its ``.py`` files, so the
+learner's copy deploys and its tests run (a stubbed route's tests skip with what to do).
+
     python -m workshop_lib.authoring build [NAME ...] [--no-execute]
     python -m workshop_lib.authoring execute PATH ...
     python -m workshop_lib.authoring verify
@@ -30,6 +34,16 @@ NOTEBOOKS = ROOT / "notebooks"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB_COMMENT = "# your answer here"
+#: Folders copied whole, with their solution blocks stubbed (see ``learner_file``).
+SERVICES = ("service",)
+#: What a run leaves in a service folder: never copied, never compared.
+_GENERATED_PARTS = {
+    "__pycache__",
+    ".serverless",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".ipynb_checkpoints",
+}
 _VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jp-MarkdownHeadingCollapsed")
 
 
@@ -165,6 +179,70 @@ def learner_notebook(solution: Any, name: str = "notebook") -> Any:
     return nb
 
 
+# -- the service folder -------------------------------------------------------------------
+def service_files(folder: Path) -> list[Path]:
+    """The files of a service folder, relative to it, without what runs generate."""
+    return sorted(
+        path.relative_to(folder)
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not _GENERATED_PARTS.intersection(path.relative_to(folder).parts)
+        and path.suffix != ".pyc"
+    )
+
+
+def learner_file(relative: Path, data: bytes) -> bytes:
+    """A service file as the learner gets it: solution blocks in ``.py`` files stubbed."""
+    if relative.suffix != ".py" or not (BEGIN.encode() in data or END.encode() in data):
+        return data
+    source, _ = split_solution(data.decode("utf-8"), str(relative))
+    return (source + "\n").encode("utf-8")
+
+
+def build_service(name: str) -> list[Path]:
+    """Write ``notebooks/<name>/`` from ``solutions/<name>/``; drop files no longer there."""
+    source, target = SOLUTIONS / name, NOTEBOOKS / name
+    wanted = service_files(source)
+    for stale in set(service_files(target) if target.exists() else []) - set(wanted):
+        (target / stale).unlink()
+    written = []
+    for relative in wanted:
+        data = learner_file(relative, (source / relative).read_bytes())
+        path = target / relative
+        if not path.exists() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+def verify_service(name: str) -> list[str]:
+    """Problems that make ``notebooks/<name>/`` differ from what ``build_service`` writes."""
+    source, target = SOLUTIONS / name, NOTEBOOKS / name
+    fix = "run `make notebooks`"
+    if not target.is_dir():
+        return [f"notebooks/{name}/ is missing: {fix}"]
+    problems = []
+    wanted, have = service_files(source), service_files(target)
+    for extra in sorted(set(have) - set(wanted)):
+        problems.append(f"notebooks/{name}/{extra}: not in solutions/{name}/: {fix}")
+    for relative in wanted:
+        try:
+            data = learner_file(relative, (source / relative).read_bytes())
+        except AuthoringError as exc:
+            problems.append(f"solutions/{name}/{exc}")
+            continue
+        path = target / relative
+        if not path.exists():
+            problems.append(f"notebooks/{name}/{relative} is missing: {fix}")
+        elif path.read_bytes() != data:
+            problems.append(
+                f"notebooks/{name}/{relative} differs from what solutions/{name}/{relative} "
+                f"generates: {fix}"
+            )
+    return problems
+
+
 def _comparable(nb: Any) -> list[tuple[str, str, str, Any]]:
     stripped = strip(nb)
     return [(c.id, c.cell_type, c.source, dict(c.metadata)) for c in stripped.cells]
@@ -200,6 +278,8 @@ def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> li
     """Write ``notebooks/`` from ``solutions/``; execute both unless ``run`` is False."""
     NOTEBOOKS.mkdir(exist_ok=True)
     written: list[Path] = []
+    for name in SERVICES:
+        written += build_service(name)
     for path in solution_paths(names):
         solution = nbformat.read(path, as_version=4)
         if normalize(solution, path.stem.split("_", 1)[0]):
@@ -208,7 +288,8 @@ def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> li
         nbformat.write(learner_notebook(solution, path.name), target)
         written.append(target)
     if run:
-        todo = [p for t in written for p in (SOLUTIONS / t.name, t)]
+        notebooks = [t for t in written if t.suffix == ".ipynb" and t.parent == NOTEBOOKS]
+        todo = [p for t in notebooks for p in (SOLUTIONS / t.name, t)]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(execute, todo))
     return written
@@ -216,7 +297,7 @@ def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> li
 
 def verify() -> list[str]:
     """Problems that make ``notebooks/`` differ from what ``build`` would write."""
-    problems: list[str] = []
+    problems: list[str] = [p for name in SERVICES for p in verify_service(name)]
     expected = {p.name for p in solution_paths()}
     for extra in sorted({p.name for p in NOTEBOOKS.glob("*.ipynb")} - expected):
         problems.append(f"notebooks/{extra}: no solutions/{extra} to generate it from")
@@ -280,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(problem)
             if problems:
                 return 1
-            print(f"notebooks/ is in sync with solutions/ ({len(solution_paths())} notebooks)")
+            print(
+                f"notebooks/ is in sync with solutions/ ({len(solution_paths())} notebooks, "
+                f"{len(SERVICES)} service folder)"
+            )
     except AuthoringError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

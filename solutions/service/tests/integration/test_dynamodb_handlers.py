@@ -75,6 +75,7 @@ def test_get_app_queries_newest_first_and_404s(table):
     assert get_app(api_event("GET", "/apps/{id}", {"id": "nope"}), None)["statusCode"] == 404
 
 
+@pytest.mark.exercise("apps/get_release.py")
 def test_get_and_delete_a_release(table):
     post({"id": "app", "release": 1, "version": "1.0.0"})
     assert json_body(get_release(release_event("GET", "app", 1), None))["version"] == "1.0.0"

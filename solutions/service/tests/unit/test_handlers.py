@@ -116,6 +116,7 @@ def test_get_unknown_app_is_404(repo):
     assert json_body(response) == {"message": "App 'nope' not found", "errors": []}
 
 
+@pytest.mark.exercise("apps/get_release.py")
 @pytest.mark.parametrize("bad_id", ["..", "a/b", "%2e%2e%2f", "ünï", "x" * 65, ""])
 def test_bad_ids_are_400_on_every_id_route(repo, bad_id):
     params = {"id": bad_id, "release": "1"}
@@ -142,12 +143,14 @@ def release_event(method: str, app_id: str, release: int) -> dict:
     return api_event(method, RELEASE_PATH, {"id": app_id, "release": str(release)})
 
 
+@pytest.mark.exercise("apps/get_release.py")
 def test_get_release_and_404(repo):
     found = get_release(release_event("GET", "my-app", 2), None, repo)
     assert found["statusCode"] == 200 and json_body(found)["version"] == "1.1.0"
     assert get_release(release_event("GET", "my-app", 9), None, repo)["statusCode"] == 404
 
 
+@pytest.mark.exercise("apps/get_release.py")
 @pytest.mark.parametrize("release", ["abc", "1.5", "0", "-1", "99999999999"])
 def test_a_non_integer_release_is_400(repo, release):
     event = api_event("GET", RELEASE_PATH, {"id": "my-app", "release": release})
@@ -165,21 +168,29 @@ def test_delete_is_204_then_404(repo):
 
 
 # -- every handler, every outcome ------------------------------------------------------------------
+def route(handler, event: dict, *marks: pytest.MarkDecorator) -> object:
+    return pytest.param(handler, event, marks=marks, id=handler.__name__)
+
+
 ROUTES = [
-    (create, api_event("POST", "/apps", body=RELEASE)),
-    (list_apps, api_event("GET", "/apps")),
-    (get_app, api_event("GET", "/apps/{id}", {"id": "my-app"})),
-    (get_release, api_event("GET", RELEASE_PATH, {"id": "my-app", "release": "1"})),
-    (delete_release, api_event("DELETE", RELEASE_PATH, {"id": "my-app", "release": "1"})),
+    route(create, api_event("POST", "/apps", body=RELEASE)),
+    route(list_apps, api_event("GET", "/apps")),
+    route(get_app, api_event("GET", "/apps/{id}", {"id": "my-app"})),
+    route(
+        get_release,
+        api_event("GET", RELEASE_PATH, {"id": "my-app", "release": "1"}),
+        pytest.mark.exercise("apps/get_release.py"),
+    ),
+    route(delete_release, api_event("DELETE", RELEASE_PATH, {"id": "my-app", "release": "1"})),
 ]
 
 
-@pytest.mark.parametrize("handler, event", ROUTES, ids=[h.__name__ for h, _ in ROUTES])
+@pytest.mark.parametrize("handler, event", ROUTES)
 def test_every_response_is_cors_json(repo, handler, event):
     assert_cors_json(handler(event, lambda_context(), repo))
 
 
-@pytest.mark.parametrize("handler, event", ROUTES, ids=[h.__name__ for h, _ in ROUTES])
+@pytest.mark.parametrize("handler, event", ROUTES)
 def test_a_failing_repository_is_a_bare_500(handler, event, caplog):
     response = handler(event, lambda_context(), BrokenRepository())
     assert response["statusCode"] == 500
@@ -188,6 +199,7 @@ def test_a_failing_repository_is_a_bare_500(handler, event, caplog):
     assert_cors_json(response)
 
 
+@pytest.mark.exercise("apps/get_release.py")
 def test_without_injection_the_handler_builds_the_default_repository(monkeypatch):
     import repositories.apps
 

@@ -1,0 +1,21 @@
+"""GET /apps/{id}/releases/{release}: one release (handler ``apps/get_release.get_release``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps import http, logic
+from repositories.apps import AppsRepository, default_repository
+
+
+@http.api_handler
+def get_release(
+    event: dict[str, Any], context: Any, repository: AppsRepository | None = None
+) -> dict[str, Any]:
+    """200 with the release as JSON, or 404 if the app has no such release.
+
+    The path parameters ``id`` and ``release`` go through ``logic.check_app_id`` and
+    ``logic.parse_release`` (which raise the 400s); the item comes from the injected
+    repository, or ``default_repository()`` when Lambda calls with two arguments.
+    """
+    raise NotImplementedError("# your answer here")

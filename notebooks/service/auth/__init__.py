@@ -1,0 +1,1 @@
+"""Authentication: the API Gateway TOKEN authorizer and a helper that mints test tokens."""

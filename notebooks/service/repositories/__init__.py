@@ -1,0 +1,1 @@
+"""Data access: the only package of the service that talks to DynamoDB."""
