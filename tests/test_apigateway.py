@@ -121,6 +121,28 @@ def test_function_errors_and_function_timeouts_are_502_the_integration_timeout_5
     assert timed_out.json() == {"message": "Endpoint request timed out"}
 
 
+def test_a_lambda_throttle_is_a_500_not_a_429(aws):
+    """No concurrency for the function: Lambda answers 429, API Gateway turns that into 500
+    (INTEGRATION_FAILURE): the client did nothing wrong. The same URL over HTTP and
+    in-process; once the function may run again, 200."""
+    import boto3
+
+    fn = create(aws, "busy", "def handler(e, c):\n    return {'statusCode': 200, 'body': 'ok'}\n")
+    boto3.client("lambda").put_function_concurrency(
+        FunctionName="busy", ReservedConcurrentExecutions=0
+    )
+    api = Api(aws)
+    api.proxy("/busy", "GET", fn["FunctionArn"])
+    url = api.deploy()
+    for base in (url, aws.serve_api(api.id, "dev")):
+        throttled = requests.get(f"{base}/busy")
+        assert throttled.status_code == 500
+        assert throttled.json() == {"message": "Internal server error"}
+        assert throttled.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
+    boto3.client("lambda").delete_function_concurrency(FunctionName="busy")
+    assert requests.get(f"{url}/busy").text == "ok"
+
+
 def test_status_codes_headers_and_base64_bodies_map_through(aws):
     fn = create(
         aws,

@@ -140,13 +140,13 @@ class Authorizers:
 
     def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        from workshop_lib.apigateway.layer import IntegrationTimeout
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
 
         try:
             outcome = self.layer.invoke_lambda(
                 config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
             )
-        except IntegrationTimeout:
+        except (IntegrationTimeout, IntegrationThrottled):
             raise CONFIGURATION from None
         if outcome is None:
             raise CONFIGURATION

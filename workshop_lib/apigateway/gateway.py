@@ -73,9 +73,9 @@ class LambdaCall:
     """A step of method execution that runs a Lambda function (the worker hop).
 
     :meth:`Gateway.steps` yields it and is sent the :class:`Outcome` (or None: no such
-    function, throttled), or thrown :class:`IntegrationTimeout`. The blocking driver
-    (:meth:`Gateway.handle`) runs it in this thread; the served API's event loop awaits it
-    (:meth:`Gateway.handle_async`), so other connections go on during the hop.
+    function), or thrown :class:`IntegrationTimeout` or :class:`IntegrationThrottled`. The
+    blocking driver (:meth:`Gateway.handle`) runs it in this thread; the served API's event
+    loop awaits it (:meth:`Gateway.handle_async`), so other connections go on during the hop.
     """
 
     uri: str
@@ -116,7 +116,7 @@ class Gateway:
     async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
         """Answer one request on an event loop: the Lambda hop is awaited, not blocked on;
         steps that would block the loop (authorizers, HTTP backends) go to ``executor``."""
-        from workshop_lib.apigateway.layer import IntegrationTimeout
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
 
         steps = self.steps(request)
         step, response = _advance(steps, None)
@@ -129,14 +129,14 @@ class Gateway:
                 outcome = await self.layer.invoke_lambda_async(
                     step.uri, step.event, step.timeout_ms, step.variables, executor
                 )
-            except IntegrationTimeout as timeout:
-                step, response = _advance(steps, None, timeout)
+            except (IntegrationTimeout, IntegrationThrottled) as refused:
+                step, response = _advance(steps, None, refused)
                 continue
             step, response = _advance(steps, outcome)
         return response
 
     def _drive(self, steps: Steps) -> HttpResponse:
-        from workshop_lib.apigateway.layer import IntegrationTimeout
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
 
         step, response = _advance(steps, None)
         while response is None:
@@ -147,8 +147,8 @@ class Gateway:
                 outcome = self.layer.invoke_lambda(
                     step.uri, step.event, step.timeout_ms, step.variables
                 )
-            except IntegrationTimeout as timeout:
-                step, response = _advance(steps, None, timeout)
+            except (IntegrationTimeout, IntegrationThrottled) as refused:
+                step, response = _advance(steps, None, refused)
                 continue
             step, response = _advance(steps, outcome)
         return response
@@ -449,8 +449,10 @@ class Gateway:
         return HttpResponse(status, kept + _ids(request_id), data)
 
     def _invoke(self, integration: Any, event: dict[str, Any]) -> Generator[Any, Any, Any]:
-        """Run the integration's function; 504 once the integration timeout has passed."""
-        from workshop_lib.apigateway.layer import IntegrationTimeout
+        """Run the integration's function; 504 once the integration timeout has passed, and
+        500 when Lambda throttles it (AWS maps Lambda's 429 to a 500, not to a 429: the
+        client did nothing wrong, the backend had no capacity)."""
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
 
         try:
             return (
@@ -462,6 +464,10 @@ class Gateway:
                 "InternalServerErrorException",
                 "Endpoint request timed out",
                 "INTEGRATION_TIMEOUT",
+            ) from None
+        except IntegrationThrottled:
+            raise GatewayError(
+                500, "InternalServerErrorException", "Internal server error", "INTEGRATION_FAILURE"
             ) from None
 
     # -- integration: mock ----------------------------------------------------------------------

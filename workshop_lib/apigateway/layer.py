@@ -40,6 +40,10 @@ class IntegrationTimeout(Exception):
     """The integration did not answer within its timeout (API Gateway answers 504)."""
 
 
+class IntegrationThrottled(Exception):
+    """Lambda refused the invocation: no concurrency left (API Gateway answers 500)."""
+
+
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
@@ -224,7 +228,11 @@ class ApiGatewayLayer:
         timeout_ms: int,
         variables: dict[str, str] | None = None,
     ) -> Outcome | None:
-        """Run the function an integration URI names (None if there is none)."""
+        """Run the function an integration URI names (None if there is none).
+
+        Raises :class:`IntegrationThrottled` when Lambda has no concurrency left for it and
+        :class:`IntegrationTimeout` when it outlasts ``timeout_ms``.
+        """
         from workshop_lib.lambda_runtime.pool import Throttled
 
         fn, qualifier = self._function(uri, variables)
@@ -235,7 +243,7 @@ class ApiGatewayLayer:
             try:
                 return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
             except Throttled:
-                return None
+                raise IntegrationThrottled() from None
         future = self._integrations.submit(
             lambda_layer.run, fn, json.dumps(event), qualifier=qualifier
         )
@@ -244,7 +252,7 @@ class ApiGatewayLayer:
         except FutureTimeout:
             raise IntegrationTimeout() from None
         except Throttled:
-            return None
+            raise IntegrationThrottled() from None
 
     async def invoke_lambda_async(
         self,
@@ -273,7 +281,7 @@ class ApiGatewayLayer:
                 raise IntegrationTimeout()
             return task.result()
         except Throttled:
-            return None
+            raise IntegrationThrottled() from None
 
 
 def _quietly(task: asyncio.Future) -> None:
