@@ -72,7 +72,7 @@ offline-check: wheelhouse
 
 ## make bench: measured figures with same-run baselines (not part of make test)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(BENCH),--only $(BENCH))
 
 verify: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring verify

@@ -1,22 +1,25 @@
 """`make bench`: measured figures, each with a baseline from the same run.
 
 Prints one table and writes ``benchmarks/results/latest.json``. No pass/fail here: targets
-are read off the table (issue 9 adds the served-API peers and the course timings).
+are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
 
 - start-up: ``import workshop_lib`` and ``with sandbox():`` to the first boto3 call
   (baseline: ``import boto3``; moto's own ``mock_aws()`` to first call);
 - Lambda: boto3 ``invoke`` of a trivial handler, warm and cold, median and p99
   (baseline: moto 5.2's own invoke without Docker, which only echoes the payload);
-- served API: the same trivial handler behind ``aws.serve_api`` against a stdlib
-  ``ThreadingHTTPServer`` calling it directly (the ceiling), loaded with ``wrk -t2 -c8``:
-  req/s, p50/p99 for GET and POST, start-to-first-response, RSS after load. The served
-  stack is one asyncio loop that awaits each Lambda worker hop; the peer figure the issue
-  names is serverless-offline on the same handler (9.1–9.7k GET req/s, p50 0.8 ms, measured
-  on another machine): compare through the same-run ceiling, as numbers swing with load.
+- served: the same trivial handler through ``workshop sls offline``, a stdlib
+  ``ThreadingHTTPServer`` calling it directly (the ceiling), chalice local and
+  serverless-offline (``targets.py``; peers installed on first use), each loaded with
+  ``wrk -t2 -c8``: req/s, p50/p99 for GET and POST, start-to-first-response, RSS of the
+  server and its children after load; ratios of the workshop to each, from this run
+  (absolute numbers swing with the machine's load, ratios much less);
+- course: executing every notebook of both folders one at a time (in a copy), and
+  ``make test``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -30,6 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 TRIVIAL = "def handler(event, context):\n    return {'id': event.get('id')}\n"
 
@@ -161,58 +165,145 @@ def run_wrk(wrk: str, url: str, seconds: int, script: str | None = None) -> dict
     }
 
 
+def _first_response(url: str, proc: subprocess.Popen, timeout_s: float = 180) -> None:
+    """Wait until ``url`` answers 200 (or the server exits, or the time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with status {proc.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.01)
+    raise RuntimeError(f"no answer from {url} in {timeout_s:.0f} s")
+
+
 def served_api(seconds: int = 5) -> dict[str, float]:
+    """Every target of targets.py under the same wrk load, one after the other."""
+    from targets import all_targets
+
     wrk = ensure_wrk()
     if wrk is None:
         return {}
     figures: dict[str, float] = {}
-    here = Path(__file__).resolve().parent
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(POST_LUA)
-    for mode in ("ceiling", "workshop"):
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, str(here / "served.py"), mode], stdout=subprocess.PIPE, text=True
-        )
-        try:
-            url = proc.stdout.readline().split()[1]
-            while True:
+    for target in all_targets():
+        if target.skipped:
+            print(f"served {target.name}: skipped ({target.skipped})")
+            continue
+        log = logs / f"{target.name.replace(' ', '-')}.log"
+        with log.open("w") as out:
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                target.argv, cwd=target.cwd, env=target.env, stdout=out, stderr=subprocess.STDOUT
+            )
+            try:
+                _first_response(f"{target.base}/items/1", proc)
+                figures[f"served {target.name}: start to first response (s)"] = (
+                    time.perf_counter() - started
+                )
+                run_wrk(wrk, f"{target.base}/items/42", 1)  # warm up
+                for method, script in (("GET", None), ("POST", lua.name)):
+                    url = f"{target.base}/items/42" if method == "GET" else f"{target.base}/items"
+                    for name, value in run_wrk(wrk, url, seconds, script).items():
+                        figures[f"served {target.name}: {method} {name}"] = value
+                figures[f"served {target.name}: RSS after load (MB)"] = rss_mb(proc.pid)
+            except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
+                print(f"served {target.name}: failed ({exc}); its output is in {log}")
+            finally:
+                proc.terminate()
                 try:
-                    with urllib.request.urlopen(f"{url}/items/1", timeout=5) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.01)
-            figures[f"served {mode}: start to first response (s)"] = time.perf_counter() - started
-            run_wrk(wrk, f"{url}/items/42", 1)  # warm up
-            for method, script in (("GET", None), ("POST", lua.name)):
-                target = f"{url}/items/42" if method == "GET" else f"{url}/items"
-                for name, value in run_wrk(wrk, target, seconds, script).items():
-                    figures[f"served {mode}: {method} {name}"] = value
-            figures[f"served {mode}: RSS after load (MB)"] = rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     os.unlink(lua.name)
     return figures
 
 
-def main() -> None:
-    figures = {**startup(), **lambda_figures(), **served_api()}
-    ratios = {
-        "warm invoke median / moto echo": figures["warm invoke median (ms, workshop)"]
-        / figures["warm invoke median (ms, moto echo, baseline)"],
-        "import workshop_lib / import boto3": figures["import workshop_lib (s)"]
-        / figures["import boto3 (s, baseline)"],
-        "sandbox() / mock_aws() to first call": figures["sandbox() to first call (s)"]
-        / figures["mock_aws() to first call (s, baseline)"],
-    }
-    for method in ("GET", "POST"):
-        key = f"served {{}}: {method} req/s"
-        if key.format("workshop") in figures:
-            ratios[f"served API {method} req/s / stdlib ceiling"] = (
-                figures[key.format("workshop")] / figures[key.format("ceiling")]
+def served_ratios(figures: dict[str, float]) -> dict[str, float]:
+    """The workshop's served API against the ceiling and each peer measured in this run."""
+    ratios = {}
+    for other in ("ceiling", "chalice local", "serverless-offline"):
+        for method in ("GET", "POST"):
+            mine = figures.get(f"served workshop: {method} req/s")
+            theirs = figures.get(f"served {other}: {method} req/s")
+            if mine and theirs:
+                ratios[f"served workshop / {other}: {method} req/s"] = mine / theirs
+        mine = figures.get("served workshop: start to first response (s)")
+        theirs = figures.get(f"served {other}: start to first response (s)")
+        if mine and theirs and other != "ceiling":
+            ratios[f"served workshop / {other}: start to first response"] = mine / theirs
+    return ratios
+
+
+def course() -> dict[str, float]:
+    """Wall time of executing every notebook, both folders, one at a time (in a copy), and
+    of ``make test``."""
+    from workshop_lib import authoring
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for folder in ("solutions", "notebooks"):
+            copy = Path(tmp) / folder
+            shutil.copytree(
+                ROOT / folder, copy, ignore=shutil.ignore_patterns(".serverless", "__pycache__")
             )
+            for path in sorted(copy.glob("*.ipynb")):
+                started = time.perf_counter()
+                authoring.execute(path)
+                figures[f"notebook {folder}/{path.stem} (s)"] = time.perf_counter() - started
+        figures["notebooks, both folders, one at a time (s)"] = sum(figures.values())
+    started = time.perf_counter()
+    done = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode == 0:
+        figures["make test (s)"] = time.perf_counter() - started
+    else:
+        print(f"make test failed (exit {done.returncode}); not timed:\n{done.stdout[-2000:]}")
+    return figures
+
+
+PARTS = {"startup": startup, "lambda": lambda_figures, "served": served_api, "course": course}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default: all of {', '.join(PARTS)})",
+    )
+    args = parser.parse_args(argv)
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    figures: dict[str, float] = {}
+    for part in parts:
+        figures.update(PARTS[part]())
+    ratios = served_ratios(figures)
+    pairs = {
+        "warm invoke median / moto echo": (
+            "warm invoke median (ms, workshop)",
+            "warm invoke median (ms, moto echo, baseline)",
+        ),
+        "import workshop_lib / import boto3": (
+            "import workshop_lib (s)",
+            "import boto3 (s, baseline)",
+        ),
+        "sandbox() / mock_aws() to first call": (
+            "sandbox() to first call (s)",
+            "mock_aws() to first call (s, baseline)",
+        ),
+    }
+    for name, (mine, baseline) in pairs.items():
+        if mine in figures and baseline in figures:
+            ratios[name] = figures[mine] / figures[baseline]
     width = max(map(len, [*figures, *ratios]))
     print(f"{'measure':<{width}}  value")
     for name, value in {**figures, **ratios}.items():

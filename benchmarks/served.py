@@ -1,11 +1,8 @@
-"""A trivial API served two ways, for ``make bench``: ``ceiling`` or ``workshop``.
+"""The ceiling for ``make bench``: the bench's handler behind a stdlib ``ThreadingHTTPServer``
+that calls it directly (HTTP/1.1, keep-alive): the most a Python process does with no
+gateway and no Lambda in between. The other targets are in ``targets.py``.
 
-- ``ceiling``: a stdlib ``ThreadingHTTPServer`` calling the handler directly (HTTP/1.1,
-  keep-alive): the most a Python process does with no gateway and no Lambda in between.
-- ``workshop``: the same handler deployed as a Lambda function behind a REST API in the
-  sandbox, served by ``aws.serve_api`` (routing, proxy event, context, worker process, logs).
-
-Prints ``ready http://127.0.0.1:PORT/PREFIX`` once it answers, then serves until killed.
+Prints ``ready http://127.0.0.1:PORT/dev`` once it answers, then serves until killed.
 """
 
 from __future__ import annotations
@@ -15,18 +12,10 @@ import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-HANDLER = """
-import json
-def handler(event, context):
-    if event["httpMethod"] == "POST":
-        data = json.loads(event["body"] or "{}")
-        return {"statusCode": 201, "body": json.dumps({"id": data.get("id"), "echo": data})}
-    params = event["pathParameters"] or {}
-    return {"statusCode": 200, "body": json.dumps({"id": params.get("id")})}
-"""
-
 
 def ceiling(port: int) -> str:
+    from targets import HANDLER
+
     namespace: dict = {}
     exec(HANDLER, namespace)  # the very same handler function
     handler = namespace["handler"]
@@ -64,46 +53,12 @@ def ceiling(port: int) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/dev"
 
 
-def workshop(port: int) -> str:
-    from workshop_lib import sandbox
-    from workshop_lib.lambda_runtime import execution_role, package
-
-    aws = sandbox().start()
-    lam, apigw = aws.client("lambda"), aws.client("apigateway")
-    fn = lam.create_function(
-        FunctionName="items",
-        Runtime="python3.12",
-        Handler="app.handler",
-        Role=execution_role(aws.client("iam")),
-        Code={"ZipFile": package({"app.py": HANDLER})},
-    )["FunctionArn"]
-    api = apigw.create_rest_api(name="bench")["id"]
-    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
-    items = apigw.create_resource(restApiId=api, parentId=root, pathPart="items")["id"]
-    item = apigw.create_resource(restApiId=api, parentId=items, pathPart="{id}")["id"]
-    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn}/invocations"
-    for resource, method in ((items, "POST"), (item, "GET")):
-        apigw.put_method(
-            restApiId=api, resourceId=resource, httpMethod=method, authorizationType="NONE"
-        )
-        apigw.put_integration(
-            restApiId=api,
-            resourceId=resource,
-            httpMethod=method,
-            type="AWS_PROXY",
-            integrationHttpMethod="POST",
-            uri=uri,
-        )
-    apigw.create_deployment(restApiId=api, stageName="dev")
-    return aws.serve_api(api, "dev", port)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["ceiling", "workshop"])
+    parser.add_argument("mode", choices=["ceiling"])
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    url = ceiling(args.port) if args.mode == "ceiling" else workshop(args.port)
+    url = ceiling(args.port)
     print(f"ready {url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

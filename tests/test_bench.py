@@ -1,0 +1,85 @@
+"""`make bench`'s own machinery (the figures themselves are never asserted: machines are noisy).
+
+The served targets must serve the same handler the same way, or the comparison means
+nothing: the ceiling and `workshop sls offline` are started here and asked the same things.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+import run  # noqa: E402 - benchmarks/ is not a package
+import targets  # noqa: E402
+
+
+def _ask(base: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.parametrize(
+    "make_target", [targets.ceiling, targets.workshop], ids=["ceiling", "workshop"]
+)
+def test_each_target_serves_the_same_handler(make_target, tmp_path):
+    target = make_target()
+    with (tmp_path / "log").open("w") as log:
+        proc = subprocess.Popen(
+            target.argv, cwd=target.cwd, env=target.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            run._first_response(f"{target.base}/items/1", proc, timeout_s=120)
+            assert _ask(target.base, "GET", "/items/42") == (200, {"id": "42"})
+            created = _ask(target.base, "POST", "/items", {"id": "7", "name": "demo"})
+            assert created == (201, {"id": "7", "echo": {"id": "7", "name": "demo"}})
+            assert run.rss_mb(proc.pid) > 5
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def test_a_server_that_exits_is_reported_not_waited_for():
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match="exited with status 3 before answering"):
+        run._first_response("http://127.0.0.1:9/items/1", proc, timeout_s=30)
+
+
+def test_ratios_compare_the_workshop_with_every_peer_measured():
+    figures = {
+        "served workshop: GET req/s": 3000.0,
+        "served ceiling: GET req/s": 6000.0,
+        "served serverless-offline: GET req/s": 2000.0,
+        "served workshop: start to first response (s)": 1.0,
+        "served serverless-offline: start to first response (s)": 2.0,
+    }
+    assert run.served_ratios(figures) == {
+        "served workshop / ceiling: GET req/s": 0.5,
+        "served workshop / serverless-offline: GET req/s": 1.5,
+        "served workshop / serverless-offline: start to first response": 0.5,
+    }
+
+
+def test_an_unknown_part_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        run.main(["--only", "served,nope"])
+    assert "unknown part(s) nope; choose from startup, lambda, served, course" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_peer_that_cannot_install_is_skipped_with_the_reason(monkeypatch, tmp_path):
+    monkeypatch.setattr(targets, "PEERS", tmp_path)
+    monkeypatch.setattr(targets.shutil, "which", lambda name: None)
+    target = targets.serverless_offline()
+    assert target.skipped == "Node.js and npm are not installed (apt install nodejs npm)"
