@@ -185,6 +185,10 @@ class Sandbox:
             if self.mode == "in-process":
                 from moto import mock_aws
 
+                from workshop_lib.ec2 import defer_offerings
+
+                defer_offerings()  # 70 MB of EC2 data moto would decode at import
+
                 self._mock = mock_aws(config=MOTO_CONFIG)
                 self._mock.start()
                 self._seed_moto()
