@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
+
+from workshop_lib.bars import NO_BARS
+
+# Notebooks run here are compared with their saved outputs: no progress bars (their
+# redraws depend on timing). Kernels, servers and subprocesses inherit this.
+os.environ[NO_BARS] = "1"
 
 #: The demo service's two copies run their own suites, each from its own folder (its
 #: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one

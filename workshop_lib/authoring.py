@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import os
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
@@ -260,6 +261,9 @@ def execute(path: Path, timeout: int = 600) -> None:
     """Execute a notebook in place with the current environment's kernel."""
     from nbclient import NotebookClient
 
+    from workshop_lib.bars import NO_BARS
+
+    os.environ[NO_BARS] = "1"  # saved outputs are compared: no timing-dependent redraws
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,

@@ -172,8 +172,10 @@ CHECKS: list[Callable[[], CheckResult]] = [
 
 def run_checks() -> list[CheckResult]:
     """Run every check; a check that crashes becomes a failed row, never an exception."""
+    from workshop_lib.bars import bar
+
     results = []
-    for check in CHECKS:
+    for check in bar(CHECKS, desc="checking your setup", unit="check"):
         try:
             results.append(check())
         except Exception as exc:
