@@ -96,5 +96,24 @@ def test_reset_restores_a_learner_notebook_and_keeps_the_old_one(tmp_path):
     fresh = nbformat.read(target, as_version=4)
     expected = authoring.learner_notebook(nbformat.read(ROOT / "solutions" / name, as_version=4))
     assert [c.source for c in fresh.cells] == [c.source for c in expected.cells]
-    with pytest.raises(ValueError, match="there is no notebook 42"):
+    with pytest.raises(ValueError, match="there is no notebook 42 .the course has: 01, service"):
         reset("42", root=tmp_path)
+
+
+def test_reset_service_brings_back_the_stub_and_keeps_the_learners_folder(tmp_path):
+    shutil.copytree(
+        ROOT / "solutions" / "service",
+        tmp_path / "solutions" / "service",
+        ignore=shutil.ignore_patterns(".serverless", "__pycache__"),
+    )
+    authoring.build_service("service", tmp_path / "solutions", tmp_path / "notebooks")
+    route = tmp_path / "notebooks" / "service" / "apps" / "get_release.py"
+    stub = route.read_text()
+    assert 'raise NotImplementedError("# your answer here")' in stub
+    route.write_text("# my attempt\n")
+    (route.parent / "helpers.py").write_text("# mine too\n")
+    target, backup = reset("service", root=tmp_path)
+    assert target == tmp_path / "notebooks" / "service" and route.read_text() == stub
+    assert not (route.parent / "helpers.py").exists()
+    assert (backup / "apps" / "get_release.py").read_text() == "# my attempt\n"
+    assert (backup / "apps" / "helpers.py").read_text() == "# mine too\n"

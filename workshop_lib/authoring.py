@@ -200,9 +200,11 @@ def learner_file(relative: Path, data: bytes) -> bytes:
     return (source + "\n").encode("utf-8")
 
 
-def build_service(name: str) -> list[Path]:
+def build_service(
+    name: str, solutions: Path | None = None, notebooks: Path | None = None
+) -> list[Path]:
     """Write ``notebooks/<name>/`` from ``solutions/<name>/``; drop files no longer there."""
-    source, target = SOLUTIONS / name, NOTEBOOKS / name
+    source, target = (solutions or SOLUTIONS) / name, (notebooks or NOTEBOOKS) / name
     wanted = service_files(source)
     for stale in set(service_files(target) if target.exists() else []) - set(wanted):
         (target / stale).unlink()

@@ -7,6 +7,7 @@ workshop check                         the course's setup check (notebook 00's t
 workshop doctor                        check a laptop for a meetup, with what to fix
 workshop progress                      every exercise of every notebook
 workshop reset 03                      a fresh copy of a notebook (the old one is kept)
+workshop reset service                 a fresh copy of the demo service's folder (ditto)
 workshop lab [--no-browser] [--port N] JupyterLab on the first notebook
 workshop sls deploy|info|invoke|logs|...  the Serverless Framework's commands (--help)
 """
@@ -111,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check a laptop for a meetup and say what to fix")
     sub.add_parser("progress", help="every exercise of every notebook, as saved")
     reset = sub.add_parser("reset", help="a fresh copy of a learner notebook")
-    reset.add_argument("notebook", help="its number, e.g. 03")
+    reset.add_argument("notebook", help="its number, e.g. 03, or service")
     lab = sub.add_parser("lab", help="open JupyterLab on the first notebook")
     lab.add_argument("--no-browser", action="store_true", help="serve headless, print the URL")
     lab.add_argument("--port", type=int, default=8888)
