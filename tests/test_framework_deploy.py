@@ -204,3 +204,33 @@ def test_remove_deletes_everything(tmp_path):
         assert apigw.get_rest_apis()["items"] == []
         assert apigw.get_api_keys()["items"] == [] and apigw.get_usage_plans()["items"] == []
         assert deploy.remove(service, aws, out=lines.append) is False
+
+
+def test_a_second_deploy_at_the_same_frozen_instant_still_ships_the_new_code(tmp_path):
+    """A frozen sandbox clock gives both deploys the same time: the second takes the next
+    millisecond for its upload prefix, or CloudFormation would see the same S3 key and keep
+    the old code while deploy said "Service deployed"."""
+    folder = tmp_path / "notes"
+    shutil.copytree(SERVICE, folder)
+    service = Service.load(folder, env={})
+    with sandbox(region="eu-west-1", clock="virtual") as aws:
+        first = deploy.package(service, aws, write=False)
+        deploy.deploy(service, aws, out=lambda line: None)
+        code = folder / "src" / "notes.py"
+        code.write_text(code.read_text().replace('VERSION = "v1"', 'VERSION = "v2"'))
+        assert deploy.deploy(service, aws, out=lambda line: None).changed
+        uploads = {
+            item["Key"].split("/")[3]
+            for item in boto3.client("s3").list_objects_v2(
+                Bucket=_bucket(service), Prefix="serverless/notes/dev/"
+            )["Contents"]
+        }
+        assert len(uploads) == 2 and f"{first.stamp + 1}-" in " ".join(uploads)
+        answer = boto3.client("lambda").invoke(FunctionName="notes-dev-scan", Payload=b"{}")
+        assert json.loads(json.load(answer["Payload"])["body"])["version"] == "v2"
+
+
+def _bucket(service) -> str:
+    stack = boto3.client("cloudformation").describe_stacks(StackName=service.stack_name)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Stacks"][0]["Outputs"]}
+    return outputs["ServerlessDeploymentBucketName"]

@@ -42,6 +42,7 @@ class Packaged:
     template: dict[str, Any]
     prefix: str
     fingerprint: str
+    stamp: int  # ms since the epoch: names the upload prefix and the deployment
 
 
 @dataclass
@@ -95,10 +96,13 @@ def now_ms(aws: Any) -> int:
     return int(seconds * 1000)
 
 
-def package(service: Service, aws: Any | None = None, *, write: bool = True) -> Packaged:
+def package(
+    service: Service, aws: Any | None = None, *, write: bool = True, stamp: int | None = None
+) -> Packaged:
     """``serverless package``: zip, templates, and ``.serverless/`` when ``write``."""
     artifact = build_artifact(service)
-    stamp = now_ms(aws) if aws is not None else int(time.time() * 1000)
+    if stamp is None:
+        stamp = now_ms(aws) if aws is not None else int(time.time() * 1000)
     iso = datetime.fromtimestamp(stamp / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     prefix = f"serverless/{service.name}/{service.stage}/{stamp}-{iso[:-3]}Z"
     key = f"{prefix}/{service.name}.zip"
@@ -107,7 +111,7 @@ def package(service: Service, aws: Any | None = None, *, write: bool = True) -> 
     if write:
         write_state(service, artifact, create, template)
     fingerprint = _fingerprint(artifact, template, key, str(stamp))
-    return Packaged(artifact, create, template, prefix, fingerprint)
+    return Packaged(artifact, create, template, prefix, fingerprint, stamp)
 
 
 def _fingerprint(artifact: Artifact, template: dict, key: str, stamp: str) -> str:
@@ -141,9 +145,15 @@ def deploy(
         )
         stack = _wait(cf, service.stack_name, out if verbose else None)
     bucket = _output(stack, "ServerlessDeploymentBucketName")
-    if not force and _last_fingerprint(s3, bucket, service) == packaged.fingerprint:
+    last_stamp, last_fingerprint = _last_deployment(s3, bucket, service)
+    if not force and last_fingerprint == packaged.fingerprint:
         out("Service files not changed. Skipping deployment... (use --force to deploy anyway)")
         return DeployResult(service.stack_name, False, info(service, aws))
+    if last_stamp is not None and packaged.stamp <= last_stamp:
+        # A frozen sandbox clock has not moved since the last deploy: the same prefix would
+        # reuse the same S3 key, and CloudFormation would see no new code. Take the next
+        # millisecond, as the next real deploy would.
+        packaged = package(service, aws, stamp=last_stamp + 1)
     if verbose:
         out(f"Uploading artifacts to s3://{bucket}/{packaged.prefix}/")
     s3.put_object(
@@ -329,9 +339,12 @@ def physical_ids(cf: Any, name: str) -> dict[str, str]:
     return out
 
 
-def _last_fingerprint(s3: Any, bucket: str | None, service: Service) -> str | None:
+def _last_deployment(
+    s3: Any, bucket: str | None, service: Service
+) -> tuple[int | None, str | None]:
+    """The latest deployment's stamp (ms) and fingerprint, from its upload prefix."""
     if not bucket:
-        return None
+        return None, None
     prefix = f"serverless/{service.name}/{service.stage}/"
     keys = [
         item["Key"]
@@ -340,6 +353,8 @@ def _last_fingerprint(s3: Any, bucket: str | None, service: Service) -> str | No
         if item["Key"].endswith("compiled-cloudformation-template.json")
     ]
     if not keys:
-        return None
-    head = s3.head_object(Bucket=bucket, Key=max(keys))
-    return head.get("Metadata", {}).get("fingerprint")
+        return None, None
+    stamps = {key: int(key[len(prefix) :].split("-", 1)[0]) for key in keys}
+    latest = max(keys, key=stamps.__getitem__)
+    head = s3.head_object(Bucket=bucket, Key=latest)
+    return stamps[latest], head.get("Metadata", {}).get("fingerprint")
