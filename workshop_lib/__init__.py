@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "authoring",
+    "bars",
     "cli",
     "clock",
     "cost",
@@ -29,6 +30,7 @@ _SUBMODULES = {
     "progress",
     "doctor",
     "slides",
+    "testing",
     "widgets",
 }
 
