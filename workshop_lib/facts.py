@@ -726,6 +726,26 @@ _ALL: tuple[Fact, ...] = (
         _E_PRICING,
         note="24 x 365 / 12 = 730, the convention of AWS pricing pages and calculator.",
     ),
+    # ---------------------------------------------------------------- API Gateway: authorizers
+    Fact(
+        "apigateway.authorizer_ttl_default_s",
+        "API Gateway authorizer result cache TTL (default)",
+        300,
+        "s",
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+        "aws-resource-apigateway-authorizer.html",
+        note="AuthorizerResultTtlInSeconds when not set; 0 turns caching off. Slide 50 only "
+        "said policies 'can be cached'.",
+    ),
+    Fact(
+        "apigateway.authorizer_ttl_max_s",
+        "API Gateway authorizer result cache TTL (maximum)",
+        3600,
+        "s",
+        "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+        "aws-resource-apigateway-authorizer.html",
+        note="One hour; cached per token (TOKEN) or per identity sources (REQUEST).",
+    ),
 )
 
 FACTS: dict[str, Fact] = {f.key: f for f in _ALL}
