@@ -11,23 +11,19 @@ counting the pages it fetched in ``apps-list``'s log. 9.2 reads the learner's to
 the service's secret (a 401 has a reason: expired, forged, unreadable), then sends a
 create with it, which the authorizer must refuse with 403. 9.3 takes the service folder:
 the body of ``get_release`` is written in ``apps/get_release.py``, the service is deployed,
-and the route's own tests pass (``python -m pytest -m exercise`` in the folder, in a
-process of its own); then it deploys that one function and calls the route for a release
-that exists and one that does not. The release it creates for that is deleted again, so a
-check can run again and again.
+and the route's own tests pass (``python -m pytest -m exercise`` in the folder, run by
+notebook 08's ``workshop_lib.testing.run_suite``); then it deploys that one function and
+calls the route for a release that exists and one that does not. The release it creates for
+that is deleted again, so a check can run again and again.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
-import sys
-import tempfile
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -349,126 +345,53 @@ def _service_folder(answer: Any) -> Path:
     return folder
 
 
-@dataclass
-class TestOutcome:
-    """One test of the route, as the JUnit report of its run has it."""
-
-    name: str  # tests/unit/test_handlers.py::test_get_release_and_404
-    status: str  # passed, failed, skipped, or broken (its module did not import)
-    message: str = ""  # the first line of the failure
-
-
-def run_route_tests(folder: Path) -> tuple[list[TestOutcome], str]:
-    """Run the tests marked ``exercise`` in the service folder, as a learner would
-    (``python -m pytest -m exercise`` there), in a process of its own: the outcomes and
-    pytest's output."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    with tempfile.TemporaryDirectory(prefix="workshop-check-9.3-") as tmp:
-        report = Path(tmp) / "report.xml"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-m",
-            "exercise",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:xdist",
-            "--junitxml",
-            str(report),
-            "-o",
-            "junit_family=xunit1",
-        ]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=folder,
-                env=environment,
-                capture_output=True,
-                text=True,
-                timeout=TESTS_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired:
-            raise Fail(
-                f"the route's tests did not finish in {TESTS_TIMEOUT_S} s",
-                "look for a loop that never ends in get_release; in a terminal: "
-                "cd service && python -m pytest -m exercise -x",
-            ) from None
-        outcomes = _outcomes(report.read_text(encoding="utf-8")) if report.exists() else []
-    return outcomes, done.stdout + done.stderr
-
-
-def _outcomes(xml: str) -> list[TestOutcome]:
-    outcomes = []
-    for case in ET.fromstring(xml).iter("testcase"):
-        where = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
-        name = f"{where}::{case.get('name', '?')}"
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        if problem is not None and (problem.get("message") or "").startswith("collection"):
-            outcomes.append(TestOutcome(where, "broken", _import_error(problem.text or "")))
-        elif problem is not None:
-            outcomes.append(TestOutcome(name, "failed", _first_line(problem)))
-        elif case.find("skipped") is not None:
-            outcomes.append(TestOutcome(name, "skipped"))
-        else:
-            outcomes.append(TestOutcome(name, "passed"))
-    return outcomes
-
-
-def _first_line(problem: ET.Element) -> str:
-    """What went wrong, in one line: the assertion, or the last line of the error."""
-    message = (problem.get("message") or "").strip()
-    if not message:
-        errors = [line[1:].strip() for line in (problem.text or "").splitlines()]
-        message = next((e for e in reversed(errors) if e), "an error")
-    return message.splitlines()[0][:200]
-
-
-def _import_error(text: str) -> str:
-    """``apps/get_release.py, line 28: SyntaxError: ...`` from a test module's import error."""
-    lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
-    error = next((line for line in reversed(lines) if line), "the import failed")
-    place = re.findall(r'File "(?:.*/)?([^/"]+/[^/"]+\.py)", line (\d+)', text)
-    return f"{place[-1][0]}, line {place[-1][1]}: {error}" if place else error
-
-
 def _route_tests_pass(folder: Path) -> None:
-    outcomes, output = run_route_tests(folder)
-    broken = [o for o in outcomes if o.status == "broken"]
-    if broken:
+    """The tests marked ``exercise`` pass, run as a learner would (``python -m pytest -m
+    exercise`` in the folder), in a process of its own."""
+    from workshop_lib.testing import LAYERS, run_suite
+
+    try:
+        result = run_suite(folder, "-m", "exercise", timeout_s=TESTS_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
         raise Fail(
-            f"the route's tests could not import the service: {broken[0].message}",
-            "fix that line and check again (in a terminal: cd service && python -m pytest "
+            f"the route's tests did not finish in {TESTS_TIMEOUT_S} s",
+            "look for a loop that never ends in get_release; in a terminal: "
+            f"cd {SERVICE} && python -m pytest -m exercise -x",
+        ) from None
+    if any(t.outcome == "error" and t.message.startswith("collection") for t in result.tests):
+        raise Fail(
+            f"the route's tests could not import the service: {_import_error(result.output)}",
+            f"fix that line and check again (in a terminal: cd {SERVICE} && python -m pytest "
             "-m exercise -x)",
         )
-    ran = [o for o in outcomes if o.status != "skipped"]
+    ran = [t for t in result.tests if t.outcome != "skipped"]
     # unit tests first: their assertion says the most about the handler itself
-    failed = sorted((o for o in ran if o.status == "failed"), key=_layer)
+    order = {layer: rank for rank, layer in enumerate(LAYERS)}
+    failed = sorted(
+        (t for t in ran if t.outcome in ("failed", "error")),
+        key=lambda t: order.get(t.layer, len(order)),
+    )
     if failed:
         first = failed[0]
+        says = (first.message.strip().splitlines() or ["(no message)"])[0][:200]
         raise Fail(
-            f"{len(failed)} of the route's {len(ran)} tests failed; the first is {first.name}",
-            f"it says: {first.message} — fix get_release and check again (in a terminal: "
-            "cd service && python -m pytest -m exercise -x)",
+            f"{len(failed)} of the route's {len(ran)} tests failed; the first is {first.nodeid}",
+            f"it says: {says} — fix get_release and check again (in a terminal: cd {SERVICE} "
+            "&& python -m pytest -m exercise -x)",
         )
     if not ran:
-        last = output.strip().splitlines()[-1:] or ["no output"]
         raise Fail(
-            f"none of the route's tests ran ({last[0][:120]})",
+            f"none of the route's tests ran ({result.summary()[:120]})",
             f"run them in a terminal to see why: cd {SERVICE} && python -m pytest -m exercise",
         )
 
 
-def _layer(outcome: TestOutcome) -> int:
-    for rank, layer in enumerate(("tests/unit/", "tests/integration/")):
-        if outcome.name.startswith(layer):
-            return rank
-    return 2
+def _import_error(output: str) -> str:
+    """``apps/get_release.py, line 21: SyntaxError: ...``: why a test module did not import."""
+    lines = [line[1:].strip() for line in output.splitlines() if line.startswith("E ")]
+    error = next((line for line in reversed(lines) if line), "the import failed")
+    place = re.findall(r'File "(?:.*/)?([^/"]+/[^/"]+\.py)", line (\d+)', output)
+    return f"{place[-1][0]}, line {place[-1][1]}: {error}" if place else error
 
 
 def _deploy_route(folder: Path, aws: Any) -> None:
