@@ -275,6 +275,56 @@ def test_api_keys_are_enforced(aws):
     assert requests.get(f"{url}/private", headers={"x-api-key": other["value"]}).status_code == 403
 
 
+KEY_FROM_AUTHORIZER = """
+def handler(event, context):
+    key = event["authorizationToken"].removeprefix("Bearer ")
+    return {"principalId": "caller", "usageIdentifierKey": key,
+            "policyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]}}
+"""
+
+
+def test_an_api_key_source_of_authorizer_takes_the_key_the_authorizer_returns(aws):
+    """apiKeySource AUTHORIZER: the authorizer runs first and its usageIdentifierKey is the
+    key checked against the usage plan (the x-api-key header is not read)."""
+    fn = create(aws, "echo", ECHO)["FunctionArn"]
+    auth = create(aws, "key-authorizer", KEY_FROM_AUTHORIZER)["FunctionArn"]
+    api = Api(aws)
+    api.client.update_rest_api(
+        restApiId=api.id,
+        patchOperations=[{"op": "replace", "path": "/apiKeySource", "value": "AUTHORIZER"}],
+    )
+    authorizer = api.client.create_authorizer(
+        restApiId=api.id,
+        name="keys",
+        type="TOKEN",
+        authorizerUri=lambda_uri(aws, auth),
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=0,
+    )
+    api.proxy(
+        "/private",
+        "GET",
+        fn,
+        apiKeyRequired=True,
+        authorizationType="CUSTOM",
+        authorizerId=authorizer["id"],
+    )
+    url = api.deploy("dev")
+    key, plan = usage_plan(aws, api)
+    event = requests.get(f"{url}/private", headers={"Authorization": f"Bearer {key['value']}"})
+    assert event.status_code == 200, event.text
+    assert event.json()["requestContext"]["identity"]["apiKeyId"] == key["id"]
+    wrong = requests.get(
+        f"{url}/private",
+        headers={"Authorization": "Bearer not-a-key", "x-api-key": key["value"]},
+    )
+    assert wrong.status_code == 403 and wrong.json() == {"message": "Forbidden"}
+    today = aws.clock.now().date().isoformat()
+    usage = api.client.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+    assert usage["items"][key["id"]][0][0] == 1
+
+
 def test_usage_plan_throttle_and_quota_and_get_usage(aws):
     fn = create(aws, "echo", ECHO)["FunctionArn"]
     api = Api(aws)

@@ -59,7 +59,9 @@ class Authorizers:
         resource: ResourceSpec,
         request: HttpRequest,
         path_params: dict[str, str],
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], str | None]:
+        """The context for ``requestContext.authorizer`` and the ``usageIdentifierKey`` the
+        function returned (the API key, when the API's key source is ``AUTHORIZER``)."""
         config = spec.authorizers.get(method.authorizer_id or "")
         if config is None:
             raise CONFIGURATION
@@ -125,11 +127,12 @@ class Authorizers:
                     self._cache[(config["id"], cache_key)] = (aws.clock.time() + ttl, result)
         _evaluate(result.get("policyDocument") or {}, method_arn)
         context = {k: _stringify(v) for k, v in (result.get("context") or {}).items()}
+        usage_key = result.get("usageIdentifierKey")
         return {
             "principalId": result.get("principalId"),
             **context,
             "integrationLatency": int((time.perf_counter() - started) * 1000),
-        }
+        }, usage_key if isinstance(usage_key, str) else None
 
     def _cached(self, authorizer_id: str, key: str, ttl: int) -> dict[str, Any] | None:
         with self._lock:

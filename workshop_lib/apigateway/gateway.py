@@ -186,15 +186,20 @@ class Gateway:
         request_id: str,
     ) -> Steps:
         identity: dict[str, Any] = {}
-        if method.api_key_required:
+        from_authorizer = spec.api_key_source == "AUTHORIZER"
+        if method.api_key_required and not from_authorizer:
             identity.update(
                 self.layer.usage.admit(self.api_id, self.stage, request, spec.api_key_source)
             )
-        authorizer_context = None
+        authorizer_context, usage_key = None, None
         if method.authorization_type == "CUSTOM" and method.authorizer_id:
             yield BLOCKING  # the authorizer may run its own function, synchronously
-            authorizer_context = self.layer.authorizers.authorize(
+            authorizer_context, usage_key = self.layer.authorizers.authorize(
                 self, spec, method, resource, request, path_params
+            )
+        if method.api_key_required and from_authorizer:  # the key is the authorizer's answer
+            identity.update(
+                self.layer.usage.admit(self.api_id, self.stage, request, "AUTHORIZER", usage_key)
             )
         self.layer.validation.check(spec, method, request)
         integration = method.integration
