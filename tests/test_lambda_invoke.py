@@ -183,6 +183,25 @@ def test_an_unhandled_exception_gives_awss_error_payload(aws):
     assert "[ERROR] ValueError: boom\nTraceback (most recent call last):" in response["log"]
 
 
+def test_a_logged_traceback_names_var_task_not_the_sandboxs_folder(aws):
+    create(
+        aws,
+        "logs-it",
+        """
+        import logging
+        def handler(event, context):
+            try:
+                raise KeyError("gone")
+            except KeyError:
+                logging.getLogger().exception("lookup failed")
+            return 1
+    """,
+    )
+    log = invoke(aws, "logs-it")["log"]
+    assert '  File "/var/task/app.py", line 4, in handler\n' in log
+    assert "workshop-lambda" not in log and "/task/" not in log.replace("/var/task/", "")
+
+
 def test_results_are_marshalled_like_the_runtime(aws):
     create(
         aws,

@@ -328,6 +328,12 @@ class _Formatter(logging.Formatter):
         record.msecs = int((now % 1) * 1000)
         return time.strftime(datefmt or "%Y-%m-%dT%H:%M:%S", time.gmtime(now))
 
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        """Tracebacks from ``logger.exception`` name files under ``/var/task``, as on AWS."""
+        text = super().formatException(ei)
+        root = os.environ.get("LAMBDA_TASK_ROOT")
+        return text.replace(f'File "{root}', f'File "{DISPLAY_TASK_ROOT}') if root else text
+
 
 def setup_logging() -> None:
     """Root logger as the AWS runtime sets it up (level from AWS_LAMBDA_LOG_LEVEL)."""
