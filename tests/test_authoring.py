@@ -57,6 +57,13 @@ def test_blocks_inside_a_body_raise_not_implemented():
     assert learner.splitlines()[-1] == '    raise NotImplementedError("# your answer here")'
 
 
+def test_a_comment_only_block_says_there_is_nothing_to_write_in_the_cell():
+    source = "# Write the body in service/x.py.\n### BEGIN SOLUTION\n# return 1\n### END SOLUTION"
+    learner, blocks = split_solution(source)
+    assert learner == "# Write the body in service/x.py.\n" + authoring.NOTHING_HERE
+    assert blocks == ["# return 1"]
+
+
 def test_stubs_run_without_raising_at_cell_level():
     for source in (SOLVED_ASSIGNMENT, SOLVED_FUNCTION, SOLVED_BODY):
         learner, _ = split_solution(source)

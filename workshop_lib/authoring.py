@@ -35,6 +35,8 @@ NOTEBOOKS = ROOT / "notebooks"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB_COMMENT = "# your answer here"
+#: A solution block of comments only (the answer goes into a file) leaves this line.
+NOTHING_HERE = "# (nothing to write in this cell: the comment above says where)"
 #: Folders copied whole, with their solution blocks stubbed (see ``learner_file``).
 SERVICES = ("service",)
 #: What a run leaves in a service folder: never copied, never compared.
@@ -62,6 +64,8 @@ def _stub_block(block: list[str], indent: str, where: str) -> list[str]:
         tree = ast.parse(code)
     except SyntaxError as exc:
         raise AuthoringError(f"{where}: the solution block does not parse: {exc}") from exc
+    if not tree.body:  # comments only: the answer is written elsewhere (a file, say)
+        return [NOTHING_HERE]
     lines: list[str] = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
