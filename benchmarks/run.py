@@ -25,6 +25,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -180,6 +181,23 @@ def _first_response(url: str, proc: subprocess.Popen, timeout_s: float = 180) ->
     raise RuntimeError(f"no answer from {url} in {timeout_s:.0f} s")
 
 
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a server and every process it started (chalice's reloader, node's children)."""
+    for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+        try:  # the leader is gone; give the rest of the group the same signal
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+
+
 def served_api(seconds: int = 5) -> dict[str, float]:
     """Every target of targets.py under the same wrk load, one after the other."""
     from targets import all_targets
@@ -199,8 +217,13 @@ def served_api(seconds: int = 5) -> dict[str, float]:
         log = logs / f"{target.name.replace(' ', '-')}.log"
         with log.open("w") as out:
             started = time.perf_counter()
-            proc = subprocess.Popen(
-                target.argv, cwd=target.cwd, env=target.env, stdout=out, stderr=subprocess.STDOUT
+            proc = subprocess.Popen(  # its own process group: peers start children
+                target.argv,
+                cwd=target.cwd,
+                env=target.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             try:
                 _first_response(f"{target.base}/items/1", proc)
@@ -216,12 +239,7 @@ def served_api(seconds: int = 5) -> dict[str, float]:
             except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
                 print(f"served {target.name}: failed ({exc}); its output is in {log}")
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_group(proc)
     os.unlink(lua.name)
     return figures
 
