@@ -49,6 +49,18 @@ def port_free(port: int) -> bool:
     return True
 
 
+def settle_heap() -> None:
+    """Collect, then freeze what is left: moto, botocore and the deployed state are a few
+    hundred MB of objects that live as long as the server. Python's full collections
+    otherwise walk them all, every few thousand requests, for 60-200 ms at a time (the
+    served API's p99 was 60-140 ms; frozen, 3-5 ms). For long-running server processes
+    only: frozen objects are never collected."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
     """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
 
@@ -59,6 +71,7 @@ def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     box = Sandbox(region or DEFAULT_REGION, seed=seed, port=port).start()
+    settle_heap()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     print(f"sandbox server listening on {box.endpoint_url}", flush=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from workshop_lib.framework.package import select_files
 from workshop_lib.framework.service import Service
+from workshop_lib.server import settle_heap
 
 
 def snapshot(root: Path) -> dict[str, int]:
@@ -89,10 +90,12 @@ def serve_forever(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         url = offline.start(port)
+        settle_heap()  # no 100 ms pauses for full garbage collections of moto's state
         keys = "".join(f" (API key {n}: {v})" for n, v in offline.api_keys.items())
         print(f"Serverless offline listening on {url}{keys}", flush=True)
         while not stop.wait(0.5):
-            offline.reload_if_changed(lambda line: print(line, flush=True))
+            if offline.reload_if_changed(lambda line: print(line, flush=True)):
+                settle_heap()
     except KeyboardInterrupt:
         pass
     finally:
