@@ -549,3 +549,59 @@ def test_one_large_write_does_not_starve_the_partition(aws):
     no_retries = aws.client("dynamodb", config=NO_RETRIES)
     put(no_retries, item(release=1, pad=300_000))  # ~293 WCU in one request
     put(no_retries, item(release=2))
+
+
+def test_conditional_writes_are_atomic_even_when_moto_is_slow_between_check_and_write(
+    aws, monkeypatch
+):
+    """Eight threads put the same new item with attribute_not_exists: exactly one wins, as on
+    DynamoDB. moto evaluates the condition, then writes; the sandbox makes writes take turns.
+    The window is widened here (a condition that takes 20 ms) so a race would show."""
+    import threading
+    import time
+
+    from moto.dynamodb.models import table as moto_table
+
+    real = moto_table.get_filter_expression
+
+    def slow_condition(*args, **kwargs):
+        condition = real(*args, **kwargs)
+        evaluate = condition.expr
+
+        def expr(item):
+            time.sleep(0.02)
+            return evaluate(item)
+
+        condition.expr = expr
+        return condition
+
+    monkeypatch.setattr(moto_table, "get_filter_expression", slow_condition)
+    aws.client("dynamodb").create_table(
+        TableName="race",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    barrier, results, lock = threading.Barrier(8), [], threading.Lock()
+
+    def put(n: int) -> None:
+        client = aws.client("dynamodb")
+        barrier.wait(timeout=30)
+        try:
+            client.put_item(
+                TableName="race",
+                Item={"id": {"S": "one"}, "writer": {"N": str(n)}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+            outcome = "won"
+        except ClientError as error:
+            outcome = error.response["Error"]["Code"]
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["ConditionalCheckFailedException"] * 7 + ["won"]

@@ -58,6 +58,11 @@ class LimitExceeded(DynamodbException):
         super().__init__(ERROR_PREFIX + "LimitExceededException", message)
 
 
+_WRITES = frozenset(
+    {"put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"}
+)
+
+
 @dataclass
 class Cost:
     """Units one request consumed: on the table, and on each index."""
@@ -125,6 +130,11 @@ class DynamoDBLayer:
         self.ttl_delay_s = ttl_delay_s
         self.aws: Sandbox | None = None
         self._local = threading.local()
+        # DynamoDB applies each write atomically: a condition is checked against the item
+        # as it is when the write lands. moto checks, then writes, in plain Python; two
+        # threads (two Lambda workers calling the sandbox) can both pass the check. Writes
+        # take turns here, so a conditional write means what it means on AWS.
+        self._writes = threading.RLock()
 
     def install(self, aws: Sandbox) -> None:
         from workshop_lib.dynamodb import patches
@@ -182,6 +192,9 @@ class DynamoDBLayer:
             result = original(handler)
             self.model.drop(body["TableName"])
             return result
+        if action in _WRITES:
+            with self._writes:
+                return getattr(self, f"_{action}")(handler, original, body)
         return getattr(self, f"_{action}")(handler, original, body)
 
     # -- writes ---------------------------------------------------------------------------------
