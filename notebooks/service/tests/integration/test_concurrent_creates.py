@@ -6,11 +6,12 @@ boto3 resources are not thread-safe, the underlying client is.
 
 What we found about moto (5.2.5): its conditional PutItem has no lock. ``Table.put_item``
 reads the current item, evaluates the condition and stores the item in one stretch of
-pure Python with no I/O in between, so under the GIL another thread practically never runs
-inside that window, and this test passes every time (also with
-``sys.setswitchinterval(1e-6)``). Widen the window artificially (a 2 ms sleep in moto's
-``get_filter_expression``) and several "winners" appear. Real DynamoDB evaluates a
-condition and writes the item atomically by design; the sandbox is atomic by accident.
+pure Python, so under the GIL another thread practically never runs inside that window;
+widen it artificially (a 2 ms sleep in moto's ``get_filter_expression``) and several
+"winners" appeared. Real DynamoDB evaluates a condition and writes the item atomically by
+design, and so does the sandbox now: its DynamoDB layer lets writes take turns
+(``tests/test_dynamodb_sandbox.py`` in the course repository races eight threads through
+the widened window: exactly one wins).
 """
 
 from __future__ import annotations
