@@ -7,6 +7,16 @@ from typing import Any
 from workshop_lib.exercises import Fail
 
 
+def running_sandbox(why: str, fix: str) -> Any:
+    """The notebook's running sandbox, or a Fail: "no sandbox is running, so ``why``"."""
+    from workshop_lib import sandbox
+
+    aws = sandbox.active()
+    if aws is None:
+        raise Fail(f"no sandbox is running, so {why}", fix)
+    return aws
+
+
 def require_function(answer: Any, exercise_id: str, name: str) -> None:
     """Fail, saying how to pass it, unless ``answer`` is the learner's function itself."""
     if not callable(answer):

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise, is_stub
+from workshop_lib.exercises.common import running_sandbox
 from workshop_lib.lambda_runtime import events
 from workshop_lib.lambda_runtime.local import LocalResult, invoke_local
 
@@ -137,16 +138,11 @@ def _header(response: dict[str, Any], name: str) -> str | None:
 
 
 def _sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so there is nothing deployed to check",
-            "run the cell with aws = sandbox(clock='virtual').start() near the top, then the "
-            "cells after it",
-        )
-    return aws
+    return running_sandbox(
+        "there is nothing deployed to check",
+        "run the cell with aws = sandbox(clock='virtual').start() near the top, then the "
+        "cells after it",
+    )
 
 
 def _function_config(aws: Any, name: str, how: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
-from workshop_lib.exercises.common import require_function, table_description
+from workshop_lib.exercises.common import require_function, running_sandbox, table_description
 
 #: 4.1: the talk's apps table (slide 36).
 APPS_TABLE = "apps"
@@ -41,15 +41,10 @@ _RESERVED = re.compile(r"(?<![#:\w.])release\b", re.IGNORECASE)
 
 # -- shared pieces --------------------------------------------------------------------------
 def _running_sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so there is nothing to try your answer in",
-            "run the notebook's first code cell (it starts the sandbox), then this cell again",
-        )
-    return aws
+    return running_sandbox(
+        "there is nothing to try your answer in",
+        "run the notebook's first code cell (it starts the sandbox), then this cell again",
+    )
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from workshop_lib.dynamodb import (
     write_capacity_units,
 )
 from workshop_lib.exercises import Fail, exercise
-from workshop_lib.exercises.common import require_function
+from workshop_lib.exercises.common import require_function, running_sandbox
 from workshop_lib.facts import value
 
 KB = 1024
@@ -234,14 +234,10 @@ def check_capacity_units(capacity_units: Any) -> None:
 
 # -- shared: a table of the checker's own in the running sandbox ----------------------------
 def _running_sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so the workload has nowhere to run",
-            "run the notebook's first code cell (it starts the sandbox), then this cell again",
-        )
+    aws = running_sandbox(
+        "the workload has nowhere to run",
+        "run the notebook's first code cell (it starts the sandbox), then this cell again",
+    )
     if not aws.clock.virtual:
         raise Fail(
             "the sandbox runs on the real clock, so a minute of traffic would take a minute",

@@ -26,7 +26,7 @@ import textwrap
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
-from workshop_lib.exercises.common import require_function
+from workshop_lib.exercises.common import require_function, running_sandbox
 
 #: The stage every check deploys its API to.
 STAGE = "check"
@@ -65,14 +65,10 @@ def handler(event, context):
 
 # -- the sandbox and the checker's own API ------------------------------------------------------
 def _sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so there is no API Gateway to check against",
-            "run the notebook from the top: aws = sandbox(clock='virtual').start() is near the top",
-        )
+    aws = running_sandbox(
+        "there is no API Gateway to check against",
+        "run the notebook from the top: aws = sandbox(clock='virtual').start() is near the top",
+    )
     try:
         aws.layer("apigateway")
     except KeyError:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
+from workshop_lib.exercises.common import running_sandbox
 
 #: The notebook's service and its table (apps-{stage}).
 SERVICE = "serverless-test"
@@ -34,16 +35,11 @@ OTHER_STAGE = "qa"
 
 # -- shared ------------------------------------------------------------------------------------
 def _sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so nothing is deployed to check",
-            "run the notebook from the top: aws = sandbox(region='eu-west-1', "
-            "clock='virtual').start() is near the top",
-        )
-    return aws
+    return running_sandbox(
+        "nothing is deployed to check",
+        "run the notebook from the top: aws = sandbox(region='eu-west-1', "
+        "clock='virtual').start() is near the top",
+    )
 
 
 def _load(answer: Any, exercise_id: str, stage: str | None = None) -> Any:

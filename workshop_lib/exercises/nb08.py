@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
-from workshop_lib.exercises.common import require_function
+from workshop_lib.exercises.common import require_function, running_sandbox
 from workshop_lib.testing import Outcome, run_test
 
 #: A mutant: the broken code, what is wrong with it, and the case that would catch it.
@@ -344,16 +344,11 @@ def repository_mutants(repositories: Any) -> list[Mutant]:
 
 
 def _sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so there is no DynamoDB to test against",
-            "run the notebook from the top: aws = sandbox(region='eu-west-1', "
-            "clock='virtual').start() is in the first code cell",
-        )
-    return aws
+    return running_sandbox(
+        "there is no DynamoDB to test against",
+        "run the notebook from the top: aws = sandbox(region='eu-west-1', "
+        "clock='virtual').start() is in the first code cell",
+    )
 
 
 def _with_fresh_table(aws: Any, repository_class: Any, test: Callable[..., Any]) -> Outcome:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
-from workshop_lib.exercises.common import require_function
+from workshop_lib.exercises.common import require_function, running_sandbox
 
 #: The notebook's service: its folder, stack, region and API key.
 SERVICE = "service"
@@ -85,16 +85,11 @@ class Deployed:
 
 
 def _sandbox() -> Any:
-    from workshop_lib import sandbox
-
-    aws = sandbox.active()
-    if aws is None:
-        raise Fail(
-            "no sandbox is running, so the service is not deployed anywhere",
-            "run the notebook from the top: aws = sandbox(region='eu-west-1', "
-            "clock='virtual').start() is near the top, then the 'Deploy' cells",
-        )
-    return aws
+    return running_sandbox(
+        "the service is not deployed anywhere",
+        "run the notebook from the top: aws = sandbox(region='eu-west-1', "
+        "clock='virtual').start() is near the top, then the 'Deploy' cells",
+    )
 
 
 def deployed(stack: str = STACK, region: str = REGION) -> Deployed:
