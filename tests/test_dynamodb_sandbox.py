@@ -605,3 +605,46 @@ def test_conditional_writes_are_atomic_even_when_moto_is_slow_between_check_and_
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(results) == ["ConditionalCheckFailedException"] * 7 + ["won"]
+
+
+def test_malformed_conditions_and_wrongly_typed_keys_are_validation_errors(aws):
+    """moto raises a bare ValueError on a malformed condition and finds nothing for a key of
+    the wrong type; DynamoDB (and the sandbox) answer 400 ValidationException."""
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName="things",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item, number_key = {"id": {"S": "a"}}, {"id": {"N": "1"}}
+    refused = {
+        "misspelt function": lambda: ddb.put_item(
+            TableName="things", Item=item, ConditionExpression="attribute_not_exist(id)"
+        ),
+        "bad comparison": lambda: ddb.delete_item(
+            TableName="things",
+            Key=item,
+            ConditionExpression="id = = :x",
+            ExpressionAttributeValues={":x": {"S": "b"}},
+        ),
+        "get, number key": lambda: ddb.get_item(TableName="things", Key=number_key),
+        "delete, number key": lambda: ddb.delete_item(TableName="things", Key=number_key),
+        "update, number key": lambda: ddb.update_item(
+            TableName="things",
+            Key=number_key,
+            UpdateExpression="SET v = :v",
+            ExpressionAttributeValues={":v": {"S": "b"}},
+        ),
+    }
+    messages = {}
+    for name, call in refused.items():
+        with pytest.raises(ClientError) as caught:
+            call()
+        error = caught.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400, name
+        assert error["Error"]["Code"] == "ValidationException", name
+        messages[name] = error["Error"]["Message"]
+    assert messages["misspelt function"].startswith("Invalid ConditionExpression: ")
+    assert messages["get, number key"] == "The provided key element does not match the schema"
+    assert ddb.get_item(TableName="things", Key=item).get("Item") is None  # nothing written

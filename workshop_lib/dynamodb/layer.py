@@ -58,6 +58,13 @@ class LimitExceeded(DynamodbException):
         super().__init__(ERROR_PREFIX + "LimitExceededException", message)
 
 
+_EXPRESSIONS = (
+    "ConditionExpression",
+    "UpdateExpression",
+    "KeyConditionExpression",
+    "FilterExpression",
+    "ProjectionExpression",
+)
 _WRITES = frozenset(
     {"put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items"}
 )
@@ -192,10 +199,18 @@ class DynamoDBLayer:
             result = original(handler)
             self.model.drop(body["TableName"])
             return result
-        if action in _WRITES:
-            with self._writes:
-                return getattr(self, f"_{action}")(handler, original, body)
-        return getattr(self, f"_{action}")(handler, original, body)
+        try:
+            if action in _WRITES:
+                with self._writes:
+                    return getattr(self, f"_{action}")(handler, original, body)
+            return getattr(self, f"_{action}")(handler, original, body)
+        except ValueError as exc:
+            # moto's expression parser raises a bare ValueError on a malformed expression
+            # ("attribute_not_exist(id)", "id = = :x"); DynamoDB answers ValidationException.
+            expression = next((name for name in _EXPRESSIONS if body.get(name)), None)
+            if expression is None:
+                raise
+            raise MockValidationException(f"Invalid {expression}: {exc}") from None
 
     # -- writes ---------------------------------------------------------------------------------
     def _put_item(self, handler: Any, original: Any, body: dict) -> Any:
@@ -203,9 +218,12 @@ class DynamoDBLayer:
         return self._single_write(handler, original, body, body["Item"])
 
     def _update_item(self, handler: Any, original: Any, body: dict) -> Any:
+        table = self.backend().get_table(body["TableName"])
+        self._checked_key(table, body["Key"])
         return self._single_write(handler, original, body, body["Key"], check_after=True)
 
     def _delete_item(self, handler: Any, original: Any, body: dict) -> Any:
+        self._checked_key(self.backend().get_table(body["TableName"]), body["Key"])
         return self._single_write(handler, original, body, body["Key"])
 
     def _single_write(
@@ -293,7 +311,7 @@ class DynamoDBLayer:
     def _get_item(self, handler: Any, original: Any, body: dict) -> Any:
         table = self.backend().get_table(body["TableName"])
         state = self.model.sync(table)
-        key = self._key_of(table, body["Key"])
+        key = self._checked_key(table, body["Key"])
         self._admit(state, "read", key, [])
         result = original(handler)
         size = _size(self._current(table, key))
@@ -397,6 +415,17 @@ class DynamoDBLayer:
         if table.range_key_attr:
             key[table.range_key_attr] = source.get(table.range_key_attr)
         return key
+
+    def _checked_key(self, table: Any, source: dict) -> dict[str, Any]:
+        """A request's ``Key`` as the table's key, or DynamoDB's refusal of a key whose
+        attributes have other types than the table's (moto just finds no item)."""
+        expected = {table.hash_key_attr: table.hash_key_type}
+        if table.range_key_attr:
+            expected[table.range_key_attr] = table.range_key_type
+        given = {name: next(iter(value), None) for name, value in source.items()}
+        if any(given.get(name) not in (None, kind) for name, kind in expected.items()):
+            raise MockValidationException("The provided key element does not match the schema")
+        return self._key_of(table, source)
 
     def _current(self, table: Any, key: dict) -> dict[str, Any] | None:
         from moto.dynamodb.models.dynamo_type import DynamoType
