@@ -37,3 +37,56 @@ def test_setup_check_shows_a_bar_over_its_checks(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.err.startswith("\rchecking your setup:") and "0/2" in captured.err
     assert "Ready for the course." in captured.out
+
+
+def test_a_percent_bar_follows_what_it_is_told_and_clears(monkeypatch, capsys):
+    monkeypatch.delenv(bars.NO_BARS)
+    with bars.percent("tests") as at:
+        for done in (10, 46, 100, 120):  # past 100 is held at 100
+            at(done)
+    err = capsys.readouterr().err
+    assert err.startswith("\rtests:   0%|") and err.split("\r")[-2].strip() == ""
+    monkeypatch.setenv(bars.NO_BARS, "1")
+    with bars.percent("quiet") as at:
+        at(50)
+    assert capsys.readouterr().err == ""
+
+
+def test_run_suite_moves_a_bar_along_pytests_percentages(monkeypatch, tmp_path):
+    from workshop_lib import testing
+
+    (tmp_path / "tests" / "unit").mkdir(parents=True)
+    (tmp_path / "tests" / "unit" / "test_few.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('n', range(150))\ndef test_n(n):\n    pass\n"
+    )
+    seen: list[float] = []
+
+    class Recorder:
+        def __init__(self, desc):
+            self.desc = desc
+
+        def __enter__(self):
+            return seen.append
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(bars, "percent", Recorder)
+    result = testing.run_suite(tmp_path)
+    assert result.ok and result.total("passed") == 150
+    assert seen == [48.0, 96.0, 100.0]  # pytest -q ends each line of 72 tests with [ NN%]
+
+
+def test_run_suite_stops_a_suite_past_its_timeout(tmp_path):
+    import subprocess
+
+    import pytest
+
+    from workshop_lib import testing
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_slow.py").write_text(
+        "import time\n\ndef test_slow():\n    time.sleep(30)\n"
+    )
+    with pytest.raises(subprocess.TimeoutExpired):
+        testing.run_suite(tmp_path, timeout_s=2)

@@ -10,7 +10,8 @@ redraws depend on timing, and strict output comparison must not.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -36,3 +37,20 @@ def bar(
         total = len(items)  # type: ignore[arg-type]
     with tqdm(items, desc=desc, total=total, unit=unit, leave=False) as progress:
         yield from progress
+
+
+@contextmanager
+def percent(desc: str) -> Iterator[Callable[[float], None]]:
+    """A bar from 0 to 100 %, for work that reports how far it is (pytest's ``[ 46%]``):
+    ``with percent("tests") as at: at(46)``."""
+    if not bars_enabled():
+        yield lambda done: None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=100, desc=desc, leave=False, bar_format="{l_bar}{bar}| {n:.0f}%") as progress:
+
+        def at(done: float) -> None:
+            progress.update(max(0.0, min(100.0, done) - progress.n))
+
+        yield at

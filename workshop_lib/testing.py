@@ -11,9 +11,11 @@ draws the counts; :func:`run_test` runs one test function the way pytest would j
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -157,16 +159,50 @@ def run_suite(
             *args,
         ]
         environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-        done = subprocess.run(
-            command,
-            cwd=folder,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
+        returncode, output = _run_with_bar(command, folder, environment, timeout_s)
         tests = parse_report(report.read_text(encoding="utf-8")) if report.exists() else []
-    return SuiteResult(str(folder), tests, done.returncode, done.stdout + done.stderr)
+    return SuiteResult(str(folder), tests, returncode, output)
+
+
+_PERCENT = re.compile(r"\[\s*(\d+)%\]\s*$")
+
+
+def _run_with_bar(
+    command: list[str], folder: Path, environment: dict[str, str], timeout_s: float
+) -> tuple[int, str]:
+    """Run pytest, moving a progress bar along its ``[ 46%]`` line ends; (status, output).
+    Raises ``subprocess.TimeoutExpired`` (the process killed) past ``timeout_s``."""
+    from workshop_lib.bars import percent
+
+    process = subprocess.Popen(
+        command,
+        cwd=folder,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    with percent(f"running the tests in {folder.name}/") as at:
+
+        def read() -> None:
+            for line in process.stdout:  # type: ignore[union-attr]
+                lines.append(line)
+                found = _PERCENT.search(line)
+                if found:
+                    at(float(found.group(1)))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            reader.join(timeout=10)
+    return process.returncode, "".join(lines)
 
 
 def parse_report(xml: str) -> list[TestCase]:
