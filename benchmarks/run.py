@@ -302,8 +302,37 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     figures: dict[str, float] = {}
+    RESULTS.mkdir(exist_ok=True)
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for part in parts:
-        figures.update(PARTS[part]())
+        measured = PARTS[part]()
+        figures.update(measured)
+        record = {"measured at": when, "figures": measured}
+        (RESULTS / f"{part}.json").write_text(json.dumps(record, indent=2))
+    ratios = ratios_of(figures)
+    width = max(map(len, [*figures, *ratios]))
+    print(f"{'measure':<{width}}  value")
+    for name, value in {**figures, **ratios}.items():
+        print(f"{name:<{width}}  {value:10.3f}")
+    # latest.json: the latest run of every part (each part's ratios are within its own run)
+    runs = {
+        p: json.loads((RESULTS / f"{p}.json").read_text())
+        for p in PARTS
+        if (RESULTS / f"{p}.json").exists()
+    }
+    merged = {name: v for run in runs.values() for name, v in run["figures"].items()}
+    report = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "measured at": {part: run["measured at"] for part, run in runs.items()},
+        "figures": merged,
+        "ratios": ratios_of(merged),
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+    print(f"written to {RESULTS / 'latest.json'} (with the latest run of every part)")
+
+
+def ratios_of(figures: dict[str, float]) -> dict[str, float]:
+    """Every ratio the figures allow: served API against ceiling and peers, and baselines."""
     ratios = served_ratios(figures)
     pairs = {
         "warm invoke median / moto echo": (
@@ -322,18 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, (mine, baseline) in pairs.items():
         if mine in figures and baseline in figures:
             ratios[name] = figures[mine] / figures[baseline]
-    width = max(map(len, [*figures, *ratios]))
-    print(f"{'measure':<{width}}  value")
-    for name, value in {**figures, **ratios}.items():
-        print(f"{name:<{width}}  {value:10.3f}")
-    RESULTS.mkdir(exist_ok=True)
-    report = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "figures": figures,
-        "ratios": ratios,
-    }
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
-    print(f"written to {RESULTS / 'latest.json'}")
+    return ratios
 
 
 if __name__ == "__main__":

@@ -83,3 +83,30 @@ def test_a_peer_that_cannot_install_is_skipped_with_the_reason(monkeypatch, tmp_
     monkeypatch.setattr(targets.shutil, "which", lambda name: None)
     target = targets.serverless_offline()
     assert target.skipped == "Node.js and npm are not installed (apt install nodejs npm)"
+
+
+def test_latest_json_keeps_the_latest_run_of_every_part(monkeypatch, tmp_path, capsys):
+    import json
+
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(
+        run,
+        "PARTS",
+        {
+            "startup": lambda: {"import workshop_lib (s)": 0.25, "import boto3 (s, baseline)": 0.5},
+            "served": lambda: {
+                "served workshop: GET req/s": 3.0,
+                "served ceiling: GET req/s": 6.0,
+            },
+        },
+    )
+    run.main(["--only", "startup"])
+    run.main(["--only", "served"])
+    latest = json.loads((tmp_path / "latest.json").read_text())
+    assert set(latest["measured at"]) == {"startup", "served"}
+    assert latest["figures"]["import boto3 (s, baseline)"] == 0.5
+    assert latest["ratios"] == {
+        "served workshop / ceiling: GET req/s": 0.5,
+        "import workshop_lib / import boto3": 0.5,
+    }
+    assert "served workshop / ceiling: GET req/s" in capsys.readouterr().out
