@@ -70,7 +70,16 @@ def moto_backend(backends: Any, account_id: str, region: str) -> Any:
 
 
 class CloudWatchWriter:
-    """Writes log events into moto's CloudWatch Logs for one account and region."""
+    """Writes log events into moto's CloudWatch Logs for one account and region.
+
+    A stream keeps its latest :attr:`max_events` events (CloudWatch keeps them all, until a
+    retention policy says otherwise): a sandbox that serves an API for hours (``workshop sls
+    offline``) would otherwise grow by about 1 KB per request. Three events per invocation,
+    so an execution environment's stream holds its last ~3,300 invocations.
+    """
+
+    max_events = 10_000
+    trim_every = 1_000  # trimmed in chunks: one list move per thousand events, not per write
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id, self.region = account_id, region
@@ -100,3 +109,6 @@ class CloudWatchWriter:
             log_stream = log_group.streams[stream]
         now = int(time.time() * 1000)
         log_stream.put_log_events([{"timestamp": now, "message": e} for e in events])
+        extra = len(log_stream.events) - self.max_events
+        if extra >= self.trim_every:
+            del log_stream.events[:extra]
