@@ -396,10 +396,13 @@ def test_code_from_s3_runs_too(aws):
 def test_a_log_stream_keeps_its_latest_events_not_all_of_them(aws, monkeypatch):
     """The sandbox trims a stream to its latest max_events (in chunks of trim_every): a long
     `sls offline` session must not grow by a kilobyte per request forever."""
+    from moto.logs.models import LogEvent
+
     from workshop_lib.lambda_runtime.logs import CloudWatchWriter
 
     monkeypatch.setattr(CloudWatchWriter, "max_events", 30)
     monkeypatch.setattr(CloudWatchWriter, "trim_every", 10)
+    monkeypatch.setattr(CloudWatchWriter, "max_tracked", 50)
     create(aws, "chatty", "def handler(event, context):\n    print('call', event['n'])\n")
     for n in range(20):  # 4 events each: START, the print, END, REPORT
         invoke(aws, "chatty", {"n": n})
@@ -411,3 +414,5 @@ def test_a_log_stream_keeps_its_latest_events_not_all_of_them(aws, monkeypatch):
     assert 30 <= len(events) < 40  # 80 written; trimmed back to 30 once 10 over
     printed = [e["message"].strip() for e in events if e["message"].startswith("call ")]
     assert printed[-1] == "call 19" and "call 0" not in printed  # the latest are kept
+    # moto's own list of every LogEvent it made (a seam: if moto stops tracking, this fails)
+    assert 50 <= len(LogEvent.instances_tracked) < 60

@@ -80,6 +80,10 @@ class CloudWatchWriter:
 
     max_events = 10_000
     trim_every = 1_000  # trimmed in chunks: one list move per thousand events, not per write
+    #: moto keeps every model it ever made in ``<class>.instances_tracked`` (for its
+    #: ``/moto-api/data.json`` dump), so a trimmed event would live on there: the tracker
+    #: keeps the latest this many log events, of all streams.
+    max_tracked = 100_000
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id, self.region = account_id, region
@@ -112,3 +116,7 @@ class CloudWatchWriter:
         extra = len(log_stream.events) - self.max_events
         if extra >= self.trim_every:
             del log_stream.events[:extra]
+        tracked = type(log_stream.events[-1]).instances_tracked
+        extra = len(tracked) - self.max_tracked
+        if extra >= self.trim_every:
+            del tracked[:extra]
