@@ -90,3 +90,16 @@ def test_run_suite_stops_a_suite_past_its_timeout(tmp_path):
     )
     with pytest.raises(subprocess.TimeoutExpired):
         testing.run_suite(tmp_path, timeout_s=2)
+
+
+def test_doctor_shows_a_bar_over_its_slow_checks(monkeypatch, capsys):
+    from workshop_lib import doctor
+
+    monkeypatch.delenv(bars.NO_BARS)
+    monkeypatch.setattr(
+        doctor, "check_widget_extension", lambda: CheckResult("widget extension", True, "ok")
+    )
+    monkeypatch.setattr(setup_check, "CHECKS", [lambda: CheckResult("one", True, "fine")])
+    rows = doctor.run(ports={}, kernel=False)
+    assert "widget extension" in [r.name for r in rows]
+    assert "\rchecking this laptop:" in capsys.readouterr().err

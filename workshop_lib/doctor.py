@@ -10,6 +10,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
+from functools import partial
 
 from workshop_lib.setup_check import CheckResult, run_checks
 
@@ -97,17 +99,22 @@ def check_widget_extension() -> CheckResult:
 
 
 def run(ports: dict[int, str] | None = None, kernel: bool = True) -> list[CheckResult]:
+    """Every row, in order; a bar while the slow ones (extension list, kernel) run."""
+    from workshop_lib.bars import bar
+
     loopback = check_loopback()
-    rows = [loopback, *run_checks()]
-    rows.append(check_widget_extension())
+    steps: list[Callable[[], CheckResult]] = [check_widget_extension]
     if kernel and not loopback.ok:
-        rows.append(
-            CheckResult("kernel", False, "not tried: kernels need 127.0.0.1", "see loopback")
+        steps.append(
+            lambda: CheckResult(
+                "kernel", False, "not tried: kernels need 127.0.0.1", "see loopback"
+            )
         )
     elif kernel:
-        rows.append(check_kernel())
-    rows += [check_port(port, purpose) for port, purpose in (ports or PORTS).items()]
-    return rows
+        steps.append(check_kernel)
+    steps += [partial(check_port, port, purpose) for port, purpose in (ports or PORTS).items()]
+    rows = [loopback, *run_checks()]
+    return rows + [step() for step in bar(steps, desc="checking this laptop", unit="check")]
 
 
 def doctor(ports: dict[int, str] | None = None, kernel: bool = True) -> bool:
