@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-JOBS ?= 2
+# pytest workers: 3 on 2 cores, because notebook kernels, servers and subprocesses wait on
+# each other; 2 workers left the cores 30 % idle (make test 300 s; with 3: 246 s; 4: 247 s)
+JOBS ?= 3
 PORT ?= 8888
 NO_BROWSER ?=
 WHEELHOUSE ?= wheelhouse
