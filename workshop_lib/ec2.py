@@ -84,6 +84,17 @@ class _DeferringLoader(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
         return self.inner.create_module(spec)
 
+    def _exec_with(self, module: Any, owner: Any, name: str, replacement: Any) -> None:
+        """Run moto's module while ``owner.name`` is ``replacement``; the module keeps the
+        real one (it imported the name from ``owner`` while it ran)."""
+        real = getattr(owner, name)
+        setattr(owner, name, replacement)
+        try:
+            self.inner.exec_module(module)
+        finally:
+            setattr(owner, name, real)
+        setattr(module, name, real)
+
     def exec_module(self, module: Any) -> None:
         import moto.utilities.utils as utils
 
@@ -97,12 +108,7 @@ class _DeferringLoader(importlib.abc.Loader):
             skipped.setdefault(location_type, {})[file_name.split(".")[0]] = path
             return []
 
-        utils.load_resource = skip_offerings
-        try:
-            self.inner.exec_module(module)
-        finally:
-            utils.load_resource = real
-        module.load_resource = real
+        self._exec_with(module, utils, "load_resource", skip_offerings)
         offerings = module.INSTANCE_TYPE_OFFERINGS
         for location_type, paths in skipped.items():
             offerings[location_type] = LazyRegions(location_type, paths, real)
@@ -124,12 +130,7 @@ class _SharedSessionLoader(_DeferringLoader):
                 shared.append(real())
             return shared[0]
 
-        boto3.Session = session
-        try:
-            self.inner.exec_module(module)
-        finally:
-            boto3.Session = real
-        module.Session = real
+        self._exec_with(module, boto3, "Session", session)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -218,12 +218,9 @@ class DynamoDBLayer:
         return self._single_write(handler, original, body, body["Item"])
 
     def _update_item(self, handler: Any, original: Any, body: dict) -> Any:
-        table = self.backend().get_table(body["TableName"])
-        self._checked_key(table, body["Key"])
         return self._single_write(handler, original, body, body["Key"], check_after=True)
 
     def _delete_item(self, handler: Any, original: Any, body: dict) -> Any:
-        self._checked_key(self.backend().get_table(body["TableName"]), body["Key"])
         return self._single_write(handler, original, body, body["Key"])
 
     def _single_write(
@@ -231,7 +228,8 @@ class DynamoDBLayer:
     ) -> Any:
         table = self.backend().get_table(body["TableName"])
         state = self.model.sync(table)
-        key = self._key_of(table, key_source)
+        # a request's Key must have the table's types; an Item's other attributes are free
+        key = (self._checked_key if "Key" in body else self._key_of)(table, key_source)
         old = self._current(table, key)
         self._admit(state, "write", key, _affected_gsis(table, old, body))
         try:
