@@ -57,7 +57,7 @@ slides: $(STAMP)
 	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--reveal node_modules/reveal.js)
 
 ## make wheelhouse: every wheel the course needs, in wheelhouse/, for a USB stick
-## (PLATFORMS="macosx_11_0_arm64 win_amd64" PYTHONS="3.12" for the room's laptops; all)
+## (PLATFORMS="macosx_11_0_arm64 manylinux_2_28_x86_64" PYTHONS="3.12" for the room's laptops; all)
 wheelhouse: $(STAMP)
 	$(BIN)/python -m workshop_lib.wheelhouse --dest $(WHEELHOUSE) \
 		$(foreach p,$(PLATFORMS),--platform $(p)) $(foreach v,$(PYTHONS),--python $(v))

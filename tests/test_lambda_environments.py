@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -265,3 +266,83 @@ def test_idle_time_is_measured_on_the_sandbox_clock_and_retire_recycles():
         assert "Init Duration" in invoke(aws, "idle")["log"]  # reclaimed after 60 s idle
         assert aws.layer("lambda").retire("idle") == 1
         assert "Init Duration" in invoke(aws, "idle")["log"]
+
+
+# -- the served path's worker hop: awaited on an event loop ----------------------------------
+def _run_on(loop, aws, name, event):
+    """LambdaLayer.run_async for function ``name`` on ``loop`` (running in another thread)."""
+    import asyncio
+
+    layer = aws.layer("lambda")
+    return asyncio.run_coroutine_threadsafe(
+        layer.run_async(layer.function(name), event), loop
+    ).result(timeout=30)
+
+
+@pytest.fixture
+def served_loop():
+    """An event loop in a thread, as the served API runs one (uvloop's where installed)."""
+    import threading
+
+    from workshop_lib.apigateway.server import new_loop
+
+    loop = new_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
+
+
+def test_the_served_api_runs_on_uvloop(served_loop):
+    import uvloop
+
+    assert isinstance(served_loop, uvloop.Loop)
+
+
+def test_a_decoded_event_reaches_the_handler_as_is_even_a_json_string(aws, served_loop):
+    """The gateway sends its event decoded (no JSON text round trip); a JSON string event
+    (a mapping template can make one) stays a string, not JSON text to parse again."""
+    from workshop_lib.lambda_runtime.service import DecodedEvent
+
+    create(aws, "echo", "def handler(event, context):\n    return {'got': event}\n")
+    for value in ("hello", {"a": [1, 2.5, None, True]}, [1, "two"], 3):
+        outcome = _run_on(served_loop, aws, "echo", DecodedEvent(value))
+        assert json.loads(outcome.payload) == {"got": value}
+    assert json.loads(_run_on(served_loop, aws, "echo", '"text"').payload) == {"got": "text"}
+
+
+def test_an_environment_killed_from_another_thread_leaves_the_loop_then_closes_its_pipe(
+    aws, served_loop
+):
+    """The loop keeps watching a warm environment's pipe between calls; a kill from another
+    thread (the reaper, a redeploy) hands the unwatching to the loop's thread, and the pipe
+    is closed only once no loop watches it (a watched descriptor must never be closed)."""
+    create(aws, "state", STATEFUL)
+    first = _run_on(served_loop, aws, "state", "{}")
+    (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+    assert served_loop in env._watchers and env._from_child >= 0
+    aws.layer("lambda").retire()  # this thread: not the loop's
+    deadline = time.monotonic() + 5
+    while env._from_child >= 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert env._from_child == -1 and not env._watchers
+    second = _run_on(served_loop, aws, "state", "{}")
+    assert json.loads(second.payload)["calls"] == 1 and second.cold
+    assert json.loads(first.payload)["pid"] != json.loads(second.payload)["pid"]
+
+
+def test_a_worker_that_dies_while_idle_and_watched_means_a_cold_start(aws, served_loop):
+    """Its pipe reaches end of file with nothing waiting: the loop lets go of it, and the
+    next call finds the environment dead and starts a new one."""
+    create(aws, "state", STATEFUL)
+    pid = json.loads(_run_on(served_loop, aws, "state", "{}").payload)["pid"]
+    (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+    os.kill(pid, 9)
+    deadline = time.monotonic() + 5
+    while env._watchers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not env._watchers  # the end of file woke the loop, which stopped watching
+    again = _run_on(served_loop, aws, "state", "{}")
+    assert again.cold and again.error is None and json.loads(again.payload)["calls"] == 1

@@ -43,7 +43,7 @@ def conda_pip_requirements(path: Path = ROOT / "environment.yml") -> list[str]:
 def normalise(reqs: list[str]) -> dict[str, tuple[str, str]]:
     out = {}
     for req in reqs:
-        match = PIN.match(req.replace(" ", ""))
+        match = PIN.match(req.split(";")[0].replace(" ", ""))  # without its environment marker
         assert match, f"{req!r} is not an exact (==) pin"
         name = match.group(1).lower().replace("_", "-")
         extras = ",".join(sorted((match.group(2) or "[]")[1:-1].split(",")))

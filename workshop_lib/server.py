@@ -61,6 +61,23 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def settle_young() -> None:
+    """Keep a long-running server's old generation small: collect the young generations
+    and freeze the survivors, about twice a second.
+
+    What a served API keeps grows all the time (each invocation leaves three CloudWatch log
+    events, up to 10,000 per stream), and a full collection walked all of it: 35-140 ms
+    pauses every few seconds at 5,000 requests a second. Frozen objects are still freed when
+    nothing refers to them; only a reference cycle that reached the oldest generation
+    between two rounds would be kept (the served path makes none: 0 in 4 s of load, counted
+    with ``gc.DEBUG_SAVEALL``).
+    """
+    import gc
+
+    gc.collect(1)
+    gc.freeze()
+
+
 def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
     """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
 
@@ -76,7 +93,8 @@ def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     print(f"sandbox server listening on {box.endpoint_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        done.wait()
+        while not done.wait(0.5):
+            settle_young()
     box.stop()
 
 

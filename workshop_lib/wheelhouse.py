@@ -19,12 +19,12 @@ DEFAULT_DEST = ROOT / "wheelhouse"
 # the build backend pip needs to install the course itself (`pip install -e .`) offline;
 # kept in step with [build-system] requires in pyproject.toml (tests/test_wheelhouse.py)
 BUILD_REQUIREMENTS = ("setuptools>=68",)
-# what a room of laptops usually runs; `--platform all` downloads for each of these
+# what a room of laptops usually runs; `--platform all` downloads for each of these.
+# Windows laptops run the course in WSL 2 (README), so they take the Linux wheels.
 ROOM_PLATFORMS = (
     "manylinux_2_28_x86_64",
     "macosx_11_0_arm64",
     "macosx_10_13_x86_64",
-    "win_amd64",
 )
 
 

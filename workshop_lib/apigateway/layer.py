@@ -11,7 +11,6 @@ sandbox's Lambda layer, the same seam boto3's ``invoke`` uses.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 import threading
@@ -234,6 +233,7 @@ class ApiGatewayLayer:
         :class:`IntegrationTimeout` when it outlasts ``timeout_ms``.
         """
         from workshop_lib.lambda_runtime.pool import Throttled
+        from workshop_lib.lambda_runtime.service import DecodedEvent
 
         fn, qualifier = self._function(uri, variables)
         if fn is None:
@@ -241,11 +241,11 @@ class ApiGatewayLayer:
         lambda_layer = self.aws.layer("lambda")
         if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before the gateway
             try:
-                return lambda_layer.run(fn, json.dumps(event), qualifier=qualifier)
+                return lambda_layer.run(fn, DecodedEvent(event), qualifier=qualifier)
             except Throttled:
                 raise IntegrationThrottled() from None
         future = self._integrations.submit(
-            lambda_layer.run, fn, json.dumps(event), qualifier=qualifier
+            lambda_layer.run, fn, DecodedEvent(event), qualifier=qualifier
         )
         try:  # past the integration timeout the caller gets 504; the function runs on
             return future.result(timeout=timeout_ms / 1000)
@@ -264,12 +264,13 @@ class ApiGatewayLayer:
     ) -> Outcome | None:
         """:meth:`invoke_lambda` on an event loop: the worker hop is awaited, not blocked on."""
         from workshop_lib.lambda_runtime.pool import Throttled
+        from workshop_lib.lambda_runtime.service import DecodedEvent
 
         fn, qualifier = self._function(uri, variables)
         if fn is None:
             return None
         run = self.aws.layer("lambda").run_async(
-            fn, json.dumps(event), qualifier=qualifier, executor=executor
+            fn, DecodedEvent(event), qualifier=qualifier, executor=executor
         )
         try:
             if float(fn.timeout) * 1000 <= timeout_ms:

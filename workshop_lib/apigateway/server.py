@@ -1,11 +1,12 @@
 """A stage served over real HTTP on 127.0.0.1 (``aws.serve_api``).
 
-HTTP/1.1 with keep-alive, pipelining and ``TCP_NODELAY`` (no Nagle stalls), on one asyncio
-event loop in a background thread. The gateway runs on the loop and *awaits* the Lambda
-worker hop (:meth:`Gateway.handle_async`), so concurrent connections overlap their hops
-instead of queueing for the GIL behind one thread each; what would block the loop (cold
-starts, authorizers, HTTP backends) runs in a small thread pool. Each connection answers its
-requests in order. ``http://127.0.0.1:PORT/{stage}/path`` reaches the stage's API.
+HTTP/1.1 with keep-alive, pipelining and ``TCP_NODELAY`` (no Nagle stalls), on one event
+loop (uvloop's, where installed) in a background thread. The gateway runs on the loop and
+*awaits* the Lambda worker hop (:meth:`Gateway.handle_async`), so concurrent connections
+overlap their hops instead of queueing for the GIL behind one thread each; what would block
+the loop (cold starts, authorizers, HTTP backends) runs in a small thread pool. Each
+connection answers its requests in order. ``http://127.0.0.1:PORT/{stage}/path`` reaches
+the stage's API.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ SERVER = f"workshop-apigateway Python/{platform.python_version()}"
 _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 
 
+def new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (everywhere but native Windows): its
+    transports, timers and pipe watches cost about half of asyncio's, which is ~10 % of a
+    served request; asyncio's own loop otherwise (same behaviour, slower)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 class BadRequest(Exception):
     """A request this server cannot parse: answered with ``status`` and the connection closed."""
 
@@ -48,7 +60,7 @@ class StageServer:
         self.layer, self.api_id, self.stage = layer, api_id, stage
         self.prefix = f"/{stage}"
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"apigw-{stage}")
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_loop()
         self.connections: set[_Connection] = set()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

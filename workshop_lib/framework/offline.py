@@ -18,7 +18,7 @@ from pathlib import Path
 
 from workshop_lib.framework.package import select_files
 from workshop_lib.framework.service import Service
-from workshop_lib.server import settle_heap
+from workshop_lib.server import settle_heap, settle_young
 
 
 def snapshot(root: Path) -> dict[str, int]:
@@ -96,6 +96,7 @@ def serve_forever(
         while not stop.wait(0.5):
             if offline.reload_if_changed(lambda line: print(line, flush=True)):
                 settle_heap()
+            settle_young()
     except KeyboardInterrupt:
         pass
     finally:

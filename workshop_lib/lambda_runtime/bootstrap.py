@@ -14,6 +14,7 @@ import decimal
 import importlib
 import json
 import logging
+import marshal
 import os
 import socket
 import struct
@@ -369,6 +370,16 @@ def guard_network() -> None:
 
 
 # -- the pipe protocol ------------------------------------------------------------------------
+def encode(message: dict[str, Any]) -> bytes:
+    """A message for the pipe. marshal, not JSON: both ends are the same interpreter
+    (``sys.executable``) and it is several times faster for these flat dictionaries."""
+    return marshal.dumps(message)
+
+
+def decode(frame: bytes) -> dict[str, Any]:
+    return marshal.loads(frame)
+
+
 def read_frame(fd: int) -> bytes | None:
     """The next length-prefixed frame (None: the other side closed the pipe).
 
@@ -438,7 +449,10 @@ def invoke_handler(handler: Any, request: dict[str, Any], sink: LogSink) -> dict
     error = None
     payload = None
     try:
-        event = json.loads(request["event"]) if request["event"] else {}
+        if "event_value" in request:  # sent decoded (service.DecodedEvent)
+            event = request["event_value"]
+        else:
+            event = json.loads(request["event"]) if request["event"] else {}
         payload = to_json(handler(event, context))
     except FaultException as e:
         error = make_error(e.msg, e.exception_type, e.trace, request_id)
@@ -466,7 +480,8 @@ def main() -> None:
     # INIT: import the handler once; report how long it took (including interpreter start)
     init_error = None
     handler = None
-    init_request = json.loads(read_frame(fd_in) or b"{}")
+    frame = read_frame(fd_in)
+    init_request = decode(frame) if frame else {}
     _PLATFORM_CLOCK[0] = PlatformClock(init_request.get("clock", time.time()), None)
     started = time.perf_counter()
     try:
@@ -483,7 +498,7 @@ def main() -> None:
         "logs": sink.take(),
         "max_memory_mb": max_memory_mb(),
     }
-    write_frame(fd_out, json.dumps(ready).encode())
+    write_frame(fd_out, encode(ready))
     if init_error is not None:
         return
 
@@ -491,11 +506,11 @@ def main() -> None:
         frame = read_frame(fd_in)
         if frame is None:
             return
-        request = json.loads(frame)
+        request = decode(frame)
         result = invoke_handler(handler, request, sink)
         result["logs"] = sink.take()
         result["max_memory_mb"] = max_memory_mb()
-        write_frame(fd_out, json.dumps(result).encode())
+        write_frame(fd_out, encode(result))
 
 
 if __name__ == "__main__":

@@ -7,14 +7,16 @@ burns no CPU and the next call starts cold.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
 import os
 import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,11 @@ class ExecutionEnvironment:
         self.last_used = 0.0  # set by the pool, on the sandbox clock
         self.init_ms = 0.0
         self.max_memory_mb = 0
+        # event loops watching the answer pipe (see watch) and the one awaiting an answer
+        self._watchers: set[asyncio.AbstractEventLoop] = set()
+        self._waiting: tuple[asyncio.AbstractEventLoop, Callable[[bool], None]] | None = None
+        self._dead = False
+        self._fds_lock = threading.Lock()
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         env = self._environment(runtime_dir, endpoint_url, credentials)
@@ -181,9 +188,43 @@ class ExecutionEnvironment:
         self.max_memory_mb = result.get("max_memory_mb", self.max_memory_mb)
         return result
 
+    def watch(self, loop: asyncio.AbstractEventLoop, settle: Callable[[bool], None]) -> None:
+        """Have ``loop`` call ``settle(True)`` once the answer to :meth:`submit` is readable.
+
+        The loop keeps watching the pipe between invocations: one registration for the
+        environment's life instead of one per call (~25 µs of a served request). A loop stops
+        watching when the pipe turns readable with nothing waiting (a dead worker's end of
+        file) or when the environment is killed; the pipe is closed only after every loop
+        has let go of it (an event loop must never watch a closed descriptor).
+        """
+        self._waiting = (loop, settle)
+        if loop not in self._watchers:
+            with self._fds_lock:
+                self._watchers.add(loop)
+            loop.add_reader(self._from_child, self._readable, loop)
+
+    def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = self._waiting
+        if waiting is not None and waiting[0] is loop:
+            self._waiting = None
+            waiting[1](True)
+        else:  # nothing awaits this pipe on this loop: stop watching it
+            self._unwatch(loop)
+
+    def _unwatch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop ``loop`` watching (in the loop's thread); the last one out closes a dead pipe."""
+        with self._fds_lock:
+            if loop not in self._watchers:
+                return
+            self._watchers.discard(loop)
+            if not loop.is_closed():
+                loop.remove_reader(self._from_child)
+            if self._dead and not self._watchers:
+                self._close_fds()
+
     def _send(self, message: dict[str, Any]) -> None:
         try:
-            bootstrap.write_frame(self._to_child, json.dumps(message).encode())
+            bootstrap.write_frame(self._to_child, bootstrap.encode(message))
         except (BrokenPipeError, OSError) as exc:
             raise EnvironmentGone(f"the runtime exited: {exc}") from None
 
@@ -198,7 +239,7 @@ class ExecutionEnvironment:
         if frame is None:
             code = self.process.wait(timeout=5)
             raise EnvironmentGone(f"Runtime exited with error: exit status {code}")
-        return json.loads(frame)
+        return bootstrap.decode(frame)
 
     # -- life ------------------------------------------------------------------------------------
     @property
@@ -211,9 +252,32 @@ class ExecutionEnvironment:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=5)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        with self._fds_lock:
+            self._dead = True
+            watchers = list(self._watchers)
+            if not watchers:
+                self._close_fds()
+        for loop in watchers:  # each loop lets go of the pipe in its own thread
+            if loop is running:
+                self._unwatch(loop)
+                continue
+            try:
+                loop.call_soon_threadsafe(self._unwatch, loop)
+            except RuntimeError:  # that loop is closed: its selector, and the watch, are gone
+                with self._fds_lock:
+                    self._watchers.discard(loop)
+                    if not self._watchers:
+                        self._close_fds()
+
+    def _close_fds(self) -> None:
         for fd in (self._to_child, self._from_child):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self._to_child = self._from_child = -1
 
     def __repr__(self) -> str:

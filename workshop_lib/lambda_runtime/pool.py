@@ -99,7 +99,8 @@ class EnvironmentPool:
             pool = self._pools.get(spec.arn)
             if pool is not None:
                 pool.busy -= 1
-                keep = reusable and env.alive and env.key == pool.key
+                # reusable: it has just answered (acquire checks it is still alive)
+                keep = reusable and env.key == pool.key
                 if keep:
                     env.last_used = self.now()
                     pool.idle.append(env)

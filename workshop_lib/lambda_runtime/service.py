@@ -95,12 +95,21 @@ class Outcome:
         return (self.payload or "null").encode()
 
 
+@dataclass(frozen=True)
+class DecodedEvent:
+    """An event that is already a JSON value (the gateway builds its proxy event as a dict):
+    the runtime receives it as is, without a round trip through JSON text (~10 µs of each
+    served request). It must hold JSON types only (dict, list, str, number, bool, None)."""
+
+    value: Any
+
+
 @dataclass
 class _Call:
     """One run of a function on its way through :meth:`LambdaLayer.run`."""
 
     spec: FunctionSpec
-    event: str
+    event: str | DecodedEvent
     qualifier: str | None
     client_context: dict[str, Any] | None
     outcome: Outcome
@@ -121,13 +130,13 @@ async def _hop(
     """One invocation without blocking the loop: send it, wait for the answer's pipe to turn
     readable (or the deadline: None, the environment killed), read it."""
     answered = loop.create_future()
-    fd = env.submit(request)
 
     def settle(value: bool) -> None:
         if not answered.done():
             answered.set_result(value)
 
-    loop.add_reader(fd, settle, True)
+    env.submit(request)
+    env.watch(loop, settle)
     deadline = loop.call_later(max(0.0, timeout_s), settle, False)
     try:
         in_time = await answered
@@ -135,7 +144,6 @@ async def _hop(
         env.kill()
         raise
     finally:
-        loop.remove_reader(fd)
         deadline.cancel()
     if not in_time:
         env.kill()
@@ -261,13 +269,14 @@ class LambdaLayer:
     def run(
         self,
         fn: Any,
-        event: str,
+        event: str | DecodedEvent,
         *,
         qualifier: str | None = None,
         client_context: dict[str, Any] | None = None,
         request_id: str | None = None,
     ) -> Outcome:
-        """Run ``event`` (JSON text) through function ``fn``; :class:`Throttled` if no room."""
+        """Run ``event`` (JSON text, or a :class:`DecodedEvent`) through function ``fn``;
+        :class:`Throttled` if no room."""
         call = self._begin(fn, event, qualifier, client_context, request_id)
         if call.env is None:
             return call.outcome
@@ -287,7 +296,7 @@ class LambdaLayer:
     async def run_async(
         self,
         fn: Any,
-        event: str,
+        event: str | DecodedEvent,
         *,
         qualifier: str | None = None,
         executor: Executor | None = None,
@@ -314,7 +323,7 @@ class LambdaLayer:
     def _begin(
         self,
         fn: Any,
-        event: str,
+        event: str | DecodedEvent,
         qualifier: str | None,
         client_context: dict[str, Any] | None,
         request_id: str | None,
@@ -403,7 +412,7 @@ class LambdaLayer:
     def _request(
         self,
         spec: FunctionSpec,
-        event: str,
+        event: str | DecodedEvent,
         request_id: str,
         client_context: dict | None,
         qualifier: str | None,
@@ -412,15 +421,19 @@ class LambdaLayer:
         invoked = spec.arn
         if qualifier and not invoked.endswith(f":{qualifier}"):
             invoked = f"{invoked}:{qualifier}"  # e.g. an alias: the ARN the caller used
-        return {
+        request = {
             "request_id": request_id,
-            "event": event,
             "deadline_ms": int((time.time() + spec.timeout_s) * 1000),
             "invoked_function_arn": invoked,
             "client_context": client_context,
             "clock": clock.time(),
             "clock_speed": (getattr(clock, "speed", None) if clock.virtual else 1.0),
         }
+        if isinstance(event, DecodedEvent):
+            request["event_value"] = event.value
+        else:
+            request["event"] = event
+        return request
 
     def _iso_now(self) -> str:
         now = datetime.fromtimestamp(self.aws.clock.time(), tz=timezone.utc)
