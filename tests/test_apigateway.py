@@ -673,3 +673,36 @@ def test_redeploying_keeps_stage_variables_and_unknown_stages_are_forbidden(aws)
     other = url.replace("/dev", "/qa")
     forbidden = requests.get(f"{other}/apps")
     assert forbidden.status_code == 403 and forbidden.json() == {"message": "Forbidden"}
+
+
+def test_routing_is_worked_out_once_per_path_and_each_caller_gets_its_own_parameters(
+    monkeypatch,
+):
+    from workshop_lib.apigateway import spec as spec_module
+    from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
+
+    get = MethodSpec("GET", "NONE", None, False, None, {}, {}, None, {})
+    api = ApiSpec(
+        "api",
+        "dep",
+        [
+            ResourceSpec("r1", "/items/{id}", {"GET": get}),
+            ResourceSpec("r2", "/items/special", {"GET": get}),
+            ResourceSpec("r3", "/{proxy+}", {"ANY": get}),
+        ],
+    )
+    first = api.route("/items/42", "GET")
+    assert (first[0].id, first[2]) == ("r1", {"id": "42"})
+    first[2]["id"] = "changed by a caller"
+    assert api.route("/items/42", "GET")[2] == {"id": "42"}
+    assert api.route("/items/special", "GET")[0].id == "r2"  # literal beats {id}
+    assert api.route("/a/b", "POST")[0].id == "r3"
+    assert api.route("/", "GET") is None
+    calls = []
+    monkeypatch.setattr(api, "_route", lambda *a: calls.append(a) or None)
+    api.route("/items/42", "GET")
+    assert calls == []  # remembered
+    monkeypatch.setattr(spec_module, "ROUTES_KEPT", 5)
+    for n in range(12):
+        api.route(f"/x/{n}", "GET")
+    assert len(api._routes) <= 5  # bounded: endless distinct paths do not grow it

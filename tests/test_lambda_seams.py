@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import time
+from datetime import timezone
 
 from workshop_lib import sandbox
 from workshop_lib.lambda_runtime import patches
@@ -105,3 +107,79 @@ def test_logs_backend_interface():
         "log_stream_name",
         "log_events",
     ]
+
+
+def test_the_fast_log_append_mirrors_this_motos_put_log_events():
+    """logs.append_events copies moto 5.2.5's LogStream.put_log_events (without its clock
+    conversions): if moto changes that method, this fails and the copy must follow."""
+    import hashlib
+
+    from moto.logs.models import LogEvent, LogStream, logs_backends
+
+    from workshop_lib.lambda_runtime.logs import append_events
+
+    def fingerprint(function):
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+    assert fingerprint(LogStream.put_log_events) == "b07b0d5ae328f7dd"
+    assert fingerprint(LogEvent.__init__) == "bb6367725c297f27"
+
+    with sandbox() as aws:
+        _compare_log_appends(logs_backends[aws.account_id][aws.region], append_events)
+
+
+def _compare_log_appends(backend, append_events):
+    backend.create_log_group("/seam", {})
+    for name in ("moto", "ours"):
+        backend.create_log_stream("/seam", name)
+    moto_stream = backend.groups["/seam"].streams["moto"]
+    our_stream = backend.groups["/seam"].streams["ours"]
+    now = time.time()
+    messages = ["START RequestId: x", "héllo", "END RequestId: x"]
+    moto_stream.put_log_events([{"timestamp": int(now * 1000), "message": m} for m in messages])
+    append_events(our_stream, messages, now)
+    for attribute in ("stored_bytes", "upload_sequence_token"):
+        assert getattr(our_stream, attribute) == getattr(moto_stream, attribute)
+    assert type(our_stream.last_ingestion_time) is type(moto_stream.last_ingestion_time)
+    assert our_stream.last_ingestion_time.tzinfo is None
+    ingested = our_stream.last_ingestion_time.replace(tzinfo=timezone.utc)
+    assert abs(ingested.timestamp() - now) < 5
+    ours = [e.to_response_dict() for e in our_stream.events]
+    theirs = [e.to_response_dict() for e in moto_stream.events]
+    assert [e["message"] for e in ours] == [e["message"] for e in theirs] == messages
+    assert [e["timestamp"] for e in ours] == [e["timestamp"] for e in theirs]
+    assert all(
+        abs(a["ingestionTime"] - b["ingestionTime"]) < 5000
+        for a, b in zip(ours, theirs, strict=True)
+    )
+
+
+def test_a_subscribed_log_group_goes_through_motos_put_log_events(monkeypatch):
+    """moto delivers to subscription filters inside put_log_events, so a group with one
+    takes moto's own path; the others take the fast append."""
+    from moto.logs.models import LogStream, logs_backends
+
+    from workshop_lib.lambda_runtime.logs import CloudWatchWriter
+
+    through_moto = []
+    original = LogStream.put_log_events
+    monkeypatch.setattr(
+        LogStream,
+        "put_log_events",
+        lambda self, events: through_moto.append(len(events)) or original(self, events),
+    )
+    with sandbox() as aws:
+        writer = CloudWatchWriter(aws.account_id, aws.region)
+        writer.write("/aws/lambda/plain", "s", ["a", "b"])
+        backend = logs_backends[aws.account_id][aws.region]
+        backend.ensure_log_group("/aws/lambda/subscribed")
+        group = backend.groups["/aws/lambda/subscribed"]
+        arn = "arn:aws:lambda:x:1:function:f"
+        subscription = type("Filter", (), {"destination_arn": arn, "name": "f"})
+        monkeypatch.setitem(group.subscription_filters, "f", subscription())
+        monkeypatch.setattr(LogStream, "_send_log_events", lambda self, **kwargs: None)
+        writer.write("/aws/lambda/subscribed", "s", ["c", "d", "e"])
+        assert through_moto == [3]
+        assert [e.message for e in group.streams["s"].events] == ["c", "d", "e"]
+        plain = backend.groups["/aws/lambda/plain"].streams["s"]
+        assert [e.message for e in plain.events] == ["a", "b"]

@@ -198,3 +198,20 @@ def test_compressed_clock_runs_faster_than_real_time():
 def test_bad_clock_argument_says_what_works():
     with pytest.raises(ValueError, match="'real', 'virtual'"):
         sandbox(clock="fast")
+
+
+def test_seeded_ids_are_the_sequence_random_choice_and_uuid_give():
+    """The id generator's fast paths draw exactly what ``random.choice`` and
+    ``uuid.UUID(version=4)`` would: every committed notebook's ids depend on it."""
+    import random
+    import uuid
+
+    from workshop_lib.ids import IdGenerator
+
+    ids, reference = IdGenerator(11), random.Random(11)
+    for n in range(1, 200):
+        if n % 3 == 0:
+            assert ids.uuid4() == str(uuid.UUID(int=reference.getrandbits(128), version=4))
+        else:
+            expected = "".join(reference.choice("0123456789abcdef") for _ in range(n % 40))
+            assert ids.hex(n % 40) == expected

@@ -58,6 +58,8 @@ class ApiGatewayLayer:
         self._registered: set[str] = set()
         self._lock = threading.Lock()
         self._canary_draws = random.Random(0)
+        # integration URI -> (function name, qualifier): parsed once (not with stage variables)
+        self._targets: dict[str, tuple[Any, Any]] = {}
         self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
@@ -203,18 +205,16 @@ class ApiGatewayLayer:
         """moto's function an integration URI names and its qualifier ((None, None): none)."""
         from moto.awslambda.exceptions import UnknownFunctionException
 
-        found = _LAMBDA_URI.match(uri or "")
-        if not found:
+        target = self._targets.get(uri or "")
+        if target is None:
+            target = _function_target(uri, variables)
+            if "${stageVariables." not in (uri or ""):  # the same answer every time
+                if len(self._targets) >= 1024:
+                    self._targets.clear()
+                self._targets[uri or ""] = target
+        name, qualifier = target
+        if name is None:
             return None, None
-        target = found.group("function")
-        if "${stageVariables." in target:
-            values = variables or {}
-            target = _STAGE_VARIABLE.sub(lambda m: values.get(m.group(1), ""), target)
-        name, qualifier = target, None
-        if target.startswith("arn:"):
-            pieces = target.split(":")
-            name = pieces[6]
-            qualifier = pieces[7] if len(pieces) > 7 else None
         try:
             return self.aws.layer("lambda").function(name, qualifier), qualifier
         except UnknownFunctionException:
@@ -283,6 +283,23 @@ class ApiGatewayLayer:
             return task.result()
         except Throttled:
             raise IntegrationThrottled() from None
+
+
+def _function_target(uri: str | None, variables: dict[str, str] | None) -> tuple[Any, Any]:
+    """(function name, qualifier) an integration URI names; (None, None) if none."""
+    found = _LAMBDA_URI.match(uri or "")
+    if not found:
+        return None, None
+    target = found.group("function")
+    if "${stageVariables." in target:
+        values = variables or {}
+        target = _STAGE_VARIABLE.sub(lambda m: values.get(m.group(1), ""), target)
+    name, qualifier = target, None
+    if target.startswith("arn:"):
+        pieces = target.split(":")
+        name = pieces[6]
+        qualifier = pieces[7] if len(pieces) > 7 else None
+    return name, qualifier
 
 
 def _quietly(task: asyncio.Future) -> None:

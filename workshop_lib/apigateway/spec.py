@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -44,9 +45,14 @@ class ResourceSpec:
     path: str
     methods: dict[str, MethodSpec]
 
-    @property
+    @cached_property
     def segments(self) -> list[str]:
         return [s for s in self.path.split("/") if s]
+
+    @cached_property
+    def rank(self) -> tuple[int, ...]:
+        """How specific the path is: literal segments beat {param}, which beats {proxy+}."""
+        return tuple(_segment_rank(s) for s in self.segments)
 
 
 @dataclass
@@ -62,26 +68,46 @@ class ApiSpec:
     gateway_responses: dict[str, dict[str, Any]] = field(default_factory=dict)
     binary_media_types: list[str] = field(default_factory=list)
     api_key_source: str = "HEADER"
+    # routes already worked out, by (path, method): a deployment never changes
+    _routes: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def route(
         self, path: str, method: str
     ) -> tuple[ResourceSpec, MethodSpec | None, dict[str, str]] | None:
         """The resource and method for a request path, with its path parameters."""
+        key = (path, method)
+        routed = self._routes.get(key, _UNROUTED)
+        if routed is _UNROUTED:
+            routed = self._route(path, method)
+            if len(self._routes) >= ROUTES_KEPT:  # many distinct paths: start again
+                self._routes.clear()
+            self._routes[key] = routed
+        if routed is None:
+            return None
+        resource, chosen, params = routed
+        return resource, chosen, dict(params)  # the caller's own copy
+
+    def _route(
+        self, path: str, method: str
+    ) -> tuple[ResourceSpec, MethodSpec | None, dict[str, str]] | None:
         parts = [p for p in path.split("/") if p]
         best: tuple[tuple[int, ...], ResourceSpec, dict[str, str]] | None = None
         for resource in self.resources:
             params = _match(resource.segments, parts)
             if params is None:
                 continue
-            score = tuple(_segment_rank(s) for s in resource.segments)
-            if best is None or score > best[0]:
-                best = (score, resource, params)
+            if best is None or resource.rank > best[0]:
+                best = (resource.rank, resource, params)
         if best is None:
             return None
         _, resource, params = best
         methods = resource.methods
         chosen = methods.get(method.upper()) or methods.get("ANY")
         return resource, chosen, params
+
+
+ROUTES_KEPT = 4096
+_UNROUTED = object()
 
 
 def _segment_rank(segment: str) -> int:
