@@ -215,3 +215,14 @@ def test_seeded_ids_are_the_sequence_random_choice_and_uuid_give():
         else:
             expected = "".join(reference.choice("0123456789abcdef") for _ in range(n % 40))
             assert ids.hex(n % 40) == expected
+
+
+def test_every_sandbox_shares_one_botocore_loader_so_models_are_decoded_once():
+    with sandbox() as first:
+        first.client("dynamodb")
+        loader = first.session()._session.get_component("data_loader")
+    with sandbox(region="eu-west-1") as second:
+        assert second.session()._session.get_component("data_loader") is loader
+        before = dict(loader._cache)
+        second.client("dynamodb").list_tables()
+        assert loader._cache.keys() == before.keys()  # nothing decoded again

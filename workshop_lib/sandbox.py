@@ -285,6 +285,8 @@ class Sandbox:
                         aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
                         region_name=self.region,
                     )
+                core = self._session._session  # botocore's session under boto3's
+                core.register_component("data_loader", _shared_loader(core))
             return self._session
 
     def client(self, service: str, **kwargs: Any) -> Any:
@@ -399,6 +401,23 @@ class Sandbox:
         state = "running" if self.started else "stopped"
         where = self._given_endpoint or ("real AWS" if self.real_aws else "moto in-process")
         return f"<sandbox {state}: {where}, region {self.region}, clock {self.clock!r}>"
+
+
+_LOADER: Any = None
+_LOADER_LOCK = threading.Lock()
+
+
+def _shared_loader(core_session: Any) -> Any:
+    """One botocore data loader for every sandbox of this process. Each new session would
+    otherwise decode the service models again: ~50 ms for every first client of a service
+    in every sandbox (tests and notebooks open hundreds). The models are read-only data."""
+    global _LOADER
+    with _LOADER_LOCK:
+        if _LOADER is None:
+            from botocore.loaders import create_loader
+
+            _LOADER = create_loader(core_session.get_config_variable("data_path"))
+        return _LOADER
 
 
 def _load_layer(spec: Layer | str) -> Layer:
