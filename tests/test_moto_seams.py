@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+import re
 from importlib import metadata
+from pathlib import Path
 
 
 def test_moto_and_boto_versions_are_the_pinned_ones():
@@ -132,3 +135,85 @@ def test_an_in_process_sandbox_defers_ec2_data_before_anything_imports_it():
 
     with sandbox():
         assert ec2._FINDER in sys.meta_path
+
+
+# -- workshop_lib/botodata.py: botocore's files decoded once for the sandbox's sessions -------
+def test_a_session_on_the_shared_loader_answers_like_its_own():
+    import boto3
+
+    from workshop_lib.botodata import share, shared_loader
+
+    plain = boto3.Session(region_name="eu-west-1")
+    assert plain._loader is plain._session.get_component("data_loader")  # boto3's seam
+    shared = share(boto3.Session(region_name="eu-west-1"))
+    assert shared._loader is shared_loader() is shared._session.get_component("data_loader")
+    for service in ("s3", "lambda", "apigateway", "cloudformation"):
+        assert shared.get_available_regions(service) == plain.get_available_regions(service)
+        assert shared._session.get_service_data(service) == plain._session.get_service_data(service)
+    # resources need boto3's own data folder on the loader
+    assert shared.get_available_resources() == plain.get_available_resources()
+
+
+def test_an_in_process_sandbox_and_moto_share_one_loader():
+    from moto.core.base_backend import AccountSpecificBackend
+
+    from workshop_lib import sandbox
+    from workshop_lib.botodata import shared_loader
+
+    with sandbox() as aws:
+        assert aws.session()._loader is shared_loader()
+        # moto lists each backend's regions with this one cached session
+        assert AccountSpecificBackend.get_session() is AccountSpecificBackend.get_session()
+        assert AccountSpecificBackend.get_session()._loader is shared_loader()
+        source = inspect.getsource(AccountSpecificBackend._generate_regions)
+        assert "AccountSpecificBackend.get_session().get_available_regions(" in source
+
+
+def test_ec2_regions_come_from_the_endpoint_data_under_ec2s_own_name():
+    import boto3
+
+    from workshop_lib.ec2 import EC2_ENDPOINT_PREFIX, REGIONS_MODULE
+
+    session = boto3.Session()
+    assert session._session.get_service_data("ec2")["metadata"]["endpointPrefix"] == (
+        EC2_ENDPOINT_PREFIX
+    )
+    source = Path(importlib.util.find_spec(REGIONS_MODULE).origin).read_text()  # not imported
+    calls = re.findall(r"Session\(\)\.(\w+)\(", source)
+    assert calls and set(calls) == {"get_available_regions"}
+
+
+# -- workshop_lib/motoquick.py: each REST service's first request, cheaper ---------------------
+def test_moto_loads_every_model_through_its_module_level_create_loader():
+    import moto.core.utils as utils
+
+    from workshop_lib import motoquick
+
+    source = inspect.getsource(utils._load_service_model)
+    assert "create_loader()" in source
+    for cached in (utils.get_service_model, utils.get_pagination_model):
+        assert hasattr(cached, "cache_clear")  # functools.cache: each model built once
+    motoquick.install()
+    assert utils.create_loader() is utils.create_loader()
+
+
+def test_moto_rules_build_urls_the_same_with_deferred_builders():
+    from moto.core.routing import SmithyRule, _create_map
+    from werkzeug.routing.rules import Rule
+
+    from workshop_lib import motoquick
+
+    motoquick.install()
+    assert "self._compile_builder(False)" in inspect.getsource(Rule.compile)
+    assert SmithyRule._compile_builder is not Rule._compile_builder
+    path = "/restapis/<RestApiId>/resources/<ResourceId>"
+    deferred = _create_map([SmithyRule(path, [], ["GET"], endpoint="e")]).bind("localhost")
+    eager = _create_map([Rule(path, methods=["GET"], endpoint="e")]).bind("localhost")
+    values = {"RestApiId": "abc", "ResourceId": "r 1", "extra": "x"}
+    for append_unknown in (False, True):
+        built = deferred.build("e", values, method="GET", append_unknown=append_unknown)
+        assert built == eager.build("e", values, method="GET", append_unknown=append_unknown)
+    assert deferred.match("/restapis/abc/resources/r1", method="GET") == (
+        "e",
+        {"RestApiId": "abc", "ResourceId": "r1"},
+    )
