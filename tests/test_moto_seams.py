@@ -217,3 +217,66 @@ def test_moto_rules_build_urls_the_same_with_deferred_builders():
         "e",
         {"RestApiId": "abc", "ResourceId": "r1"},
     )
+
+
+_APIGW_PROBE = """
+import json, sys
+from workshop_lib import motoquick
+if {defer}:
+    motoquick.install()
+import boto3
+import moto.apigateway.models as models
+from moto import mock_aws
+imported_early = "openapi_spec_validator" in sys.modules
+answers = []
+with mock_aws():
+    client = boto3.client("apigateway", region_name="us-east-1")
+    doc = {{"openapi": "3.0.0", "info": {{"title": "t", "description": "d"}}, "paths": {{}}}}
+    for version in (None, "1"):
+        if version:
+            doc["info"]["version"] = version
+        try:
+            client.import_rest_api(body=json.dumps(doc), failOnWarnings=True)
+            answers.append("ok")
+        except client.exceptions.BadRequestException as exc:
+            answers.append(str(exc))
+print(json.dumps({{"early": imported_early, "answers": answers,
+                  "error": models.OpenAPIValidationError.__module__}}))
+"""
+
+
+def test_moto_validates_openapi_documents_the_same_with_the_validator_imported_late():
+    """moto.apigateway.models imports openapi_spec_validator's ``validate`` and
+    ``OpenAPIValidationError`` at import and uses them only in ``validate(api_doc)`` /
+    ``except OpenAPIValidationError``: with motoquick the import waits for the first call."""
+    import json
+    import subprocess
+    import sys
+
+    from workshop_lib.motoquick import APIGATEWAY_MODELS
+
+    source = Path(importlib.util.find_spec(APIGATEWAY_MODELS).origin).read_text()
+    assert "from openapi_spec_validator import validate" in source
+    assert "from openapi_spec_validator.validation.exceptions import OpenAPIValidationError" in (
+        source
+    )
+    assert len(re.findall(r"(?<![\w.])validate\(", source)) == source.count("validate(api_doc)")
+    assert (
+        source.count("OpenAPIValidationError")
+        == source.count("except OpenAPIValidationError as e") + 1
+    )
+
+    def probe(defer: bool) -> dict:
+        code = _APIGW_PROBE.format(defer=defer)
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+    plain, deferred = probe(False), probe(True)
+    assert (plain["early"], deferred["early"]) == (True, False)
+    assert deferred["answers"] == plain["answers"]
+    assert "'version' is a required property" in plain["answers"][0]
+    assert plain["answers"][1] == "ok"
+    assert deferred["error"] == plain["error"] == _VALIDATOR_ERRORS
+
+
+_VALIDATOR_ERRORS = "openapi_spec_validator.validation.exceptions"
