@@ -164,6 +164,8 @@ def test_an_in_process_sandbox_and_moto_share_one_loader():
         assert aws.session()._loader is shared_loader()
         # moto lists each backend's regions with this one cached session
         assert AccountSpecificBackend.get_session() is AccountSpecificBackend.get_session()
+        # a plain boto3.Session(): ec2.py gives it to moto's EC2 import for Session()
+        assert "return Session()" in inspect.getsource(AccountSpecificBackend.get_session)
         assert AccountSpecificBackend.get_session()._loader is shared_loader()
         source = inspect.getsource(AccountSpecificBackend._generate_regions)
         assert "AccountSpecificBackend.get_session().get_available_regions(" in source

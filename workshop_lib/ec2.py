@@ -141,11 +141,12 @@ class _EndpointRegions:
 
 
 class _SharedSessionLoader(_DeferringLoader):
-    """Runs moto's module with ``boto3.Session`` giving one session on the shared data
-    loader (:mod:`workshop_lib.botodata`), that lists EC2's regions without its model."""
+    """Runs moto's module with ``boto3.Session`` giving moto's cached session on the shared
+    data loader (:mod:`workshop_lib.botodata`), listing EC2's regions without its model."""
 
     def exec_module(self, module: Any) -> None:
         import boto3
+        from moto.core.base_backend import AccountSpecificBackend
 
         from workshop_lib.botodata import share
 
@@ -155,8 +156,8 @@ class _SharedSessionLoader(_DeferringLoader):
         def session(*args: Any, **kwargs: Any) -> Any:
             if args or kwargs:
                 return real(*args, **kwargs)
-            if not shared:
-                shared.append(_EndpointRegions(share(real())))
+            if not shared:  # moto's own ``Session()``, made for its backends' region lists
+                shared.append(_EndpointRegions(share(AccountSpecificBackend.get_session())))
             return shared[0]
 
         self._exec_with(module, boto3, "Session", session)
