@@ -147,7 +147,10 @@ def test_a_session_on_the_shared_loader_answers_like_its_own():
     assert plain._loader is plain._session.get_component("data_loader")  # boto3's seam
     shared = share(boto3.Session(region_name="eu-west-1"))
     assert shared._loader is shared_loader() is shared._session.get_component("data_loader")
-    for service in ("s3", "lambda", "apigateway", "cloudformation"):
+    # not s3: botocore edits S3's loaded model in place on each operation's first call
+    # (remove_bucket_from_url_paths_from_model, idempotent), which a session's clients share
+    # already; a sandbox used earlier in this process leaves its edits in the shared model
+    for service in ("lambda", "apigateway", "cloudformation", "logs"):
         assert shared.get_available_regions(service) == plain.get_available_regions(service)
         assert shared._session.get_service_data(service) == plain._session.get_service_data(service)
     # resources need boto3's own data folder on the loader
