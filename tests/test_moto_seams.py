@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+import re
 from importlib import metadata
+from pathlib import Path
 
 
 def test_moto_and_boto_versions_are_the_pinned_ones():
@@ -132,3 +135,153 @@ def test_an_in_process_sandbox_defers_ec2_data_before_anything_imports_it():
 
     with sandbox():
         assert ec2._FINDER in sys.meta_path
+
+
+# -- workshop_lib/botodata.py: botocore's files decoded once for the sandbox's sessions -------
+def test_a_session_on_the_shared_loader_answers_like_its_own():
+    import boto3
+
+    from workshop_lib.botodata import share, shared_loader
+
+    plain = boto3.Session(region_name="eu-west-1")
+    assert plain._loader is plain._session.get_component("data_loader")  # boto3's seam
+    shared = share(boto3.Session(region_name="eu-west-1"))
+    assert shared._loader is shared_loader() is shared._session.get_component("data_loader")
+    # not s3: botocore edits S3's loaded model in place on each operation's first call
+    # (remove_bucket_from_url_paths_from_model, idempotent), which a session's clients share
+    # already; a sandbox used earlier in this process leaves its edits in the shared model
+    for service in ("lambda", "apigateway", "cloudformation", "logs"):
+        assert shared.get_available_regions(service) == plain.get_available_regions(service)
+        assert shared._session.get_service_data(service) == plain._session.get_service_data(service)
+    # resources need boto3's own data folder on the loader
+    assert shared.get_available_resources() == plain.get_available_resources()
+
+
+def test_an_in_process_sandbox_and_moto_share_one_loader():
+    from moto.core.base_backend import AccountSpecificBackend
+
+    from workshop_lib import sandbox
+    from workshop_lib.botodata import shared_loader
+
+    with sandbox() as aws:
+        assert aws.session()._loader is shared_loader()
+        # moto lists each backend's regions with this one cached session
+        assert AccountSpecificBackend.get_session() is AccountSpecificBackend.get_session()
+        # a plain boto3.Session(): ec2.py gives it to moto's EC2 import for Session()
+        assert "return Session()" in inspect.getsource(AccountSpecificBackend.get_session)
+        assert AccountSpecificBackend.get_session()._loader is shared_loader()
+        source = inspect.getsource(AccountSpecificBackend._generate_regions)
+        assert "AccountSpecificBackend.get_session().get_available_regions(" in source
+
+
+def test_ec2_regions_come_from_the_endpoint_data_under_ec2s_own_name():
+    import boto3
+
+    from workshop_lib.ec2 import EC2_ENDPOINT_PREFIX, REGIONS_MODULE
+
+    session = boto3.Session()
+    assert session._session.get_service_data("ec2")["metadata"]["endpointPrefix"] == (
+        EC2_ENDPOINT_PREFIX
+    )
+    source = Path(importlib.util.find_spec(REGIONS_MODULE).origin).read_text()  # not imported
+    calls = re.findall(r"Session\(\)\.(\w+)\(", source)
+    assert calls and set(calls) == {"get_available_regions"}
+
+
+# -- workshop_lib/motoquick.py: each REST service's first request, cheaper ---------------------
+def test_moto_loads_every_model_through_its_module_level_create_loader():
+    import moto.core.utils as utils
+
+    from workshop_lib import motoquick
+
+    source = inspect.getsource(utils._load_service_model)
+    assert "create_loader()" in source
+    for cached in (utils.get_service_model, utils.get_pagination_model):
+        assert hasattr(cached, "cache_clear")  # functools.cache: each model built once
+    motoquick.install()
+    assert utils.create_loader() is utils.create_loader()
+
+
+def test_moto_rules_build_urls_the_same_with_deferred_builders():
+    from moto.core.routing import SmithyRule, _create_map
+    from werkzeug.routing.rules import Rule
+
+    from workshop_lib import motoquick
+
+    motoquick.install()
+    assert "self._compile_builder(False)" in inspect.getsource(Rule.compile)
+    assert SmithyRule._compile_builder is not Rule._compile_builder
+    path = "/restapis/<RestApiId>/resources/<ResourceId>"
+    deferred = _create_map([SmithyRule(path, [], ["GET"], endpoint="e")]).bind("localhost")
+    eager = _create_map([Rule(path, methods=["GET"], endpoint="e")]).bind("localhost")
+    values = {"RestApiId": "abc", "ResourceId": "r 1", "extra": "x"}
+    for append_unknown in (False, True):
+        built = deferred.build("e", values, method="GET", append_unknown=append_unknown)
+        assert built == eager.build("e", values, method="GET", append_unknown=append_unknown)
+    assert deferred.match("/restapis/abc/resources/r1", method="GET") == (
+        "e",
+        {"RestApiId": "abc", "ResourceId": "r1"},
+    )
+
+
+_APIGW_PROBE = """
+import json, sys
+from workshop_lib import motoquick
+if {defer}:
+    motoquick.install()
+import boto3
+import moto.apigateway.models as models
+from moto import mock_aws
+imported_early = "openapi_spec_validator" in sys.modules
+answers = []
+with mock_aws():
+    client = boto3.client("apigateway", region_name="us-east-1")
+    doc = {{"openapi": "3.0.0", "info": {{"title": "t", "description": "d"}}, "paths": {{}}}}
+    for version in (None, "1"):
+        if version:
+            doc["info"]["version"] = version
+        try:
+            client.import_rest_api(body=json.dumps(doc), failOnWarnings=True)
+            answers.append("ok")
+        except client.exceptions.BadRequestException as exc:
+            answers.append(str(exc))
+print(json.dumps({{"early": imported_early, "answers": answers,
+                  "error": models.OpenAPIValidationError.__module__}}))
+"""
+
+
+def test_moto_validates_openapi_documents_the_same_with_the_validator_imported_late():
+    """moto.apigateway.models imports openapi_spec_validator's ``validate`` and
+    ``OpenAPIValidationError`` at import and uses them only in ``validate(api_doc)`` /
+    ``except OpenAPIValidationError``: with motoquick the import waits for the first call."""
+    import json
+    import subprocess
+    import sys
+
+    from workshop_lib.motoquick import APIGATEWAY_MODELS
+
+    source = Path(importlib.util.find_spec(APIGATEWAY_MODELS).origin).read_text()
+    assert "from openapi_spec_validator import validate" in source
+    assert "from openapi_spec_validator.validation.exceptions import OpenAPIValidationError" in (
+        source
+    )
+    assert len(re.findall(r"(?<![\w.])validate\(", source)) == source.count("validate(api_doc)")
+    assert (
+        source.count("OpenAPIValidationError")
+        == source.count("except OpenAPIValidationError as e") + 1
+    )
+
+    def probe(defer: bool) -> dict:
+        code = _APIGW_PROBE.format(defer=defer)
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        return json.loads(run.stdout.strip().splitlines()[-1])
+
+    plain, deferred = probe(False), probe(True)
+    assert (plain["early"], deferred["early"]) == (True, False)
+    assert deferred["answers"] == plain["answers"]
+    assert "'version' is a required property" in plain["answers"][0]
+    assert plain["answers"][1] == "ok"
+    assert deferred["error"] == plain["error"] == _VALIDATOR_ERRORS
+
+
+_VALIDATOR_ERRORS = "openapi_spec_validator.validation.exceptions"

@@ -9,7 +9,9 @@ moto imports its EC2 models whenever CloudFormation (every ``workshop sls deploy
   time something asks for it (``DescribeInstanceTypeOfferings``, ``RunInstances`` with a
   placement, spot fleets): the same data, only later.
 - ``moto.ec2.models.availability_zones_and_regions`` builds three fresh boto3 sessions to
-  list regions, each reading botocore's endpoint data again; it gets one shared session.
+  list regions, each reading botocore's endpoint data again, and each decoding EC2's service
+  model for its endpoint prefix; it gets one session on the shared data loader
+  (:mod:`workshop_lib.botodata`) that reads the regions from the endpoint data only.
 
 The moto seams (pinned by tests/test_moto_seams.py): ``instance_types`` fills
 ``INSTANCE_TYPE_OFFERINGS`` at import with ``load_resource`` on
@@ -30,6 +32,7 @@ from typing import Any
 MODULE = "moto.ec2.models.instance_types"
 REGIONS_MODULE = "moto.ec2.models.availability_zones_and_regions"
 _MARK = "/instance_type_offerings/"
+EC2_ENDPOINT_PREFIX = "ec2"  # EC2's service model says so (pinned by tests/test_moto_seams.py)
 
 
 class LazyRegions(dict):
@@ -114,11 +117,38 @@ class _DeferringLoader(importlib.abc.Loader):
             offerings[location_type] = LazyRegions(location_type, paths, real)
 
 
+class _EndpointRegions:
+    """What moto's region list asks of ``boto3.Session()``, answered from botocore's endpoint
+    data alone: botocore would first decode EC2's service model (16 MB, 60 ms) just to read
+    its endpoint prefix, which is its name, ``ec2``."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def get_available_regions(
+        self, service_name: str, partition_name: str = "aws", allow_non_regional: bool = False
+    ) -> list[str]:
+        """The partition's regions for ``service_name``, as ``Session.get_available_regions``."""
+        if service_name != EC2_ENDPOINT_PREFIX:
+            return self.session.get_available_regions(
+                service_name, partition_name, allow_non_regional
+            )
+        resolver = self.session._session._get_internal_component("endpoint_resolver")
+        return resolver.get_available_endpoints(service_name, partition_name, allow_non_regional)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
 class _SharedSessionLoader(_DeferringLoader):
-    """Runs moto's module with ``boto3.Session`` giving one session, warm after first use."""
+    """Runs moto's module with ``boto3.Session`` giving moto's cached session on the shared
+    data loader (:mod:`workshop_lib.botodata`), listing EC2's regions without its model."""
 
     def exec_module(self, module: Any) -> None:
         import boto3
+        from moto.core.base_backend import AccountSpecificBackend
+
+        from workshop_lib.botodata import share
 
         real = boto3.Session
         shared: list[Any] = []
@@ -126,8 +156,8 @@ class _SharedSessionLoader(_DeferringLoader):
         def session(*args: Any, **kwargs: Any) -> Any:
             if args or kwargs:
                 return real(*args, **kwargs)
-            if not shared:
-                shared.append(real())
+            if not shared:  # moto's own ``Session()``, made for its backends' region lists
+                shared.append(_EndpointRegions(share(AccountSpecificBackend.get_session())))
             return shared[0]
 
         self._exec_with(module, boto3, "Session", session)

@@ -63,7 +63,8 @@ class ApiGatewayLayer:
         self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
-        _import_jsonschema_quickly()
+        # jsonschema is imported (the quick way) by the first request model to check, and by
+        # moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
         from workshop_lib.apigateway import patches
 
         self.aws = aws
@@ -308,7 +309,7 @@ def _quietly(task: asyncio.Future) -> None:
 
 
 def _import_jsonschema_quickly() -> None:
-    """Import jsonschema (for moto's API Gateway) without ``rfc3987_syntax``.
+    """Import jsonschema (for request models, moto's OpenAPI checks) without ``rfc3987_syntax``.
 
     jsonschema imports that optional IRI checker when it is installed (Jupyter brings it),
     and it builds a grammar at import time: 1.5 s on every sandbox start, for a string

@@ -4,6 +4,7 @@ integration runs (400 ``Missing required request parameters`` / ``Invalid reques
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -54,6 +55,10 @@ def _present(name: str, request: HttpRequest) -> bool:
 
 
 def _valid(schema: Any, body: bytes) -> bool:
+    if "jsonschema" not in sys.modules:  # the first model to check: import it the quick way
+        from workshop_lib.apigateway.layer import _import_jsonschema_quickly
+
+        _import_jsonschema_quickly()
     import jsonschema
 
     if isinstance(schema, str):

@@ -9,10 +9,11 @@ clear message when one is missing or installed at another version than pinned.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
+if TYPE_CHECKING:  # packaging is imported when a requirements.txt is read (17 ms):
+    from packaging.requirements import Requirement  # Service.load needs only KNOWN_PLUGINS
 
 PLUGIN = "serverless-python-requirements"
 #: Plugins the sandbox knows: the requirements one is emulated; offline is built in.
@@ -24,6 +25,8 @@ class RequirementsError(ValueError):
 
 
 def _requirements(path: Path) -> list[Requirement]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     out = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -41,6 +44,10 @@ def bundle(service_root: Path, filename: str = "requirements.txt") -> dict[str, 
     path = service_root / filename
     if not path.is_file():
         return {}
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
     todo = _requirements(path)
     files: dict[str, bytes] = {}
     seen: set[str] = set()
