@@ -29,7 +29,15 @@ def test_doctor_passes_here_with_free_ports(capsys):
     assert out.endswith("This laptop is ready for the workshop.\n")
 
 
-def test_doctor_catches_a_busy_port_and_says_what_to_do(capsys):
+def _extension_checked_elsewhere(monkeypatch):
+    """``jupyter labextension list`` costs 3 s of CPU; the test above runs the real check."""
+    monkeypatch.setattr(
+        doctor, "check_widget_extension", lambda: doctor.CheckResult("widget extension", True, "")
+    )
+
+
+def test_doctor_catches_a_busy_port_and_says_what_to_do(monkeypatch, capsys):
+    _extension_checked_elsewhere(monkeypatch)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -42,6 +50,7 @@ def test_doctor_catches_a_busy_port_and_says_what_to_do(capsys):
 def test_doctor_catches_a_missing_package(monkeypatch, capsys):
     from workshop_lib import setup_check
 
+    _extension_checked_elsewhere(monkeypatch)
     monkeypatch.setattr(
         setup_check, "pinned_requirements", lambda: {"no-such-course-package": "1.0"}
     )

@@ -69,7 +69,7 @@ def rss():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
 import boto3, moto.core
 before = rss()
-import moto.cloudformation.parsing
+import moto.ec2.models  # what the sandbox's CloudFormation import pulls in
 grown = rss() - before
 from moto import mock_aws
 from moto.ec2.models import instance_types
