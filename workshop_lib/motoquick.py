@@ -91,9 +91,9 @@ class _NotYetImported(Exception):
 
 def _real_validator() -> tuple[Any, type[BaseException]]:
     """moto's own choice: ``validate`` (0.7 and later), else ``validate_spec``."""
-    from workshop_lib.apigateway.layer import _import_jsonschema_quickly
+    from workshop_lib.apigateway.validation import import_jsonschema
 
-    _import_jsonschema_quickly()  # the same jsonschema import the layer makes
+    import_jsonschema()  # the same quick jsonschema import request models make
     import openapi_spec_validator
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 

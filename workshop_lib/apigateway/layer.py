@@ -63,8 +63,8 @@ class ApiGatewayLayer:
         self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
-        # jsonschema is imported (the quick way) by the first request model to check, and by
-        # moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
+        # jsonschema is imported (validation.import_jsonschema) by the first request model to
+        # check, and by moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
         from workshop_lib.apigateway import patches
 
         self.aws = aws
@@ -306,21 +306,3 @@ def _function_target(uri: str | None, variables: dict[str, str] | None) -> tuple
 def _quietly(task: asyncio.Future) -> None:
     if not task.cancelled():
         task.exception()  # retrieved: no "exception was never retrieved" warning
-
-
-def _import_jsonschema_quickly() -> None:
-    """Import jsonschema (for request models, moto's OpenAPI checks) without ``rfc3987_syntax``.
-
-    jsonschema imports that optional IRI checker when it is installed (Jupyter brings it),
-    and it builds a grammar at import time: 1.5 s on every sandbox start, for a string
-    format no course API uses. Hidden only during this import; anyone may import it later.
-    """
-    import sys
-
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-    try:
-        import jsonschema  # noqa: F401
-    finally:
-        del sys.modules["rfc3987_syntax"]
