@@ -12,6 +12,8 @@ NO_BROWSER ?=
 WHEELHOUSE ?= wheelhouse
 # OFFLINE=1: install from $(WHEELHOUSE) (made by `make wheelhouse`) with no network at all
 PIP_SOURCE := $(if $(OFFLINE),--no-index --find-links $(WHEELHOUSE))
+# whole files to each worker (a notebook's cells share one kernel), in conftest.py's order
+DIST := --dist loadfile --no-loadscope-reorder
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: install bytecode lab test lint unit notebooks verify bench slides wheelhouse offline-check clean
@@ -43,14 +45,14 @@ test: $(STAMP) bytecode
 	@start=$$(date +%s); \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
 	$(BIN)/python -m workshop_lib.authoring verify && \
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile $(NBVAL) tests solutions notebooks; \
+	$(BIN)/python -m pytest -n $(JOBS) $(DIST) $(NBVAL) tests solutions notebooks; \
 	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s in all (exit $$status)"; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
+	$(BIN)/python -m pytest -n $(JOBS) $(DIST) tests
 
 ## make notebooks: regenerate notebooks/ from solutions/ and execute both (NB=01 for one)
 notebooks: $(STAMP)

@@ -6,6 +6,8 @@ import os
 import time
 from collections import defaultdict
 
+import pytest
+
 from workshop_lib.bars import NO_BARS
 
 # Notebooks run here are compared with their saved outputs: no progress bars (their
@@ -16,6 +18,27 @@ os.environ[NO_BARS] = "1"
 #: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one
 #: process): tests/test_service_suites.py runs them.
 collect_ignore = ["solutions/service", "notebooks/service"]
+
+#: Run All twice for the learner's notebooks (the folders in pyproject's nbval_run_twice).
+pytest_plugins = ["tests.nbval_twice"]
+
+
+@pytest.hookimpl(trylast=True)  # after nbval_twice added its second passes
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with a ``slow`` test first, then the files with most tests (xdist's own order).
+
+    make test hands whole files to its workers (``--dist loadfile --no-loadscope-reorder``).
+    Ordered by test count alone, a file of two slow tests came last and kept one worker busy
+    for 17 s after the other three had stopped."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(test.get_closest_marker("slow") for test in tests), -len(tests))
+
+    items[:] = [item for tests in sorted(files.values(), key=weight) for item in tests]
+
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _started = time.monotonic()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from workshop_lib import bars, setup_check
 from workshop_lib.setup_check import CheckResult
 
@@ -52,6 +54,7 @@ def test_a_percent_bar_follows_what_it_is_told_and_clears(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_run_suite_moves_a_bar_along_pytests_percentages(monkeypatch, tmp_path):
     from workshop_lib import testing
 

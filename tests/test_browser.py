@@ -80,6 +80,7 @@ def browser():
         chromium.close()
 
 
+@pytest.mark.slow
 def test_a_notebook_runs_in_the_browser_and_its_widget_responds(lab, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # a copy without outputs or saved widget state, so that only the live kernel can draw

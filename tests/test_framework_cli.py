@@ -97,6 +97,7 @@ def test_the_whole_cycle_in_a_notebook_sandbox(service_dir, capsys):
         assert "successfully removed" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_commands_against_a_sandbox_server(service_dir):
     port = free_port()
     # the server in the service's region: API Gateway and Lambda logs live there
@@ -138,6 +139,7 @@ def test_no_server_is_a_clear_error(service_dir):
     assert f"start one with `workshop sandbox start --port {port}`" in result.stderr
 
 
+@pytest.mark.slow
 def test_offline_serves_enforces_and_reloads(service_dir):
     process = subprocess.Popen(
         [sys.executable, "-m", "workshop_lib.cli", "sls", "offline", "--port", "0",

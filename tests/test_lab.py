@@ -6,9 +6,12 @@ import re
 import urllib.error
 import urllib.request
 
+import pytest
+
 from tests.lab_helpers import running_lab
 
 
+@pytest.mark.slow
 def test_lab_serves_headless_and_prints_a_url_with_token(tmp_path):
     with running_lab(JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path)) as url:
         assert "/lab/tree/notebooks/00_welcome.ipynb?token=" in url

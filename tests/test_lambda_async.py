@@ -76,6 +76,7 @@ def test_retries_twice_one_then_two_minutes_apart_on_the_sandbox_clock():
         assert attrs["ErrorMessage"]["StringValue"] == "event 1 failed"
 
 
+@pytest.mark.slow
 def test_real_clock_retries_are_compressed_to_seconds():
     with sandbox() as aws:
         create(aws, "flaky", FLAKY)

@@ -19,6 +19,7 @@ from workshop_lib.reset import reset
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_doctor_passes_here_with_free_ports(capsys):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -8,6 +8,8 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 
 def test_moto_and_boto_versions_are_the_pinned_ones():
     assert metadata.version("moto") == "5.2.5"
@@ -102,6 +104,7 @@ def _ec2_probe(defer: bool) -> dict:
     return json.loads(out)
 
 
+@pytest.mark.slow
 def test_deferred_ec2_data_is_the_same_data_read_later_and_the_import_is_smaller():
     """moto.ec2.models.instance_types still loads offerings per region file at import and
     availability_zones_and_regions still asks boto3 sessions for regions: if moto changes
@@ -250,6 +253,7 @@ print(json.dumps({{"early": imported_early, "answers": answers,
 """
 
 
+@pytest.mark.slow
 def test_moto_validates_openapi_documents_the_same_with_the_validator_imported_late():
     """moto.apigateway.models imports openapi_spec_validator's ``validate`` and
     ``OpenAPIValidationError`` at import and uses them only in ``validate(api_doc)`` /

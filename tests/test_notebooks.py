@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,12 +11,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests import nbval_twice
 from workshop_lib import authoring, exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHECK_CALL = re.compile(r"""check\(\s*["']([\d.]+)["']""")
+SUMMARY_LINE = re.compile(r"^(?P<outcome>PASSED|FAILED) (?P<id>.+?)(?: - .*)?$", re.M)
 
 
 def read(path: Path):
@@ -102,6 +105,7 @@ def exercise_notebook() -> Path:
     pytest.skip("no notebook with an exercise yet")
 
 
+@pytest.mark.slow
 def test_strict_nbval_catches_a_solved_exercise_in_a_learner_notebook(tmp_path):
     name = exercise_notebook().name
     solution, learner = read(ROOT / "solutions" / name), read(ROOT / "notebooks" / name)
@@ -116,6 +120,7 @@ def test_strict_nbval_catches_a_solved_exercise_in_a_learner_notebook(tmp_path):
     assert result.returncode != 0 and "passed" in result.stdout, result.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_strict_nbval_catches_a_wrong_answer_in_a_solution(tmp_path):
     name = exercise_notebook().name
     nb = read(ROOT / "solutions" / name)
@@ -133,28 +138,51 @@ def test_strict_nbval_catches_a_wrong_answer_in_a_solution(tmp_path):
     assert result.returncode != 0 and "FAILED:" in result.stdout, result.stdout[-2000:]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_notebook_runs_twice_in_the_same_kernel(path, tmp_path):
-    """Run All, then Run All again: re-running cells must not fail or leak (e.g. sandboxes).
+def test_nbval_runs_the_learners_notebooks_twice_in_one_kernel(request):
+    """Learners re-run notebooks: tests/nbval_twice.py appends a second pass to each of theirs."""
+    assert request.config.pluginmanager.has_plugin("tests.nbval_twice")
+    assert request.config.getini(nbval_twice.INI) == [ROOT / "notebooks"]
 
-    The learner's copies, which learners re-run; a solution notebook has the same cells but
-    for the solution blocks, and nbval runs each folder once anyway (this is make test's
-    most expensive test: twice every notebook)."""
-    from nbclient import NotebookClient
 
-    nb = authoring.strip(read(path))
-    client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+@pytest.mark.slow
+def test_the_second_pass_fails_what_only_a_re_run_breaks(tmp_path):
+    """A cell that fails when re-run, and a mock left running by every Run All, fail the second
+    pass; a notebook that re-runs cleanly passes it, probe included."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    cells = {
+        "reruns": ["total = 0", "total += 1"],
+        "fails_again": ["open('made-once', 'x').close()"],
+        "leaks": ["from moto import mock_aws\nmock = mock_aws()\nmock.start()"],
+    }
+    for name, sources in cells.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(s, execution_count=1) for s in sources]
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.nbval_twice"),
+            *("-o", f"{nbval_twice.INI}={folder}", "--rootdir", str(tmp_path)),
+            *("--nbval", "--nbval-current-env", "-rA", "-q", "--color=no", str(folder)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    with client.setup_kernel():
-        for _ in range(2):
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-        # re-running leaves at most the notebook's own sandbox running, never a pile of them
-        probe = nbformat.v4.new_code_cell(
-            "from moto.core.models import MockAWS\nprint(MockAWS._nested_count <= 1)"
-        )
-        nb.cells.append(probe)
-        client.execute_cell(probe, len(nb.cells) - 1)
-        printed = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
-        assert printed.strip() == "True", probe.outputs  # a print may arrive in chunks
+    outcomes = {m["id"]: m["outcome"] for m in SUMMARY_LINE.finditer(result.stdout)}
+    probe = nbval_twice.PROBE_NAME
+    assert outcomes == {
+        "notebooks/reruns.ipynb::Cell 0": "PASSED",
+        "notebooks/reruns.ipynb::Cell 1": "PASSED",
+        "notebooks/reruns.ipynb::Cell 0 again": "PASSED",
+        "notebooks/reruns.ipynb::Cell 1 again": "PASSED",
+        f"notebooks/reruns.ipynb::{probe}": "PASSED",
+        "notebooks/fails_again.ipynb::Cell 0": "PASSED",
+        "notebooks/fails_again.ipynb::Cell 0 again": "FAILED",
+        f"notebooks/fails_again.ipynb::{probe}": "PASSED",
+        "notebooks/leaks.ipynb::Cell 0": "PASSED",
+        "notebooks/leaks.ipynb::Cell 0 again": "PASSED",
+        f"notebooks/leaks.ipynb::{probe}": "FAILED",
+    }, result.stdout[-3000:]
+    assert "FileExistsError" in result.stdout and "2 moto mocks are running" in result.stdout

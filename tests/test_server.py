@@ -24,6 +24,7 @@ def workshop(*args):
     )
 
 
+@pytest.mark.slow
 def test_cli_starts_a_shared_server_that_sandboxes_use_and_stops_it():
     port = free_port()
     started = workshop("sandbox", "start", "--port", str(port))
@@ -77,6 +78,7 @@ def test_server_mode_without_a_server_says_how_to_start_one():
     assert sandbox.active() is None
 
 
+@pytest.mark.slow
 def test_functions_run_in_the_server_too():
     """The server process installs the emulation layers: a function created through it runs."""
     from tests.lambda_helpers import create, invoke

@@ -188,6 +188,7 @@ def _message(response) -> str:
 
 
 # -- the fuzzer ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_thousand_random_requests_get_no_5xx_no_leaks_and_lose_no_write(api, capsys):
     fuzzer = Fuzzer(
         random.Random(SEED),

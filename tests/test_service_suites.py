@@ -26,6 +26,7 @@ def suites() -> dict[str, SuiteResult]:
     return {copy: run_suite(ROOT / copy / "service") for copy in ("solutions", "notebooks")}
 
 
+@pytest.mark.slow
 def test_the_reference_service_passes_its_whole_suite(suites):
     suite = suites["solutions"]
     assert suite.ok, suite.output[-4000:]
@@ -33,6 +34,7 @@ def test_the_reference_service_passes_its_whole_suite(suites):
     assert set(suite.sizes()) == {"unit", "integration", "http"}
 
 
+@pytest.mark.slow
 def test_the_learners_copy_passes_with_only_the_exercise_tests_skipped(suites):
     reference, learner = suites["solutions"], suites["notebooks"]
     assert learner.ok, learner.output[-4000:]
