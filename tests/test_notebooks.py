@@ -168,7 +168,10 @@ def test_the_second_pass_fails_what_only_a_re_run_breaks(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
     )
     outcomes = {m["id"]: m["outcome"] for m in SUMMARY_LINE.finditer(result.stdout)}
     probe = nbval_twice.PROBE_NAME
