@@ -14,6 +14,8 @@ WHEELHOUSE ?= wheelhouse
 PIP_SOURCE := $(if $(OFFLINE),--no-index --find-links $(WHEELHOUSE))
 # whole files to each worker (a notebook's cells share one kernel), in conftest.py's order
 DIST := --dist loadfile --no-loadscope-reorder
+# tests/quick_imports.py goes first: nbval then imports jsonschema without an unused grammar
+EARLY := -p tests.quick_imports
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: install bytecode lab test lint unit notebooks verify bench slides wheelhouse offline-check clean
@@ -45,14 +47,14 @@ test: $(STAMP) bytecode
 	@start=$$(date +%s); \
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && \
 	$(BIN)/python -m workshop_lib.authoring verify && \
-	$(BIN)/python -m pytest -n $(JOBS) $(DIST) $(NBVAL) tests solutions notebooks; \
+	$(BIN)/python -m pytest $(EARLY) -n $(JOBS) $(DIST) $(NBVAL) tests solutions notebooks; \
 	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s in all (exit $$status)"; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) $(DIST) tests
+	$(BIN)/python -m pytest $(EARLY) -n $(JOBS) $(DIST) tests
 
 ## make notebooks: regenerate notebooks/ from solutions/ and execute both (NB=01 for one)
 notebooks: $(STAMP)

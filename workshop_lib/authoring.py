@@ -27,7 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import nbformat
+from workshop_lib.quickjsonschema import import_jsonschema
+
+import_jsonschema()  # before nbformat, which imports it
+import nbformat  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

@@ -91,7 +91,7 @@ class _NotYetImported(Exception):
 
 def _real_validator() -> tuple[Any, type[BaseException]]:
     """moto's own choice: ``validate`` (0.7 and later), else ``validate_spec``."""
-    from workshop_lib.apigateway.validation import import_jsonschema
+    from workshop_lib.quickjsonschema import import_jsonschema
 
     import_jsonschema()  # the same quick jsonschema import request models make
     import openapi_spec_validator

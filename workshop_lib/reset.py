@@ -12,9 +12,12 @@ import shutil
 import time
 from pathlib import Path
 
-import nbformat
+from workshop_lib.quickjsonschema import import_jsonschema
 
-from workshop_lib import authoring
+import_jsonschema()  # before nbformat, which imports it
+import nbformat  # noqa: E402
+
+from workshop_lib import authoring  # noqa: E402
 
 
 def reset(number: str, root: Path | None = None) -> tuple[Path, Path | None]:

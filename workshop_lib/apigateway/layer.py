@@ -63,7 +63,7 @@ class ApiGatewayLayer:
         self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
-        # jsonschema is imported (validation.import_jsonschema) by the first request model to
+        # jsonschema is imported (quickjsonschema.import_jsonschema) by the first request model to
         # check, and by moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
         from workshop_lib.apigateway import patches
 
