@@ -16,7 +16,7 @@ os.environ[NO_BARS] = "1"
 
 #: The demo service's two copies run their own suites, each from its own folder (its
 #: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one
-#: process): tests/test_service_suites.py runs them.
+#: process): notebook 08 runs them (workshop_lib.testing.run_suite).
 collect_ignore = ["solutions/service", "notebooks/service"]
 
 #: Run All twice for the learner's notebooks (the folders in pyproject's nbval_run_twice).

@@ -373,6 +373,26 @@ def test_memory_setting_is_reported(aws):
     assert "Memory Size: 1024 MB" in response["log"]
 
 
+def test_max_memory_used_is_the_functions_own_peak(aws):
+    """Not the peak of the process that started the worker (a kernel, a test, a server):
+    getrusage would report that one. Here the parent first holds 200 MB more than it needs."""
+    ballast = b"x" * (200 * 2**20)  # noqa: F841 - the parent's peak, which must not show
+    create(
+        aws,
+        "peak",
+        "def handler(e, c):\n    block = b'x' * (e * 2**20)\n    return len(block)\n",
+        MemorySize=512,
+    )
+
+    def used(megabytes: int) -> int:
+        log = invoke(aws, "peak", megabytes)["log"]
+        return int(re.search(r"Max Memory Used: (\d+) MB", log)[1])
+
+    small, large = used(1), used(96)
+    assert small < 96 <= large < small + 120, (small, large)
+    assert used(1) == large  # the peak of the environment so far, as on AWS
+
+
 def test_code_from_s3_runs_too(aws):
     from workshop_lib.lambda_runtime import execution_role
 
