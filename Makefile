@@ -4,8 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest workers: 4 on 2 cores, because notebook kernels, servers and subprocesses wait on
-# each other and sleep (Lambda timeouts, bursts). Measured here, pytest's part of make test:
-# 3 workers 222 s (the cores ~15 % idle), 4 workers 209 s, 5 workers 231 s
+# each other and sleep (Lambda timeouts, bursts). Measured here, make test in all:
+# 3 workers 199 s, 4 workers 173 s, 5 workers 184 s (the cores 97-100 % busy with 4)
 JOBS ?= 4
 PORT ?= 8888
 NO_BROWSER ?=

@@ -12,12 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from workshop_lib.quickjsonschema import import_jsonschema
-
-import_jsonschema()  # before nbformat, which imports it
-import nbformat  # noqa: E402
-
-from workshop_lib import authoring  # noqa: E402
+from workshop_lib import authoring
 
 
 def reset(number: str, root: Path | None = None) -> tuple[Path, Path | None]:
@@ -41,6 +36,8 @@ def reset(number: str, root: Path | None = None) -> tuple[Path, Path | None]:
         backups.mkdir(parents=True, exist_ok=True)
         backup = backups / f"{target.stem}-{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
         shutil.copy2(target, backup)
+    import nbformat  # here, after authoring's quick jsonschema import (nbformat imports it)
+
     fresh = authoring.learner_notebook(nbformat.read(solution, as_version=4), solution.name)
     nbformat.write(fresh, target)
     return target, backup
