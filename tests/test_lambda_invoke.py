@@ -393,6 +393,31 @@ def test_max_memory_used_is_the_functions_own_peak(aws):
     assert used(1) == large  # the peak of the environment so far, as on AWS
 
 
+def test_going_over_the_memory_size_fails_the_invocation_and_ends_the_environment(aws):
+    create(
+        aws,
+        "hog",
+        "def handler(e, c):\n    block = b'x' * (e * 2**20)\n    return len(block)\n",
+        MemorySize=128,
+    )
+    assert invoke(aws, "hog", 16)["body"] == 16 * 2**20  # well within: as usual
+    over = invoke(aws, "hog", 200)
+    assert over["FunctionError"] == "Unhandled"
+    error = over["body"]
+    assert error["errorType"] == "Runtime.OutOfMemory"
+    assert error["errorMessage"].endswith("Error: Runtime exited with error: signal: killed")
+    report = over["log"].splitlines()[-1]
+    assert "Max Memory Used: 128 MB" in report  # the limit it hit
+    assert report.endswith("Status: error\tError Type: Runtime.OutOfMemory\t")
+    again = invoke(aws, "hog", 16)  # a new environment: a cold start
+    assert again["body"] == 16 * 2**20 and "Init Duration" in again["log"]
+
+
+def test_going_over_the_memory_size_during_init_fails_the_first_invocation(aws):
+    create(aws, "big-init", "BLOCK = b'x' * (200 * 2**20)\ndef handler(e, c):\n    return 1\n")
+    assert invoke(aws, "big-init")["body"]["errorType"] == "Runtime.OutOfMemory"
+
+
 def test_code_from_s3_runs_too(aws):
     from workshop_lib.lambda_runtime import execution_role
 

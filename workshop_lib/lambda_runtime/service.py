@@ -352,6 +352,8 @@ class LambdaLayer:
             call.status = (
                 f"error\tError Type: {ready['error'].get('errorType') or 'Runtime.Unknown'}"
             )
+        elif call.max_memory > spec.memory_mb:
+            self._out_of_memory(call)
 
     def _invoke_request(self, call: _Call) -> dict[str, Any]:
         return self._request(
@@ -374,8 +376,25 @@ class LambdaLayer:
         call.events += result["logs"]
         outcome.duration_ms = result["duration_ms"]
         call.max_memory = result.get("max_memory_mb", call.max_memory)
+        if call.max_memory > spec.memory_mb:
+            self._out_of_memory(call)
+            return
         outcome.payload, outcome.error = result["payload"], result["error"]
         call.reusable = True
+
+    def _out_of_memory(self, call: _Call) -> None:
+        """Over the function's memory: Lambda stops the runtime, the invocation fails and the
+        environment is gone. The sandbox checks the worker's peak after INIT and after each
+        invocation, so the function ran to its end first (its side effects happened)."""
+        call.outcome.payload = None
+        call.outcome.error = {
+            "errorType": "Runtime.OutOfMemory",
+            "errorMessage": f"RequestId: {call.outcome.request_id} Error: "
+            "Runtime exited with error: signal: killed",
+        }
+        call.status = "error\tError Type: Runtime.OutOfMemory"
+        call.max_memory = call.spec.memory_mb  # the REPORT line shows the limit it hit
+        call.reusable = False  # released, the environment is killed
 
     def _gone(self, call: _Call, exc: EnvironmentGone) -> None:
         call.outcome.error = {
