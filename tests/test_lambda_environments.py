@@ -194,6 +194,13 @@ def test_exiting_the_process_is_a_runtime_exit_error(aws):
     assert "Init Duration" in invoke(aws, "exit")["log"]
 
 
+def test_a_runtime_a_signal_ends_is_worded_as_lambda_words_it(aws):
+    create(aws, "killed", "import os\ndef handler(e, c):\n    os.kill(os.getpid(), 9)\n")
+    body = invoke(aws, "killed")["body"]
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith("Runtime exited with error: signal: killed")
+
+
 def test_deleting_a_function_retires_its_environments(aws):
     create(aws, "gone", STATEFUL)
     pid = invoke(aws, "gone")["body"]["pid"]

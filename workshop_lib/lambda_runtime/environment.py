@@ -238,7 +238,7 @@ class ExecutionEnvironment:
         frame = bootstrap.read_frame(self._from_child)
         if frame is None:
             code = self.process.wait(timeout=5)
-            raise EnvironmentGone(f"Runtime exited with error: exit status {code}")
+            raise EnvironmentGone(f"Runtime exited with error: {exit_text(code)}")
         return bootstrap.decode(frame)
 
     # -- life ------------------------------------------------------------------------------------
@@ -283,3 +283,12 @@ class ExecutionEnvironment:
     def __repr__(self) -> str:
         state = "alive" if self.alive else "dead"
         return f"<environment {self.id} of {self.spec.name}: {state}, {self.invocations} calls>"
+
+
+def exit_text(returncode: int) -> str:
+    """How Lambda words a runtime's end: ``exit status 3``, or ``signal: killed`` for a process
+    a signal ended (Go's names: for the common signals, strsignal's in lower case)."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    name = signal.strsignal(-returncode)
+    return f"signal: {name.lower() if name else -returncode}"
