@@ -38,6 +38,25 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def is_loopback_host_header(value: str | None) -> bool:
+    """True when an HTTP ``Host`` header names loopback (``127.0.0.1:5000``, ``localhost``,
+    ``[::1]:3000``): what a loopback endpoint serves. Anything else, a missing value
+    included, may be a DNS-rebinding page in the learner's browser (Jupyter Server's
+    ``allow_remote_access`` check is the model)."""
+    if not value:
+        return False
+    value = value.strip()
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or (rest and not (rest.startswith(":") and rest[1:].isdigit())):
+            return False
+    else:
+        host, _, port = value.partition(":")
+        if port and not port.isdigit():
+            return False
+    return bool(host) and is_loopback_host(host)
+
+
 def _check(sock: socket.socket, address: Any) -> None:
     if sock.family not in (socket.AF_INET, socket.AF_INET6):
         return  # Unix sockets and others never leave the machine
