@@ -244,3 +244,101 @@ def test_a_broken_solution_block_in_the_service_is_reported(course):
     (solutions / "service" / "apps" / "route.py").write_text("x = 1\n### END SOLUTION\n")
     (problem,) = authoring.verify()
     assert problem == "solutions/service/apps/route.py: ### END SOLUTION without ### BEGIN SOLUTION"
+
+
+# -- the exercise contract ------------------------------------------------------------------
+HINTS = (
+    "### Exercise 98.1\n\n<details><summary>Hint 1</summary>a</details>\n"
+    "<details><summary>Hint 2</summary>b</details>"
+)
+EXERCISE_CELL = """\
+from workshop_lib.exercises import check
+### BEGIN SOLUTION
+answer = 42
+### END SOLUTION
+check("98.1", answer)"""
+
+
+def exercise_notebook(printed: str = "[98.1] passed\n"):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 98 · Demo"),
+        nbformat.v4.new_markdown_cell(HINTS),
+        nbformat.v4.new_code_cell(EXERCISE_CELL),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text=printed)]
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"98-{index:02d}"
+    authoring.normalize(nb, "98")
+    return nb
+
+
+@pytest.fixture
+def checker_98(monkeypatch):
+    from workshop_lib import exercises
+
+    monkeypatch.setattr(exercises, "REGISTRY", dict(exercises.REGISTRY))
+    exercises.exercise("98.1", "the answer", "think")(lambda answer: None)
+    return exercises
+
+
+def test_contract_holds_for_a_checked_exercise_with_hints(checker_98):
+    nb = exercise_notebook()
+    assert authoring.contract_problems(nb, "98_demo.ipynb") == []
+    assert [c.ids for c in authoring.exercise_cells(nb, "98_demo.ipynb")] == [("98.1",)]
+
+
+def test_contract_names_notebook_cell_and_exercise_without_a_checker():
+    nb = exercise_notebook("[98.1] FAILED: there is no exercise 98.1 — hint: ...\n")
+    (problem,) = authoring.contract_problems(nb, "98_demo.ipynb")
+    assert problem.startswith(
+        "solutions/98_demo.ipynb cell 2 (98-02): exercise 98.1 has no checker"
+    )
+    assert '@exercise("98.1", title, hint) to workshop_lib/exercises/nb98.py' in problem
+
+
+def test_contract_reports_a_solution_that_does_not_pass_its_check(checker_98):
+    nb = exercise_notebook("[98.1] FAILED: wrong — hint: try again\n")
+    (problem,) = authoring.contract_problems(nb, "98_demo.ipynb")
+    assert (
+        "cell 2 (98-02): exercise 98.1 printed '[98.1] FAILED: wrong — hint: try again'" in problem
+    )
+    assert "instead of '[98.1] passed'" in problem
+    assert authoring.contract_problems(nb, "98_demo.ipynb", executed=False) == []
+
+
+def test_contract_reports_missing_hints_missing_check_and_orphan_checkers(checker_98):
+    nb = exercise_notebook()
+    nb.cells[1].source = "### Exercise 98.1\n\n<details><summary>Hint 1</summary>a</details>"
+    nb.cells[2].source = nb.cells[2].source.replace('check("98.1", answer)', "print(answer)")
+    problems = authoring.contract_problems(nb, "98_demo.ipynb")
+    assert problems[0].startswith(
+        "solutions/98_demo.ipynb cell 2 (98-02): a solution block with no"
+    )
+    assert "needs two hints in the markdown cell just above it" in problems[1]
+    assert problems[2].startswith(
+        "workshop_lib/exercises/nb98.py: exercise 98.1 has a checker but no exercise cell"
+    )
+
+
+def test_contract_reports_a_learner_copy_whose_stub_does_not_say_not_attempted():
+    nb = learner_notebook(exercise_notebook())
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="[98.1] passed\n")]
+    (problem,) = authoring.learner_contract_problems(nb, "98_demo.ipynb")
+    assert (
+        "notebooks/98_demo.ipynb cell 2 (98-02): exercise 98.1 printed '[98.1] passed'" in problem
+    )
+
+
+def test_build_fails_naming_the_exercise_without_a_checker(course, capsys):
+    solutions, _ = course
+    nbformat.write(exercise_notebook(), solutions / "98_demo.ipynb")
+    assert authoring.main(["build", "--no-execute"]) == 1
+    err = capsys.readouterr().err
+    assert "solutions/98_demo.ipynb cell 2 (98-02): exercise 98.1 has no checker" in err
+    assert "1 problem(s) with the exercises above" in err
+
+
+def test_exercise_ids_come_from_the_solution_notebooks():
+    assert authoring.exercise_ids("04") == ["4.1", "4.2", "4.3"]
+    assert authoring.exercise_ids("97") == []

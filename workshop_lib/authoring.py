@@ -21,9 +21,11 @@ import argparse
 import ast
 import copy
 import os
+import re
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,10 @@ _GENERATED_PARTS = {
     ".ipynb_checkpoints",
 }
 _VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "jp-MarkdownHeadingCollapsed")
+#: ``check("4.2", answer)`` in an exercise cell: the ids an exercise cell checks.
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
+HINT = re.compile(r"<details><summary>Hint ([12])</summary>")
+CHECKERS = "workshop_lib/exercises/nb{notebook}.py"
 
 
 class AuthoringError(ValueError):
@@ -130,6 +136,117 @@ def reveal_cell(cell_id: str, blocks: list[str]) -> Any:
     cell.id = f"{cell_id}-solution"
     cell.metadata = {"slideshow": {"slide_type": "skip"}, "tags": ["solution-reveal"]}
     return cell
+
+
+# -- the exercise contract ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ExerciseCell:
+    """A solution cell with an exercise: where it is and the ids its ``check()`` calls name."""
+
+    notebook: str  # the file name, e.g. "04_dynamodb_tables.ipynb"
+    index: int
+    cell_id: str
+    ids: tuple[str, ...]
+
+    def where(self, folder: str = "solutions") -> str:
+        return f"{folder}/{self.notebook} cell {self.index} ({self.cell_id})"
+
+
+def exercise_cells(nb: Any, name: str) -> list[ExerciseCell]:
+    """The exercise cells of a solution notebook: code cells with a solution block."""
+    return [
+        ExerciseCell(name, index, cell.get("id", ""), tuple(CHECK_CALL.findall(cell.source)))
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and BEGIN in cell.source
+    ]
+
+
+def exercise_ids(notebook: str) -> list[str]:
+    """Every exercise id of a notebook (``"04"``), in the order its solution cells check them:
+    what tests iterate over, so no test lists exercise ids by hand."""
+    paths = solution_paths([f"{notebook}_"])
+    if not paths:
+        return []
+    nb = nbformat.read(paths[0], as_version=4)
+    return [i for cell in exercise_cells(nb, paths[0].name) for i in cell.ids]
+
+
+def _printed(cell: Any) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") != "stderr")
+
+
+def _line_of(text: str, exercise_id: str) -> str:
+    return next((ln for ln in text.splitlines() if ln.startswith(f"[{exercise_id}]")), "nothing")
+
+
+def contract_problems(nb: Any, name: str, executed: bool = True) -> list[str]:
+    """What breaks the authoring contract in one solution notebook, each naming notebook,
+    cell and exercise with the fix: every exercise cell has two hints above it and a
+    ``check()`` call, every checked id has a registered checker (and every checker a cell),
+    and, once executed, the cell printed ``[id] passed``."""
+    from workshop_lib import exercises
+
+    notebook = name.split("_", 1)[0]
+    checkers = CHECKERS.format(notebook=notebook)
+    registered = [ex.id for ex in exercises.exercises_of(notebook)]
+    problems: list[str] = []
+    seen: list[str] = []
+    for cell in exercise_cells(nb, name):
+        where = cell.where()
+        if not cell.ids:
+            problems.append(
+                f"{where}: a solution block with no check() after it: end the cell with "
+                f'check("{notebook.lstrip("0") or "0"}.N", answer)'
+            )
+        above = nb.cells[cell.index - 1] if cell.index else None
+        hints = sorted(set(HINT.findall(above.source))) if above is not None else []
+        if above is None or above.cell_type != "markdown" or hints != ["1", "2"]:
+            problems.append(
+                f"{where}: exercise {', '.join(cell.ids) or '?'} needs two hints in the markdown "
+                "cell just above it: <details><summary>Hint 1</summary>...</details> and Hint 2"
+            )
+        for exercise_id in cell.ids:
+            seen.append(exercise_id)
+            if exercise_id not in registered:
+                problems.append(
+                    f"{where}: exercise {exercise_id} has no checker: add a function decorated "
+                    f'with @exercise("{exercise_id}", title, hint) to {checkers}'
+                )
+            elif executed:
+                printed = nb.cells[cell.index]
+                text = _printed(printed)
+                if f"[{exercise_id}] passed" not in text:
+                    problems.append(
+                        f"{where}: exercise {exercise_id} printed {_line_of(text, exercise_id)!r} "
+                        f"instead of '[{exercise_id}] passed': the solution must pass its own "
+                        "check (fix the solution block or the checker, then make notebooks)"
+                    )
+    for exercise_id in registered:
+        if exercise_id not in seen:
+            problems.append(
+                f"{checkers}: exercise {exercise_id} has a checker but no exercise cell in "
+                f"solutions/{name}: add the cell (solution block, then check()), or remove it"
+            )
+    return problems
+
+
+def learner_contract_problems(nb: Any, name: str) -> list[str]:
+    """An executed learner copy prints ``[id] not attempted yet`` for every exercise: its
+    stub must neither pass nor fail."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for exercise_id in CHECK_CALL.findall(cell.source):
+            text = _printed(cell)
+            if f"[{exercise_id}] not attempted yet" not in text:
+                problems.append(
+                    f"notebooks/{name} cell {index} ({cell.get('id', '')}): exercise "
+                    f"{exercise_id} printed {_line_of(text, exercise_id)!r} instead of "
+                    f"'[{exercise_id}] not attempted yet': the checker must treat the stub "
+                    "(... or NotImplementedError) as not attempted"
+                )
+    return problems
 
 
 # -- notebooks ------------------------------------------------------------------------------
@@ -308,6 +425,17 @@ def build(names: list[str] | None = None, run: bool = True, jobs: int = 2) -> li
     return written
 
 
+def contract(names: list[str] | None = None, executed: bool = True) -> list[str]:
+    """The exercise contract over the solution notebooks (and, executed, their learner copies)."""
+    problems: list[str] = []
+    for path in solution_paths(names):
+        problems += contract_problems(nbformat.read(path, as_version=4), path.name, executed)
+        target = NOTEBOOKS / path.name
+        if executed and target.exists():
+            problems += learner_contract_problems(nbformat.read(target, as_version=4), path.name)
+    return problems
+
+
 def verify() -> list[str]:
     """Problems that make ``notebooks/`` differ from what ``build`` would write."""
     problems: list[str] = [p for name in SERVICES for p in verify_service(name)]
@@ -363,7 +491,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             for path in build(args.names or None, run=not args.no_execute):
-                print(f"wrote {path.relative_to(ROOT)}")
+                shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                print(f"wrote {shown}")
+            problems = contract(args.names or None, executed=not args.no_execute)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if problems:
+                print(
+                    f"make notebooks: {len(problems)} problem(s) with the exercises above",
+                    file=sys.stderr,
+                )
+                return 1
         elif args.command == "execute":
             for path in args.paths:
                 execute(path.resolve())
