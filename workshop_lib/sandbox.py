@@ -45,6 +45,7 @@ DEFAULT_LAYERS: list[str] = [
     "workshop_lib.dynamodb:DynamoDBLayer",
     "workshop_lib.lambda_runtime:LambdaLayer",
     "workshop_lib.apigateway:ApiGatewayLayer",
+    "workshop_lib.apigatewayv2:HttpApiLayer",
     "workshop_lib.iam:AuditLayer",
     "workshop_lib.framework.layer:CloudFormationLayer",
 ]

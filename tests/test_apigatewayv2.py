@@ -1,0 +1,244 @@
+"""HTTP APIs (API Gateway v2) and Lambda function URLs in the sandbox, checked against
+aws-lambda-powertools' event models and the API Gateway developer guide
+("Create AWS Lambda proxy integrations for HTTP APIs", "Create routes for HTTP APIs")."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+from aws_lambda_powertools.utilities.parser.models import (
+    APIGatewayProxyEventModel,
+    APIGatewayProxyEventV2Model,
+    LambdaFunctionUrlModel,
+)
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.lambda_helpers import create
+from workshop_lib import sandbox
+from workshop_lib.apigatewayv2 import routes
+
+ECHO = """
+import json
+
+def handler(event, context):
+    path = event.get("rawPath") or event.get("path") or ""
+    if path.endswith("/plain"):
+        return "just text"
+    if path.endswith("/object"):
+        return {"answer": 42}
+    if path.endswith("/crash"):
+        raise ValueError("boom")
+    if path.endswith("/malformed"):
+        return {"statusCode": "teapot"}
+    if path.endswith("/binary"):
+        return {"statusCode": 200, "isBase64Encoded": True, "body": "AAEC",
+                "headers": {"content-type": "application/octet-stream"}}
+    return {"statusCode": 201, "headers": {"x-route": event.get("routeKey", "?")},
+            "cookies": ["a=1", "b=2; Secure"], "body": json.dumps(event)}
+"""
+
+
+@pytest.fixture(scope="module")
+def aws():
+    with sandbox() as box:
+        box.shared_by_module = True  # one sandbox and one function for this module (conftest)
+        yield box
+
+
+@pytest.fixture(scope="module")
+def function(aws):
+    return create(aws, "echo", ECHO)
+
+
+def http_api(aws, function, routes_and_versions, stage="$default", **api):
+    v2 = aws.client("apigatewayv2")
+    made = v2.create_api(Name="items", ProtocolType="HTTP", **api)
+    for key, version in routes_and_versions:
+        integration = v2.create_integration(
+            ApiId=made["ApiId"],
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=function["FunctionArn"],
+            PayloadFormatVersion=version,
+        )
+        v2.create_route(
+            ApiId=made["ApiId"], RouteKey=key, Target=f"integrations/{integration['IntegrationId']}"
+        )
+    v2.create_stage(ApiId=made["ApiId"], StageName=stage, AutoDeploy=True)
+    return made
+
+
+# -- route selection ------------------------------------------------------------------------
+KEYS = ["GET /pets/dog/1", "GET /pets/dog/{id}", "ANY /pets/{proxy+}", "GET /pets/{id}", "$default"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "key", "params"),
+    [
+        ("GET", "/pets/dog/1", "GET /pets/dog/1", {}),
+        ("GET", "/pets/dog/2", "GET /pets/dog/{id}", {"id": "2"}),
+        ("GET", "/pets/cat", "GET /pets/{id}", {"id": "cat"}),
+        ("POST", "/pets/cat", "ANY /pets/{proxy+}", {"proxy": "cat"}),
+        ("GET", "/pets/a/b/c", "ANY /pets/{proxy+}", {"proxy": "a/b/c"}),
+        ("GET", "/pets/caf%C3%A9", "GET /pets/{id}", {"id": "café"}),
+        ("GET", "/owners", "$default", {}),
+    ],
+)
+def test_the_most_specific_route_wins(method, path, key, params):
+    assert routes.select(KEYS, method, path) == (key, params)
+
+
+def test_no_route_and_no_default_is_none_and_stages_split_by_first_segment():
+    assert routes.select(["GET /a"], "GET", "/b") is None
+    assert routes.select(["GET /a/{proxy+}"], "GET", "/a") is None  # greedy needs a segment
+    assert routes.split_stage(["prod", "$default"], "/prod/items") == ("prod", "/items")
+    assert routes.split_stage(["prod", "$default"], "/items") == ("$default", "/items")
+    assert routes.split_stage(["prod"], "/items") is None
+    with pytest.raises(ValueError, match="greedy path variable must be the last"):
+        routes.RouteKey.parse("GET /{proxy+}/x")
+
+
+# -- payload 2.0 --------------------------------------------------------------------------------
+def test_payload_2_event_is_exact_and_valid_for_powertools(aws, function):
+    api = http_api(aws, function, [("GET /items/{id}", "2.0")])
+    response = requests.get(
+        f"{api['ApiEndpoint']}/items/42?tag=a&tag=b&empty=",
+        headers={"Cookie": "session=abc; theme=dark", "X-Many": "1", "User-Agent": "test/1"},
+    )
+    assert response.status_code == 201
+    assert response.headers["x-route"] == "GET /items/{id}"
+    assert response.headers["apigw-requestid"]
+    event = response.json()
+    APIGatewayProxyEventV2Model.model_validate(event)
+    assert event["version"] == "2.0" and event["routeKey"] == "GET /items/{id}"
+    assert event["rawPath"] == "/items/42"
+    assert event["rawQueryString"] == "tag=a&tag=b&empty="
+    assert event["queryStringParameters"] == {"tag": "a,b", "empty": ""}
+    assert event["cookies"] == ["session=abc", "theme=dark"]
+    assert "cookie" not in event["headers"] and event["headers"]["x-many"] == "1"
+    assert all(name == name.lower() for name in event["headers"])
+    assert event["pathParameters"] == {"id": "42"}
+    assert event["isBase64Encoded"] is False and "body" not in event
+    assert "stageVariables" not in event and "multiValueHeaders" not in event
+    http = event["requestContext"]["http"]
+    assert http == {
+        "method": "GET",
+        "path": "/items/42",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "test/1",
+    }
+    context = event["requestContext"]
+    assert context["stage"] == "$default" and context["apiId"] == api["ApiId"]
+    assert context["domainName"] == f"{api['ApiId']}.execute-api.{aws.region}.amazonaws.com"
+
+
+def test_payload_2_answers_are_inferred_cookies_set_and_errors_are_http_api_shaped(aws, function):
+    api = http_api(aws, function, [("ANY /{proxy+}", "2.0")])
+    base = api["ApiEndpoint"]
+    plain = requests.get(f"{base}/x/plain")
+    assert (plain.status_code, plain.text) == (200, "just text")
+    assert plain.headers["content-type"] == "application/json"
+    obj = requests.get(f"{base}/x/object")
+    assert (obj.status_code, obj.json()) == (200, {"answer": 42})
+    posted = requests.post(f"{base}/x", data=b"\x00\x01", headers={"content-type": "image/png"})
+    event = posted.json()
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == b"\x00\x01"
+    assert posted.raw.headers.getlist("set-cookie") == ["a=1", "b=2; Secure"]
+    binary = requests.get(f"{base}/x/binary")
+    assert binary.content == b"\x00\x01\x02"
+    for path in ("/x/crash", "/x/malformed"):
+        failed = requests.get(base + path)
+        assert (failed.status_code, failed.json()) == (500, {"message": "Internal Server Error"})
+
+
+def test_named_stage_has_the_stage_in_raw_path_and_unknown_stage_is_not_found(aws, function):
+    api = http_api(aws, function, [("GET /items", "2.0")], stage="prod")
+    event = requests.get(f"{api['ApiEndpoint']}/prod/items").json()
+    assert event["rawPath"] == "/prod/items" and event["requestContext"]["stage"] == "prod"
+    for path in ("/items", "/prod/nothing-here"):
+        missing = requests.get(api["ApiEndpoint"] + path)
+        assert (missing.status_code, missing.json()) == (404, {"message": "Not Found"})
+
+
+def test_payload_1_on_an_http_api_is_the_rest_shape_with_a_version(aws, function):
+    api = http_api(aws, function, [("POST /items", "1.0")])
+    event = requests.post(f"{api['ApiEndpoint']}/items?a=1&a=2", json={"k": 1}).json()
+    APIGatewayProxyEventModel.model_validate(event)
+    assert event["version"] == "1.0" and event["resource"] == "/items"
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert json.loads(event["body"]) == {"k": 1}
+
+
+def test_cors_configuration_answers_preflights_without_the_function(aws, function):
+    api = http_api(
+        aws,
+        function,
+        [("ANY /{proxy+}", "2.0")],
+        CorsConfiguration={
+            "AllowOrigins": ["http://localhost:8888"],
+            "AllowMethods": ["GET", "POST"],
+            "AllowHeaders": ["content-type"],
+            "MaxAge": 300,
+        },
+    )
+    base = api["ApiEndpoint"]
+    preflight = requests.options(
+        f"{base}/x",
+        headers={"Origin": "http://localhost:8888", "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:8888"
+    assert preflight.headers["access-control-max-age"] == "300"
+    asked = {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    foreign = requests.options(f"{base}/x", headers=asked)
+    assert "access-control-allow-origin" not in foreign.headers
+    simple = requests.get(f"{base}/x/object", headers={"Origin": "http://localhost:8888"})
+    assert simple.headers["access-control-allow-origin"] == "http://localhost:8888"
+
+
+# -- function URLs ------------------------------------------------------------------------------
+def test_a_function_url_serves_payload_2_at_the_url_lambda_returns(aws, function):
+    lam = aws.client("lambda")
+    url = lam.create_function_url_config(FunctionName="echo", AuthType="NONE")["FunctionUrl"]
+    try:
+        response = requests.post(url.rstrip("/") + "/hook?x=1", json={"event": "push"})
+        assert response.status_code == 201
+        event = response.json()
+        LambdaFunctionUrlModel.model_validate(event)
+        assert event["routeKey"] == "$default" and event["requestContext"]["stage"] == "$default"
+        assert event["rawPath"] == "/hook" and event["queryStringParameters"] == {"x": "1"}
+        assert json.loads(event["body"]) == {"event": "push"}
+        assert event["requestContext"]["domainName"] == url.split("//")[1].rstrip("/")
+        crashed = requests.get(url.rstrip("/") + "/crash")
+        assert (crashed.status_code, crashed.text) == (502, "Internal Server Error")
+    finally:
+        lam.delete_function_url_config(FunctionName="echo")
+    gone = requests.get(url)
+    assert gone.status_code == 404
+
+
+def test_an_aws_iam_function_url_checks_the_sigv4_signature(aws, function):
+    lam = aws.client("lambda")
+    url = lam.create_function_url_config(FunctionName="echo", AuthType="AWS_IAM")["FunctionUrl"]
+    try:
+        target = url.rstrip("/") + "/signed"
+        assert requests.get(target).status_code == 403
+        signed = AWSRequest(method="GET", url=target)
+        SigV4Auth(Credentials("testing", "testing", "testing"), "lambda", aws.region).add_auth(
+            signed
+        )
+        response = requests.get(target, headers=dict(signed.headers))
+        assert response.status_code == 201
+        identity = response.json()["requestContext"]["authorizer"]["iam"]
+        assert identity["accessKey"] == "testing"
+        forged = dict(signed.headers)
+        forged["Authorization"] = forged["Authorization"][:-4] + "0000"
+        denied = requests.get(target, headers=forged)
+        assert (denied.status_code, denied.json()) == (403, {"Message": "Forbidden"})
+    finally:
+        lam.delete_function_url_config(FunctionName="echo")

@@ -1,0 +1,118 @@
+"""One HTTP API (API Gateway v2) answering requests the way API Gateway does.
+
+A request picks a stage and a route (:mod:`.routes`), the route's integration runs — a
+Lambda proxy integration with payload format 2.0 or 1.0, or an HTTP proxy — and the answer
+is mapped back (:mod:`.payload`). HTTP APIs answer their own errors as
+``{"message": ...}``: ``Not Found`` (404, no stage or route), ``Internal Server Error``
+(500, a function error or a malformed answer), ``Service Unavailable`` (503, the
+integration outlasted its timeout).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import TYPE_CHECKING, Any
+
+from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
+from workshop_lib.apigatewayv2 import cors, payload, routes
+
+if TYPE_CHECKING:
+    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+
+#: the longest an HTTP API waits for an integration (and its default), in milliseconds
+MAX_INTEGRATION_TIMEOUT_MS = 30_000
+_FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^/]+$")
+
+
+class HttpApiGateway:
+    """A deployed HTTP API: every stage of it, on its execute-api host."""
+
+    def __init__(self, layer: HttpApiLayer, api: Any) -> None:
+        self.layer, self.api = layer, api
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request; ``request.path`` is the whole path, stage included."""
+        aws = self.layer.aws
+        request_id = base64.b64encode(bytes.fromhex(aws.ids.hex(20))).decode()
+        response = self._answer(request, request_id)
+        response.headers.append(("apigw-requestid", request_id))
+        return response
+
+    def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        api = self.api
+        staged = routes.split_stage(api.stages, request.path)
+        if staged is None:
+            return payload.error(404, "Not Found")
+        stage_name, below = staged
+        if api.cors_configuration and cors.is_preflight(request):
+            return cors.preflight(api.cors_configuration, request)
+        chosen = routes.select([r.route_key for r in api.routes.values()], request.method, below)
+        if chosen is None:
+            return payload.error(404, "Not Found")
+        route_key, params = chosen
+        route = next(r for r in api.routes.values() if r.route_key == route_key)
+        integration = self._integration(route)
+        if integration is None:
+            return payload.error(404, "Not Found")
+        stage = api.stages[stage_name]
+        raw_path = request.path if stage_name == routes.DEFAULT else f"/{stage_name}{below}"
+        target = payload.Target(
+            api_id=api.api_id,
+            domain_name=f"{api.api_id}.execute-api.{self.layer.aws.region}.amazonaws.com",
+            stage=stage_name,
+            route_key=route_key,
+            raw_path=raw_path,
+            path_parameters=params,
+            stage_variables=dict(stage.stage_variables or {}),
+            account_id=self.layer.aws.account_id,
+            request_id=request_id,
+            now=self.layer.aws.clock.time(),
+        )
+        kind = (integration.integration_type or "").upper()
+        if kind == "AWS_PROXY":
+            response = self._lambda(integration, request, target, route_key, below)
+        elif kind == "HTTP_PROXY":
+            response = self.layer.forward(integration, request, params, route_key, below)
+        else:
+            response = payload.error(500, "Internal Server Error")
+        if api.cors_configuration:
+            cors.decorate(api.cors_configuration, request, response)
+        return response
+
+    def _integration(self, route: Any) -> Any:
+        target = route.target or ""
+        if not target.startswith("integrations/"):
+            return None
+        return self.api.integrations.get(target.split("/", 1)[1])
+
+    def _lambda(
+        self,
+        integration: Any,
+        request: HttpRequest,
+        target: payload.Target,
+        route_key: str,
+        below: str,
+    ) -> HttpResponse:
+        version = integration.payload_format_version or "2.0"
+        if version == "1.0":
+            resource = below if route_key == routes.DEFAULT else route_key.split(" ", 1)[1]
+            event = payload.event_v1(request, target, resource)
+        else:
+            event = payload.event_v2(request, target)
+        timeout = min(
+            integration.timeout_in_millis or MAX_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
+        )
+        return self.layer.invoke(
+            integration.integration_uri,
+            event,
+            timeout,
+            payload.response_v1 if version == "1.0" else payload.response_v2,
+        )
+
+
+def lambda_uri(uri: str, region: str) -> str:
+    """An integration URI in API Gateway's Lambda form (HTTP APIs also take a bare ARN)."""
+    if _FUNCTION_ARN.match(uri or ""):
+        return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{uri}/invocations"
+    return uri

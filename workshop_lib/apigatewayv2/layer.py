@@ -1,0 +1,220 @@
+"""The HTTP API plug-in: HTTP APIs and Lambda function URLs answered in this process.
+
+moto stores HTTP APIs (``apigatewayv2``) and function URL configurations but never calls an
+integration. While a sandbox runs, ``requests`` calls to an HTTP API's
+``https://{api}.execute-api.{region}.amazonaws.com/...`` and to a function URL's
+``https://{url-id}.lambda-url.{region}.on.aws/...`` are answered here (as moto answers other
+AWS URLs), so they never need a name lookup. Lambda integrations run through the sandbox's
+Lambda plug-in, the seam boto3's ``invoke`` and REST APIs share.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
+from workshop_lib.apigatewayv2 import payload
+from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
+from workshop_lib.apigatewayv2.urls import FunctionUrls
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from workshop_lib.sandbox import Sandbox
+
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+
+
+class HttpApiLayer:
+    """Serves the sandbox's HTTP APIs and function URLs."""
+
+    name = "apigatewayv2"
+
+    def __init__(self) -> None:
+        self.aws: Sandbox | None = None
+        self.urls = FunctionUrls(self)
+        self._registered: list[Any] = []
+
+    def install(self, aws: Sandbox) -> None:
+        import responses
+        from moto.core.models import responses_mock
+
+        self.aws = aws
+        region = re.escape(aws.region)
+        execute_api = re.compile(
+            rf"https://(?P<id>[a-z0-9]+)\.execute-api\.{region}\.amazonaws\.com(?P<rest>[/?].*)?$",
+            re.IGNORECASE,
+        )
+        function_url = re.compile(
+            rf"https://(?P<id>[a-z0-9]+)\.lambda-url\.{region}\.on\.aws(?P<rest>[/?].*)?$",
+            re.IGNORECASE,
+        )
+        for method in METHODS:
+            for pattern, answer, match in (
+                (execute_api, self._answer_api, self._is_http_api),
+                (function_url, self._answer_url, None),
+            ):
+                callback = responses.CallbackResponse(
+                    method=method,
+                    url=pattern,
+                    callback=lambda prepared, p=pattern, a=answer: a(p, prepared),
+                    match=[match] if match else [],
+                )
+                responses_mock.add(callback)
+                self._registered.append(callback)
+
+    def uninstall(self, aws: Sandbox) -> None:
+        from moto.core.models import responses_mock
+
+        for callback in self._registered:
+            with contextlib.suppress(ValueError):
+                responses_mock.remove(callback)
+        self._registered.clear()
+
+    def reset(self, aws: Sandbox) -> None:
+        pass  # everything lives in moto's state, which the sandbox resets
+
+    # -- moto's state -----------------------------------------------------------------------
+    def http_api(self, api_id: str) -> Any:
+        """moto's HTTP API with this id, or None (no such API, or a WebSocket API)."""
+        from moto.apigatewayv2.exceptions import ApiNotFound
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        backend = apigatewayv2_backends[self.aws.account_id][self.aws.region]
+        try:
+            api = backend.get_api(api_id)
+        except ApiNotFound:
+            return None
+        return api if api.protocol_type == "HTTP" else None
+
+    def _is_http_api(self, prepared: Any) -> tuple[bool, str]:
+        host = urlsplit(prepared.url).hostname or ""
+        found = self.http_api(host.split(".", 1)[0])
+        return found is not None, "" if found is not None else "not an HTTP API"
+
+    # -- requests ----------------------------------------------------------------------------
+    @staticmethod
+    def _request(pattern: re.Pattern[str], prepared: Any) -> tuple[str, HttpRequest]:
+        found = pattern.match(prepared.url)
+        parts = urlsplit(prepared.url)
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        request = HttpRequest(
+            method=prepared.method,
+            path=parts.path or "/",
+            query=parts.query,
+            headers=list(prepared.headers.items()),
+            body=body,
+        )
+        return found["id"], request
+
+    def _answer_api(self, pattern: re.Pattern[str], prepared: Any) -> tuple:
+        api_id, request = self._request(pattern, prepared)
+        response = self.handle(api_id, request)
+        return response.status, list(response.headers), response.body
+
+    def _answer_url(self, pattern: re.Pattern[str], prepared: Any) -> tuple:
+        url_id, request = self._request(pattern, prepared)
+        response = self.urls.handle(url_id, request)
+        return response.status, list(response.headers), response.body
+
+    def handle(self, api_id: str, request: HttpRequest) -> HttpResponse:
+        """Answer one request to an HTTP API (``request.path`` with the stage, if any)."""
+        api = self.http_api(api_id)
+        if api is None:
+            return payload.error(404, "Not Found")
+        return HttpApiGateway(self, api).handle(request)
+
+    # -- integrations -----------------------------------------------------------------------
+    def invoke(
+        self,
+        uri: str,
+        event: dict[str, Any],
+        timeout_ms: int,
+        answer: Callable[[str], HttpResponse],
+    ) -> HttpResponse:
+        """Run the function a Lambda integration names and map its answer."""
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+
+        rest = self.aws.layer("apigateway")
+        try:
+            outcome = rest.invoke_lambda(lambda_uri(uri, self.aws.region), event, timeout_ms)
+        except IntegrationTimeout:
+            return payload.error(503, "Service Unavailable")
+        except IntegrationThrottled:
+            return payload.error(500, "Internal Server Error")
+        return _mapped(outcome, answer)
+
+    def invoke_function(
+        self, fn: Any, event: dict[str, Any], answer: Callable[[str], HttpResponse]
+    ) -> HttpResponse:
+        """Run a function for its function URL and map its answer."""
+        from workshop_lib.lambda_runtime.pool import Throttled
+        from workshop_lib.lambda_runtime.service import DecodedEvent
+
+        try:
+            outcome = self.aws.layer("lambda").run(fn, DecodedEvent(event))
+        except Throttled:
+            return HttpResponse(
+                429,
+                [("content-type", "application/json")],
+                b'{"Message":"Rate Exceeded.","Type":"User"}',
+            )
+        if outcome.error is not None or outcome.payload is None:
+            return HttpResponse(502, [("content-type", "text/plain")], b"Internal Server Error")
+        try:
+            return answer(outcome.payload)
+        except payload.MalformedResponse:
+            return HttpResponse(502, [("content-type", "text/plain")], b"Internal Server Error")
+
+    def forward(
+        self,
+        integration: Any,
+        request: HttpRequest,
+        params: dict[str, str],
+        route_key: str,
+        below: str,
+    ) -> HttpResponse:
+        """An HTTP proxy integration: the request goes on to the integration's URL."""
+        import requests
+
+        from workshop_lib.netguard import SandboxNetworkError
+
+        url = integration.integration_uri or ""
+        for name, value in params.items():
+            url = url.replace("{" + name + "}", value).replace("{" + name + "+}", value)
+        if route_key == "$default":
+            url = url.rstrip("/") + below
+        if request.query:
+            url += ("&" if "?" in url else "?") + request.query
+        method = (integration.integration_method or "ANY").upper()
+        method = request.method if method == "ANY" else method
+        headers = {k: v for k, v in request.headers if k.lower() not in ("host", "content-length")}
+        timeout = (integration.timeout_in_millis or 30_000) / 1000
+        try:
+            answer = requests.request(
+                method, url, headers=headers, data=request.body, timeout=timeout
+            )
+        except requests.Timeout:
+            return payload.error(503, "Service Unavailable")
+        except (requests.RequestException, SandboxNetworkError):
+            return payload.error(500, "Internal Server Error")
+        kept = [
+            (k, v)
+            for k, v in answer.raw.headers.items()
+            if k.lower() not in ("content-length", "transfer-encoding", "connection")
+        ]
+        return HttpResponse(answer.status_code, kept, answer.content)
+
+
+def _mapped(outcome: Any, answer: Callable[[str], HttpResponse]) -> HttpResponse:
+    if outcome is None or outcome.error is not None or outcome.payload is None:
+        return payload.error(500, "Internal Server Error")
+    try:
+        return answer(outcome.payload)
+    except payload.MalformedResponse:
+        return payload.error(500, "Internal Server Error")
