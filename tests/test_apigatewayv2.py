@@ -242,3 +242,130 @@ def test_an_aws_iam_function_url_checks_the_sigv4_signature(aws, function):
         assert (denied.status_code, denied.json()) == (403, {"Message": "Forbidden"})
     finally:
         lam.delete_function_url_config(FunctionName="echo")
+
+
+# -- authorizers --------------------------------------------------------------------------------
+AUTHORIZER = """
+CALLS = []
+
+def handler(event, context):
+    CALLS.append(1)
+    token = event["identitySource"][0]
+    if event.get("version") == "1.0" or "policy" in token:
+        effect = "Allow" if "allow" in token else "Deny"
+        return {"principalId": "u1", "context": {"calls": len(CALLS)}, "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect,
+                           "Resource": event.get("routeArn") or event.get("methodArn")}]}}
+    return {"isAuthorized": token == "let-me-in", "context": {"calls": len(CALLS)}}
+"""
+
+
+def guarded(aws, function, kind, **authorizer):
+    v2 = aws.client("apigatewayv2")
+    api = http_api(aws, function, [("GET /secret", "2.0")])
+    route = next(r for r in v2.get_routes(ApiId=api["ApiId"])["Items"])
+    made = v2.create_authorizer(ApiId=api["ApiId"], Name="guard", **authorizer)
+    v2.update_route(
+        ApiId=api["ApiId"],
+        RouteId=route["RouteId"],
+        AuthorizationType=kind,
+        AuthorizerId=made["AuthorizerId"],
+    )
+    return f"{api['ApiEndpoint']}/secret"
+
+
+def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(aws, function):
+    issuer = aws.layer("apigatewayv2").issuer()
+    v2 = aws.client("apigatewayv2")
+    url = guarded(
+        aws,
+        function,
+        "JWT",
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Issuer": issuer.url, "Audience": ["workshop-app"]},
+    )
+    api_id = url.split("//")[1].split(".")[0]
+    route = v2.get_routes(ApiId=api_id)["Items"][0]
+    v2.update_route(ApiId=api_id, RouteId=route["RouteId"], AuthorizationScopes=["apps:read"])
+
+    def call(token):
+        return requests.get(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+
+    good = call(issuer.token("workshop-app", subject="ada", scopes=["apps:read"]))
+    assert good.status_code == 201
+    jwt_context = good.json()["requestContext"]["authorizer"]["jwt"]
+    assert jwt_context["claims"]["sub"] == "ada" and jwt_context["scopes"] == ["apps:read"]
+    other = aws.layer("apigatewayv2").issuer()  # a different key: a forged signature
+    forged = other.token("workshop-app", scopes=["apps:read"], iss=issuer.url)
+    for token in (
+        None,
+        "not-a-jwt",
+        forged,
+        issuer.token("another-app", scopes=["apps:read"]),
+        issuer.token("workshop-app", scopes=["apps:read"], expires_in=-1),
+    ):
+        refused = call(token)
+        assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})
+    no_scope = call(issuer.token("workshop-app", scopes=["apps:write"]))
+    assert (no_scope.status_code, no_scope.json()) == (403, {"message": "Forbidden"})
+    jwks = requests.get(issuer.url + "/.well-known/jwks.json").json()
+    assert jwks["keys"][0]["kid"] == issuer.kid and jwks["keys"][0]["kty"] == "RSA"
+
+
+def test_a_lambda_authorizer_with_simple_responses_is_cached_for_its_ttl(aws, function):
+    made = create(aws, "simple-guard", AUTHORIZER)
+    url = guarded(
+        aws,
+        function,
+        "CUSTOM",
+        AuthorizerType="REQUEST",
+        AuthorizerUri=made["FunctionArn"],
+        IdentitySource=["$request.header.Authorization"],
+        AuthorizerPayloadFormatVersion="2.0",
+        EnableSimpleResponses=True,
+        AuthorizerResultTtlInSeconds=300,
+    )
+    assert requests.get(url).status_code == 401  # no identity source: no call at all
+    denied = requests.get(url, headers={"Authorization": "nope"})
+    assert (denied.status_code, denied.json()) == (403, {"message": "Forbidden"})
+    first = requests.get(url, headers={"Authorization": "let-me-in"}).json()
+    again = requests.get(url, headers={"Authorization": "let-me-in"}).json()
+    assert first["requestContext"]["authorizer"]["lambda"] == {"calls": 2}
+    assert again["requestContext"]["authorizer"]["lambda"] == {"calls": 2}  # from the cache
+
+
+def test_a_lambda_authorizer_answering_an_iam_policy(aws, function):
+    made = create(aws, "policy-guard", AUTHORIZER)
+    url = guarded(
+        aws,
+        function,
+        "CUSTOM",
+        AuthorizerType="REQUEST",
+        AuthorizerUri=made["FunctionArn"],
+        IdentitySource=["$request.header.Authorization"],
+        AuthorizerPayloadFormatVersion="2.0",
+    )
+    allowed = requests.get(url, headers={"Authorization": "policy-allow"})
+    assert allowed.status_code == 201
+    context = allowed.json()["requestContext"]["authorizer"]["lambda"]
+    assert context["principalId"] == "u1"
+    denied = requests.get(url, headers={"Authorization": "policy-deny"})
+    assert denied.status_code == 403
+
+
+def test_an_aws_iam_route_takes_only_execute_api_signatures(aws, function):
+    v2 = aws.client("apigatewayv2")
+    api = http_api(aws, function, [("GET /private", "2.0")])
+    route = v2.get_routes(ApiId=api["ApiId"])["Items"][0]
+    v2.update_route(ApiId=api["ApiId"], RouteId=route["RouteId"], AuthorizationType="AWS_IAM")
+    target = f"{api['ApiEndpoint']}/private"
+    assert requests.get(target).status_code == 403
+    signed = AWSRequest(method="GET", url=target)
+    credentials = Credentials("testing", "testing", "testing")
+    SigV4Auth(credentials, "execute-api", aws.region).add_auth(signed)
+    assert requests.get(target, headers=dict(signed.headers)).status_code == 201
+    wrong_service = AWSRequest(method="GET", url=target)
+    SigV4Auth(credentials, "lambda", aws.region).add_auth(wrong_service)
+    assert requests.get(target, headers=dict(wrong_service.headers)).status_code == 403

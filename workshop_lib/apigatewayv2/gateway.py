@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, routes
+from workshop_lib.apigatewayv2.authorizers import Refused
 
 if TYPE_CHECKING:
     from workshop_lib.apigatewayv2.layer import HttpApiLayer
@@ -69,15 +70,33 @@ class HttpApiGateway:
             request_id=request_id,
             now=self.layer.aws.clock.time(),
         )
+        try:
+            authorizer = self.layer.authorizers.authorize(api, route, request, target, below)
+        except Refused as refused:
+            response = refused.response
+        else:
+            response = self._integrate(integration, request, target, below, params, authorizer)
+        if api.cors_configuration:
+            cors.decorate(api.cors_configuration, request, response)
+        return response
+
+    def _integrate(
+        self,
+        integration: Any,
+        request: HttpRequest,
+        target: payload.Target,
+        below: str,
+        params: dict[str, str],
+        authorizer: dict[str, Any] | None,
+    ) -> HttpResponse:
+        route_key = target.route_key
         kind = (integration.integration_type or "").upper()
         if kind == "AWS_PROXY":
-            response = self._lambda(integration, request, target, route_key, below)
+            response = self._lambda(integration, request, target, below, authorizer)
         elif kind == "HTTP_PROXY":
             response = self.layer.forward(integration, request, params, route_key, below)
         else:
             response = payload.error(500, "Internal Server Error")
-        if api.cors_configuration:
-            cors.decorate(api.cors_configuration, request, response)
         return response
 
     def _integration(self, route: Any) -> Any:
@@ -91,15 +110,18 @@ class HttpApiGateway:
         integration: Any,
         request: HttpRequest,
         target: payload.Target,
-        route_key: str,
         below: str,
+        authorizer: dict[str, Any] | None,
     ) -> HttpResponse:
         version = integration.payload_format_version or "2.0"
         if version == "1.0":
+            route_key = target.route_key
             resource = below if route_key == routes.DEFAULT else route_key.split(" ", 1)[1]
             event = payload.event_v1(request, target, resource)
+            if authorizer is not None:
+                event["requestContext"]["authorizer"] = _v1_authorizer(authorizer)
         else:
-            event = payload.event_v2(request, target)
+            event = payload.event_v2(request, target, authorizer)
         timeout = min(
             integration.timeout_in_millis or MAX_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
         )
@@ -116,3 +138,11 @@ def lambda_uri(uri: str, region: str) -> str:
     if _FUNCTION_ARN.match(uri or ""):
         return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{uri}/invocations"
     return uri
+
+
+def _v1_authorizer(authorizer: dict[str, Any]) -> dict[str, Any]:
+    """Payload 1.0 puts a JWT's claims and scopes, or a Lambda authorizer's context, at the
+    top of ``requestContext.authorizer``."""
+    if "jwt" in authorizer:
+        return dict(authorizer["jwt"])
+    return dict(authorizer.get("lambda") or authorizer.get("iam") or {})

@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import payload
+from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
 from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
+from workshop_lib.apigatewayv2.issuer import LocalIssuer
 from workshop_lib.apigatewayv2.urls import FunctionUrls
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class HttpApiLayer:
     def __init__(self) -> None:
         self.aws: Sandbox | None = None
         self.urls = FunctionUrls(self)
+        self.authorizers = HttpAuthorizers(self)
+        self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
 
     def install(self, aws: Sandbox) -> None:
@@ -69,13 +73,23 @@ class HttpApiLayer:
     def uninstall(self, aws: Sandbox) -> None:
         from moto.core.models import responses_mock
 
+        for made in self.issuers.values():
+            made.stop()
+        self.issuers.clear()
         for callback in self._registered:
             with contextlib.suppress(ValueError):
                 responses_mock.remove(callback)
         self._registered.clear()
 
     def reset(self, aws: Sandbox) -> None:
-        pass  # everything lives in moto's state, which the sandbox resets
+        self.authorizers.clear()  # the rest lives in moto's state, which the sandbox resets
+
+    def issuer(self) -> LocalIssuer:
+        """A local OpenID issuer for JWT authorizers (keys and JWKS on 127.0.0.1): use
+        ``issuer.url`` as an authorizer's issuer and ``issuer.token(audience)`` as a token."""
+        made = LocalIssuer(self.aws.clock).start()
+        self.issuers[made.url] = made
+        return made
 
     # -- moto's state -----------------------------------------------------------------------
     def http_api(self, api_id: str) -> Any:
@@ -148,6 +162,22 @@ class HttpApiLayer:
         except IntegrationThrottled:
             return payload.error(500, "Internal Server Error")
         return _mapped(outcome, answer)
+
+    def call_function(self, uri: str, event: dict[str, Any]) -> Any:
+        """Run an authorizer function synchronously: its answer as JSON (ValueError if it
+        failed or there is no such function)."""
+        import json
+
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+
+        rest = self.aws.layer("apigateway")
+        try:
+            outcome = rest.invoke_lambda(lambda_uri(uri, self.aws.region), event, 10_000)
+        except (IntegrationTimeout, IntegrationThrottled):
+            raise ValueError("the authorizer did not answer") from None
+        if outcome is None or outcome.error is not None or outcome.payload is None:
+            raise ValueError("the authorizer failed")
+        return json.loads(outcome.payload)
 
     def invoke_function(
         self, fn: Any, event: dict[str, Any], answer: Callable[[str], HttpResponse]

@@ -12,21 +12,13 @@ sandbox signs with the sandbox's fake secret, so a signature can be checked for 
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
-from workshop_lib.apigatewayv2 import cors, payload
+from workshop_lib.apigatewayv2 import cors, payload, sigv4
 
 if TYPE_CHECKING:
     from workshop_lib.apigatewayv2.layer import HttpApiLayer
-
-_AUTH = re.compile(
-    r"AWS4-HMAC-SHA256\s+Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
-    r"(?P<service>[^/]+)/aws4_request,\s*SignedHeaders=(?P<signed>[^,]+),\s*"
-    r"Signature=(?P<signature>[0-9a-f]{64})"
-)
 
 
 def _forbidden() -> HttpResponse:
@@ -61,7 +53,8 @@ class FunctionUrls:
             return cors.preflight(config["Cors"], request)
         authorizer = None
         if config.get("AuthType") == "AWS_IAM":
-            identity = self.verify_signature(request, url_id)
+            host = f"{url_id}.lambda-url.{self.layer.aws.region}.on.aws"
+            identity = sigv4.verify(request, host, "lambda", self.layer.aws.account_id)
             if identity is None:
                 return _forbidden()
             authorizer = {"iam": identity}
@@ -85,48 +78,3 @@ class FunctionUrls:
             cors.decorate(config["Cors"], request, response)
         response.headers.append(("x-amzn-requestid", request_id))
         return response
-
-    def verify_signature(self, request: HttpRequest, url_id: str) -> dict[str, Any] | None:
-        """The caller's IAM identity if the request carries a valid SigV4 signature."""
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-        from botocore.credentials import Credentials
-
-        from workshop_lib.sandbox import FAKE_CREDENTIALS
-
-        found = _AUTH.fullmatch((request.header("authorization") or "").strip())
-        stamp = request.header("x-amz-date")
-        if found is None or stamp is None or found["service"] != "lambda":
-            return None
-        signed = found["signed"].split(";")
-        aws = self.layer.aws
-        host = f"{url_id}.lambda-url.{aws.region}.on.aws"
-        # an in-process request carries no Host header: the URL's host is what was signed
-        headers = {
-            name: request.header(name) or (host if name == "host" else "") for name in signed
-        }
-        url = f"https://{host}{quote(request.path or '/', safe='/%')}"
-        if request.query:
-            url += f"?{request.query}"
-        prepared = AWSRequest(method=request.method.upper(), url=url, data=request.body)
-        for name, value in headers.items():
-            prepared.headers[name] = value
-        prepared.context["timestamp"] = stamp
-        token = request.header("x-amz-security-token")
-        auth = SigV4Auth(
-            Credentials(found["key"], FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], token),
-            "lambda",
-            found["region"],
-        )
-        canonical = auth.canonical_request(prepared)
-        expected = auth.signature(auth.string_to_sign(prepared, canonical), prepared)
-        if expected != found["signature"]:
-            return None
-        return {
-            "accessKey": found["key"],
-            "accountId": aws.account_id,
-            "callerId": found["key"],
-            "principalOrgId": None,
-            "userArn": f"arn:aws:iam::{aws.account_id}:user/sandbox",
-            "userId": found["key"],
-        }
