@@ -41,12 +41,18 @@ class HttpApiLayer:
         self.authorizers = HttpAuthorizers(self)
         self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
+        self._added_get_authorizers = False
 
     def install(self, aws: Sandbox) -> None:
         import responses
+        from moto.apigatewayv2.responses import ApiGatewayV2Response
         from moto.core.models import responses_mock
 
         self.aws = aws
+        # moto answers GetAuthorizers "not implemented"; deploys list them to stay idempotent
+        self._added_get_authorizers = not hasattr(ApiGatewayV2Response, "get_authorizers")
+        if self._added_get_authorizers:
+            ApiGatewayV2Response.get_authorizers = _get_authorizers
         region = re.escape(aws.region)
         execute_api = re.compile(
             rf"https://(?P<id>[a-z0-9]+)\.execute-api\.{region}\.amazonaws\.com(?P<rest>[/?].*)?$",
@@ -71,8 +77,11 @@ class HttpApiLayer:
                 self._registered.append(callback)
 
     def uninstall(self, aws: Sandbox) -> None:
+        from moto.apigatewayv2.responses import ApiGatewayV2Response
         from moto.core.models import responses_mock
 
+        if self._added_get_authorizers:
+            del ApiGatewayV2Response.get_authorizers
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
@@ -248,3 +257,13 @@ def _mapped(outcome: Any, answer: Callable[[str], HttpResponse]) -> HttpResponse
         return answer(outcome.payload)
     except payload.MalformedResponse:
         return payload.error(500, "Internal Server Error")
+
+
+def _get_authorizers(response: Any) -> tuple[int, dict, str]:
+    """``GetAuthorizers`` for moto's API Gateway v2 responses (one page: moto has no paging
+    for the other v2 listings either)."""
+    import json
+
+    api_id = response.path.split("/")[-2]
+    api = response.apigatewayv2_backend.get_api(api_id)
+    return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})

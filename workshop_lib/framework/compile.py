@@ -133,6 +133,10 @@ def update_template(
         _api(service, resources, outputs, deployment_suffix)
     for fn in service.functions.values():
         _other_events(service, fn, resources)
+    from workshop_lib.framework import httpapi  # it builds on this module's naming
+
+    httpapi.compile_function_urls(service, resources, outputs)
+    httpapi.compile_http_api(service, resources, outputs)
     user = copy.deepcopy(service.config.get("resources") or {})
     resources.update(user.get("Resources") or {})
     outputs.update(user.get("Outputs") or {})

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from workshop_lib.framework import compile as cfn
-from workshop_lib.framework import gaps, iam
+from workshop_lib.framework import gaps, httpapi, iam
 from workshop_lib.framework.package import Artifact, build_artifact, write_state
 from workshop_lib.framework.service import Service
 
@@ -170,10 +170,11 @@ def deploy(
     )
     if verbose:
         out("Updating CloudFormation stack")
-    _update_stack(cf, service.stack_name, packaged.template)
+    _update_stack(cf, service.stack_name, httpapi.for_moto(packaged.template))
     stack = _wait(cf, service.stack_name, out if verbose else None)
     physical = physical_ids(cf, service.stack_name)
     created = gaps.complete(aws, service.region, packaged.template, physical)
+    created.update(httpapi.create(aws, service.region, packaged.template, physical))
     if verbose and created:
         out(f"Created what moto's CloudFormation skips: {', '.join(sorted(created))}")
     result = DeployResult(service.stack_name, True, info(service, aws), created)
@@ -252,6 +253,7 @@ def info(service: Service, aws: Any) -> Info:
         for event in fn.http:
             path = f"/{event.path}" if event.path else ""
             result.endpoints.append(f"{event.method.upper()} - {result.endpoint}{path}")
+    result.endpoints += httpapi.endpoints(service, aws)
     apigw = aws.client("apigateway", region_name=service.region)
     names = [
         k if isinstance(k, str) else k.get("name") for k in service.api_gateway.get("apiKeys") or []

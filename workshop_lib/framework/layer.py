@@ -23,10 +23,8 @@ class _Handled(logging.Filter):
     """Drops moto's warning for the resource types :mod:`gaps` creates."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from workshop_lib.framework.gaps import SKIPPED_TYPES
-
         text = record.getMessage()
-        return not (text.startswith("No Moto CloudFormation") and text.endswith(SKIPPED_TYPES))
+        return not (text.startswith("No Moto CloudFormation") and text.endswith(_skipped_types()))
 
 
 class CloudFormationLayer:
@@ -70,6 +68,7 @@ class CloudFormationLayer:
 
 
 def _skipped_types() -> tuple[str, ...]:
+    from workshop_lib.framework import httpapi
     from workshop_lib.framework.gaps import SKIPPED_TYPES
 
-    return SKIPPED_TYPES
+    return SKIPPED_TYPES + httpapi.SKIPPED_TYPES
