@@ -55,7 +55,7 @@ def function(aws):
     return create(aws, "echo", ECHO)
 
 
-def http_api(aws, function, routes_and_versions, stage="$default", **api):
+def http_api(aws, function, routes_and_versions, stage="$default", stage_settings=None, **api):
     v2 = aws.client("apigatewayv2")
     made = v2.create_api(Name="items", ProtocolType="HTTP", **api)
     for key, version in routes_and_versions:
@@ -68,7 +68,7 @@ def http_api(aws, function, routes_and_versions, stage="$default", **api):
         v2.create_route(
             ApiId=made["ApiId"], RouteKey=key, Target=f"integrations/{integration['IntegrationId']}"
         )
-    v2.create_stage(ApiId=made["ApiId"], StageName=stage, AutoDeploy=True)
+    v2.create_stage(ApiId=made["ApiId"], StageName=stage, AutoDeploy=True, **(stage_settings or {}))
     return made
 
 
@@ -369,3 +369,18 @@ def test_an_aws_iam_route_takes_only_execute_api_signatures(aws, function):
     wrong_service = AWSRequest(method="GET", url=target)
     SigV4Auth(credentials, "lambda", aws.region).add_auth(wrong_service)
     assert requests.get(target, headers=dict(wrong_service.headers)).status_code == 403
+
+
+def test_stage_and_route_throttles_answer_429_on_the_sandbox_clock(aws, function):
+    settings = {  # one token per 1,000 s: no refill while the test runs
+        "DefaultRouteSettings": {"ThrottlingRateLimit": 0.001, "ThrottlingBurstLimit": 2},
+        "RouteSettings": {"GET /fast": {"ThrottlingRateLimit": 100.0, "ThrottlingBurstLimit": 50}},
+    }
+    routes_ = [("GET /slow", "2.0"), ("GET /fast", "2.0")]
+    api = http_api(aws, function, routes_, stage="prod", stage_settings=settings)
+    slow = [requests.get(f"{api['ApiEndpoint']}/prod/slow").status_code for _ in range(4)]
+    assert slow == [201, 201, 429, 429]
+    refused = requests.get(f"{api['ApiEndpoint']}/prod/slow")
+    assert refused.status_code == 429 and refused.json() == {"message": "Too Many Requests"}
+    fast = [requests.get(f"{api['ApiEndpoint']}/prod/fast").status_code for _ in range(10)]
+    assert fast == [201] * 10  # its own route settings

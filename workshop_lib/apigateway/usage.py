@@ -15,24 +15,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import GatewayError, HttpRequest
+from workshop_lib.tokenbucket import TokenBucket
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
 
 FORBIDDEN = ("ForbiddenException", "Forbidden")
-
-
-class _Bucket:
-    def __init__(self, rate: float, burst: float, now: float) -> None:
-        self.rate, self.burst, self.tokens, self.updated = rate, burst, burst, now
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class UsagePlans:
@@ -41,7 +29,7 @@ class UsagePlans:
     def __init__(self, layer: ApiGatewayLayer) -> None:
         self.layer = layer
         self._lock = threading.Lock()
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.used: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
 
     def _backend(self) -> Any:
@@ -79,7 +67,7 @@ class UsagePlans:
                 rate = float(throttle["rateLimit"])
                 burst = float(throttle.get("burstLimit") or max(1.0, rate))
                 if bucket is None or (bucket.rate, bucket.burst) != (rate, burst):
-                    bucket = self._buckets[(plan.id, key.id)] = _Bucket(rate, burst, now)
+                    bucket = self._buckets[(plan.id, key.id)] = TokenBucket(rate, burst, now)
                 if not bucket.take(now):
                     raise GatewayError(
                         429, "TooManyRequestsException", "Too Many Requests", "THROTTLED"

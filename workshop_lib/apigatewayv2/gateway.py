@@ -1,6 +1,8 @@
 """One HTTP API (API Gateway v2) answering requests the way API Gateway does.
 
-A request picks a stage and a route (:mod:`.routes`), the route's integration runs — a
+A request picks a stage and a route (:mod:`.routes`), passes the stage's or the route's
+throttle (a token bucket on the sandbox clock: ``429 Too Many Requests``), the route's
+integration runs — a
 Lambda proxy integration with payload format 2.0 or 1.0, or an HTTP proxy — and the answer
 is mapped back (:mod:`.payload`). HTTP APIs answer their own errors as
 ``{"message": ...}``: ``Not Found`` (404, no stage or route), ``Internal Server Error``
@@ -57,6 +59,8 @@ class HttpApiGateway:
         if integration is None:
             return payload.error(404, "Not Found")
         stage = api.stages[stage_name]
+        if not self.layer.admit(api.api_id, stage, route_key):
+            return payload.error(429, "Too Many Requests")
         raw_path = request.path if stage_name == routes.DEFAULT else f"/{stage_name}{below}"
         target = payload.Target(
             api_id=api.api_id,

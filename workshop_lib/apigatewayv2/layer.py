@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
 from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
 from workshop_lib.apigatewayv2.issuer import LocalIssuer
 from workshop_lib.apigatewayv2.urls import FunctionUrls
+from workshop_lib.tokenbucket import TokenBucket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,6 +44,8 @@ class HttpApiLayer:
         self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
         self._added_get_authorizers = False
+        self._throttles: dict[tuple[str, str, str], tuple[tuple, TokenBucket]] = {}
+        self._lock = threading.Lock()
 
     def install(self, aws: Sandbox) -> None:
         import responses
@@ -92,6 +96,25 @@ class HttpApiLayer:
 
     def reset(self, aws: Sandbox) -> None:
         self.authorizers.clear()  # the rest lives in moto's state, which the sandbox resets
+        with self._lock:
+            self._throttles.clear()
+
+    def admit(self, api_id: str, stage: Any, route_key: str) -> bool:
+        """Whether the stage's throttle for this route lets one more request through: the
+        route's own settings (``RouteSettings``), else the stage's ``DefaultRouteSettings``
+        (``ThrottlingRateLimit`` per second, ``ThrottlingBurstLimit`` deep); none: no limit."""
+        settings = _throttle(stage.route_settings.get(route_key)) or _throttle(
+            stage.default_route_settings
+        )
+        if settings is None:
+            return True
+        key = (api_id, stage.name, route_key)
+        now = self.aws.clock.time()
+        with self._lock:
+            known = self._throttles.get(key)
+            if known is None or known[0] != settings:  # new, or the settings changed
+                known = self._throttles[key] = (settings, TokenBucket(*settings, now))
+            return known[1].take(now)
 
     def issuer(self) -> LocalIssuer:
         """A local OpenID issuer for JWT authorizers (keys and JWKS on 127.0.0.1): use
@@ -267,3 +290,14 @@ def _get_authorizers(response: Any) -> tuple[int, dict, str]:
     api_id = response.path.split("/")[-2]
     api = response.apigatewayv2_backend.get_api(api_id)
     return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
+
+def _throttle(settings: dict[str, Any] | None) -> tuple[float, float] | None:
+    """``(rate, burst)`` from route settings (moto keeps the request's key casing)."""
+    if not settings:
+        return None
+    found = {k.lower(): v for k, v in settings.items()}
+    rate, burst = found.get("throttlingratelimit"), found.get("throttlingburstlimit")
+    if rate is None and burst is None:
+        return None
+    return float(rate if rate is not None else 10_000), float(burst if burst is not None else 5_000)
