@@ -46,6 +46,7 @@ DEFAULT_LAYERS: list[str] = [
     "workshop_lib.lambda_runtime:LambdaLayer",
     "workshop_lib.apigateway:ApiGatewayLayer",
     "workshop_lib.apigatewayv2:HttpApiLayer",
+    "workshop_lib.eventbridge:SchedulerLayer",
     "workshop_lib.iam:AuditLayer",
     "workshop_lib.framework.layer:CloudFormationLayer",
 ]

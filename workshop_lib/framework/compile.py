@@ -11,6 +11,7 @@ match them with the framework's documentation (``apps-create`` → ``AppsDashcre
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -497,22 +498,34 @@ def _other_events(service: Service, fn: Function, resources: dict) -> None:
                                "Enabled": bool(spec.get("enabled", True))},
             }  # fmt: skip
         elif "schedule" in event:
-            schedules += 1
             spec = event["schedule"]
             spec = spec if isinstance(spec, dict) else {"rate": spec}
-            rate = spec["rate"][0] if isinstance(spec["rate"], list) else spec["rate"]
-            rule = f"{base}EventsRuleSchedule{schedules}"
-            resources[rule] = {
-                "Type": "AWS::Events::Rule",
-                "Properties": {
+            rates = spec["rate"] if isinstance(spec["rate"], list) else [spec["rate"]]
+            target: dict[str, Any] = {"Arn": _arn(function_id(fn)), "Id": f"{fn.key}Schedule"}
+            given = spec.get("input")
+            if given is not None:  # the framework's order: Input, InputPath, Arn, Id
+                text = (
+                    json.dumps(given, separators=(",", ":")) if isinstance(given, dict) else given
+                )
+                target = {"Input": str(text), **target}
+            elif spec.get("inputPath"):
+                target = {"InputPath": str(spec["inputPath"]), **target}
+            for rate in rates:
+                schedules += 1
+                rule = f"{base}EventsRuleSchedule{schedules}"
+                props: dict[str, Any] = {
                     "ScheduleExpression": rate,
                     "State": "ENABLED" if spec.get("enabled", True) else "DISABLED",
-                    "Targets": [{"Arn": _arn(function_id(fn)), "Id": f"{fn.key}Schedule"}],
-                },
-            }  # fmt: skip
-            resources[f"{base}LambdaPermissionEventsRuleSchedule{schedules}"] = _permission(
-                function_id(fn), "events.amazonaws.com", _arn(rule)
-            )
+                }
+                if spec.get("name"):
+                    props["Name"] = spec["name"]
+                if spec.get("description"):
+                    props["Description"] = spec["description"]
+                props["Targets"] = [dict(target)]
+                resources[rule] = {"Type": "AWS::Events::Rule", "Properties": props}
+                resources[f"{base}LambdaPermissionEventsRuleSchedule{schedules}"] = _permission(
+                    function_id(fn), "events.amazonaws.com", _arn(rule)
+                )
         elif "s3" in event:
             spec = event["s3"] if isinstance(event["s3"], dict) else {"bucket": event["s3"]}
             bucket = str(spec["bucket"])
