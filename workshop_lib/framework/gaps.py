@@ -1,7 +1,8 @@
 """What moto's CloudFormation leaves out, done with plain API calls after the stack is up.
 
 moto 5.2 reaches CREATE_COMPLETE while silently skipping ``AWS::ApiGateway::Authorizer``,
-``ApiKey``, ``UsagePlan``, ``UsagePlanKey``, ``Model`` and ``RequestValidator``, and its
+``ApiKey``, ``UsagePlan``, ``UsagePlanKey``, ``Model``, ``RequestValidator`` and
+``GatewayResponse``, and its
 ``AWS::ApiGateway::Method`` keeps only the HTTP method, authorization type, API-key flag and
 the integration's type and URI (no authorizer, validator, models, request parameters, MOCK
 templates or integration responses). :func:`complete` reads the same template, resolves its
@@ -23,6 +24,7 @@ SKIPPED_TYPES = (
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::ApiGateway::GatewayResponse",
 )
 
 
@@ -115,7 +117,7 @@ def complete(
                 created[logical] = _PUT[kind](apigw, logical, props)
                 resolve.physical[logical] = created[logical]
 
-    put(("Model", "RequestValidator", "Authorizer"))  # what methods refer to
+    put(("Model", "RequestValidator", "Authorizer", "GatewayResponse"))  # before the redeploy
     for spec in resources.values():
         if spec.get("Type") == "AWS::ApiGateway::Method":
             _put_method(apigw, resolve(spec["Properties"]))
@@ -181,6 +183,20 @@ def _put_authorizer(apigw: Any, logical: str, props: dict) -> str:
             apigw.update_authorizer(restApiId=api, authorizerId=existing["id"], patchOperations=ops)
             return existing["id"]
     return apigw.create_authorizer(restApiId=api, name=name, **fields)["id"]
+
+
+def _put_gatewayresponse(apigw: Any, logical: str, props: dict) -> str:
+    """A gateway response (``put_gateway_response`` replaces one of the same type)."""
+    fields: dict[str, Any] = {
+        "restApiId": props["RestApiId"],
+        "responseType": props["ResponseType"],
+        "responseParameters": props.get("ResponseParameters") or {},
+        "responseTemplates": props.get("ResponseTemplates") or {},
+    }
+    if props.get("StatusCode"):
+        fields["statusCode"] = str(props["StatusCode"])
+    apigw.put_gateway_response(**fields)
+    return f"{props['RestApiId']}:{props['ResponseType']}"
 
 
 def _put_method(apigw: Any, props: dict) -> None:
@@ -292,6 +308,7 @@ _PUT = {
     "ApiKey": _put_apikey,
     "UsagePlan": _put_usageplan,
     "UsagePlanKey": _put_usageplankey,
+    "GatewayResponse": _put_gatewayresponse,
 }
 
 
