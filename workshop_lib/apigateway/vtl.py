@@ -5,7 +5,10 @@ Supported: references (``$x``, ``${x}``, ``$!x``, property and method chains suc
 ``$input.body``, ``$context.requestId``, ``$stageVariables.table``,
 ``$util.escapeJavaScript(...)``, ``$util.parseJson(...)``, ``$util.urlEncode(...)``,
 ``$util.base64Encode(...)``), ``#set``, ``#if`` / ``#elseif`` / ``#else`` / ``#end``,
-``#foreach`` (with ``$foreach.hasNext`` and ``$velocityCount``) and ``##`` comments.
+``#foreach`` (with ``$foreach.hasNext`` and ``$velocityCount``), ``#define`` (a block
+rendered where its reference is used) and ``##`` comments. A reference whose root exists but
+whose value is null renders empty, as API Gateway renders ``$context.authorizer.principalId``
+without an authorizer; an unknown root renders as written.
 Expressions have string, number, boolean, list and map literals, comparisons and
 ``&&`` / ``||`` / ``!``. Anything else is rendered as written, as Velocity does.
 """
@@ -79,6 +82,8 @@ class Util:
     """``$util``."""
 
     def escapeJavaScript(self, text: Any) -> str:  # noqa: N802 - VTL's name
+        if text is None:
+            return ""
         return json.dumps(str(text))[1:-1].replace("'", "\\'")
 
     def parseJson(self, text: str) -> Any:  # noqa: N802
@@ -98,7 +103,10 @@ class Util:
 
 
 def _call(target: Any, name: str, args: list[Any]) -> Any:
-    """A method call on a template value, with Java's names for Python's operations."""
+    """A method call on a template value, with Java's names for Python's operations (on a
+    null value: null, as Velocity answers)."""
+    if target is None:
+        return None
     if isinstance(target, (Input, Util)):
         method = getattr(target, name, None)
         if method is None or name.startswith("_"):
@@ -130,6 +138,7 @@ def _call(target: Any, name: str, args: list[Any]) -> Any:
             "startsWith": target.startswith,
             "endsWith": target.endswith,
             "replace": lambda a, b: target.replace(a, b),
+            "replaceAll": lambda pattern, b: re.sub(pattern, b.replace("\\", "\\\\"), target),
             "split": target.split,
             "substring": lambda a, b=None: target[int(a) : None if b is None else int(b)],
             "equals": lambda other: target == other,
@@ -318,7 +327,7 @@ def _text(value: Any) -> str:
 
 # -- templates ---------------------------------------------------------------------------------
 _DIRECTIVE = re.compile(
-    r"##[^\n]*\n?|#\*.*?\*#|#(set|if|elseif|foreach)\s*\(|#\{?(else|end)\b\}?|"
+    r"##[^\n]*\n?|#\*.*?\*#|#(set|if|elseif|foreach|define)\s*\(|#\{?(else|end)\b\}?|"
     r"\$!?\{?[A-Za-z_][A-Za-z0-9_]*\}?",
     re.DOTALL,
 )
@@ -390,6 +399,10 @@ def _parse(text: str) -> list[Any]:
             name = match.group(1)
             if name == "set":
                 current.append(("set", argument))
+            elif name == "define":
+                node = ["define", argument.strip().lstrip("$").strip("{}"), []]
+                current.append(node)
+                stack.append((node[2], node))
             elif name == "if":
                 node = ["if", [(argument, [])], None]
                 current.append(node)
@@ -432,9 +445,14 @@ def _run(nodes: list[Any], scope: dict[str, Any], out: list[str]) -> None:
         elif kind == "ref":
             expression = node[1]
             value = _Expression(expression, scope).value()
-            out.append(
-                _text(value) if value is not None or node[2] else ("" if node[2] else expression)
-            )
+            if isinstance(value, _Block):
+                _run(value.nodes, scope, out)
+            elif value is not None or node[2] or _ROOT.match(expression)[1] in scope:
+                out.append(_text(value))
+            else:
+                out.append(expression)
+        elif kind == "define":
+            scope[node[1]] = _Block(node[2])
         elif kind == "set":
             name, _, expression = node[1].partition("=")
             scope[name.strip().lstrip("$").strip("{}")] = _Expression(expression, scope).value()
@@ -459,6 +477,16 @@ def _run(nodes: list[Any], scope: dict[str, Any], out: list[str]) -> None:
                     "count": index + 1,
                 }
                 _run(node[3], scope, out)
+
+
+class _Block:
+    """A ``#define``d block: rendered where it is referenced, with the scope of that moment."""
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.nodes = nodes
+
+
+_ROOT = re.compile(r"\$!?\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def render(template: str, scope: dict[str, Any]) -> str:

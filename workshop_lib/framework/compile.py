@@ -15,6 +15,8 @@ import json
 import re
 from typing import Any
 
+from workshop_lib.framework import integration
+from workshop_lib.framework.config import ConfigError
 from workshop_lib.framework.service import Function, HttpEvent, Service
 
 CORS_HEADERS = [
@@ -322,6 +324,17 @@ def _method(service: Service, fn: Function, event: HttpEvent, resources: dict) -
         },
         "MethodResponses": [],
     }
+    kind = integration.integration_type(event.spec)
+    if kind == "AWS":
+        props.update(
+            integration.lambda_integration(event.spec, event.cors, _invocation_uri(function_id(fn)))
+        )
+    elif kind != "AWS_PROXY":
+        raise ConfigError(
+            f"{service.raw.where(('functions', fn.key, 'events'))}: http integration "
+            f"{event.spec.get('integration')!r} is not compiled by the sandbox: use lambda-proxy "
+            "(the default) or lambda"
+        )
     depends: list[str] = [f"{normalize_function_name(fn.key)}LambdaPermissionApiGateway"]
     if event.authorizer:
         logical = _authorizer(service, event.authorizer, resources)

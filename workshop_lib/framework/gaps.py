@@ -225,6 +225,10 @@ def _put_method(apigw: Any, props: dict) -> None:
         call["integrationHttpMethod"] = integration["IntegrationHttpMethod"]
     if integration.get("RequestTemplates"):
         call["requestTemplates"] = integration["RequestTemplates"]
+    if integration.get("PassthroughBehavior"):
+        call["passthroughBehavior"] = integration["PassthroughBehavior"]
+    if integration.get("RequestParameters"):
+        call["requestParameters"] = integration["RequestParameters"]
     apigw.put_integration(**call)
     for response in props.get("MethodResponses") or []:
         apigw.put_method_response(
@@ -237,6 +241,7 @@ def _put_method(apigw: Any, props: dict) -> None:
         apigw.put_integration_response(
             restApiId=api, resourceId=resource, httpMethod=verb,
             statusCode=str(response["StatusCode"]),
+            selectionPattern=response.get("SelectionPattern") or "",
             responseParameters=response.get("ResponseParameters") or {},
             responseTemplates=response.get("ResponseTemplates") or {},
         )  # fmt: skip

@@ -32,6 +32,7 @@ class HttpEvent:
     authorizer: dict[str, Any] | None = None
     schemas: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    spec: dict[str, Any] = field(default_factory=dict)  # the event as written
 
 
 @dataclass
@@ -221,6 +222,7 @@ class Service:
             authorizer=authorizer,
             schemas=dict(request.get("schemas") or {}),
             parameters=dict(request.get("parameters") or {}),
+            spec=dict(spec),
         )
 
 
