@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from workshop_lib.framework import integration
+from workshop_lib.framework import integration, subscriptions
 from workshop_lib.framework.config import ConfigError
 from workshop_lib.framework.service import Function, HttpEvent, Service
 
@@ -539,6 +539,10 @@ def _other_events(service: Service, fn: Function, resources: dict) -> None:
                 resources[f"{base}LambdaPermissionEventsRuleSchedule{schedules}"] = _permission(
                     function_id(fn), "events.amazonaws.com", _arn(rule)
                 )
+        elif "sns" in event or "stream" in event:
+            kind = "sns" if "sns" in event else "stream"
+            where = service.raw.where(("functions", fn.key, "events"))
+            getattr(subscriptions, kind)(base, _arn(function_id(fn)), event[kind], resources, where)
         elif "s3" in event:
             spec = event["s3"] if isinstance(event["s3"], dict) else {"bucket": event["s3"]}
             bucket = str(spec["bucket"])
