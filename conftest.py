@@ -11,6 +11,7 @@ from collections import defaultdict
 
 import pytest
 
+from workshop_lib import kernelhints
 from workshop_lib.bars import NO_BARS
 
 # Notebooks run here are compared with their saved outputs: no progress bars (their
@@ -23,6 +24,10 @@ _HOME = tempfile.mkdtemp(prefix="workshop-test-home-")
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ["WORKSHOP_HOME"] = _HOME
 _homes_given: set[str] = set()
+
+# The kernels nbval starts are this environment's: like a learner's, they say what to run
+# when a cell needs the cells above (tests/nbval_twice.py runs one after a restart).
+kernelhints.install()
 
 
 @pytest.hookimpl(tryfirst=True)

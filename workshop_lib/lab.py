@@ -84,6 +84,9 @@ def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float 
 
 def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     """Run JupyterLab until Ctrl-C; print its URL once it answers."""
+    from workshop_lib import kernelhints
+
+    kernelhints.install()  # its kernels say "run the cells above first" after a restart
     port = free_port(port)
     token = secrets.token_hex(24)
     process = subprocess.Popen(
