@@ -213,3 +213,28 @@ def test_the_re_runs_fail_what_only_a_re_run_breaks(tmp_path):
     }, result.stdout[-3000:]
     assert "FileExistsError" in result.stdout and "2 moto mocks are running" in result.stdout
     assert "without saying what to run" in result.stdout
+
+
+def test_each_notebook_kernel_starts_with_a_home_of_its_own(monkeypatch):
+    """nbval's kernels inherit WORKSHOP_HOME when the first cell of a notebook sets up: each
+    notebook gets an empty one inside the run's own, never the learner's ~/.workshop."""
+    root_conftest = sys.modules["conftest"]  # the repository's, which pytest loaded first
+    assert Path(root_conftest.__file__).resolve() == ROOT / "conftest.py"
+    monkeypatch.setattr(root_conftest, "_homes_given", set())
+
+    class Cell:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+
+    homes = []
+    for nodeid in (
+        "notebooks/a.ipynb::Cell 0",
+        "notebooks/a.ipynb::Cell 1",
+        "solutions/a.ipynb::Cell 0",
+    ):
+        root_conftest.pytest_runtest_setup(Cell(nodeid))
+        homes.append(os.environ["WORKSHOP_HOME"])
+    assert homes[0] == homes[1] != homes[2]  # a new one per notebook, kept for its cells
+    for home in homes:
+        assert Path(home).parent == Path(root_conftest._HOME) and not any(Path(home).iterdir())
+    assert not Path(root_conftest._HOME).is_relative_to(Path.home() / ".workshop")
