@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(if $(OFFLINE),,$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
+	@$(BIN)/python -m workshop_lib.kernelhints || echo "note: $(VENV)/etc/ipython/ipython_kernel_config.py is not the course's; kept"
 	@touch $@
 
 install: $(STAMP) bytecode

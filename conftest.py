@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import time
 from collections import defaultdict
 
 import pytest
 
+from workshop_lib import kernelhints
 from workshop_lib.bars import NO_BARS
 
 # Notebooks run here are compared with their saved outputs: no progress bars (their
 # redraws depend on timing). Kernels, servers and subprocesses inherit this.
 os.environ[NO_BARS] = "1"
+
+# Tests never write the learner's progress (~/.workshop): this run has a home of its own,
+# which kernels, servers and subprocesses inherit (tests/conftest.py gives each test one).
+_HOME = tempfile.mkdtemp(prefix="workshop-test-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+os.environ["WORKSHOP_HOME"] = _HOME
+_homes_given: set[str] = set()
+
+# The kernels nbval starts are this environment's: like a learner's, they say what to run
+# when a cell needs the cells above (tests/nbval_twice.py runs one after a restart).
+kernelhints.install()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Each notebook's kernel starts with an empty home of its own: a learner copy run after
+    its solution must print "not attempted yet", as a learner's first run does."""
+    notebook = item.nodeid.split("::", 1)[0]
+    if notebook.endswith(".ipynb") and notebook not in _homes_given:
+        _homes_given.add(notebook)  # nbval starts the kernel in the setup of the first cell
+        os.environ["WORKSHOP_HOME"] = tempfile.mkdtemp(prefix="notebook-", dir=_HOME)
+
 
 #: The demo service's two copies run their own suites, each from its own folder (its
 #: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one

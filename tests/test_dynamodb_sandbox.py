@@ -427,6 +427,33 @@ def test_index_count_limits(aws, kind, count, message):
     aws.client("dynamodb").create_table(**spec)
 
 
+@pytest.mark.parametrize("existing", ["gsi0", "lsi0"])
+def test_creating_an_index_that_exists_is_a_validation_exception(aws, existing):
+    """moto raises a Python ValueError for an existing GSI (a 500 to boto3); DynamoDB answers
+    ValidationException, also for the name of a local index."""
+    ddb = aws.client("dynamodb", config=NO_RETRIES)
+    ddb.create_table(
+        TableName="apps",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("id", "r", "a0")
+        ],
+        KeySchema=[
+            {"AttributeName": "id", "KeyType": "HASH"},
+            {"AttributeName": "r", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[index_spec(0, "gsi")],
+        LocalSecondaryIndexes=[index_spec(0, "lsi")],
+    )
+    create = {**index_spec(0, "gsi"), "IndexName": existing}
+    with pytest.raises(ClientError) as raised:
+        ddb.update_table(TableName="apps", GlobalSecondaryIndexUpdates=[{"Create": create}])
+    error = raised.value.response
+    assert error["Error"]["Code"] == "ValidationException"
+    assert error["Error"]["Message"] == "Attempting to create an index which already exists"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
 def test_ttl_expires_items_on_the_sandbox_clock_with_stream_records(aws):
     ddb = aws.client("dynamodb")
     ddb.create_table(

@@ -13,7 +13,8 @@ from workshop_lib.exercises import Fail, check, evaluate, exercise, progress
 @pytest.fixture(autouse=True)
 def demo_exercises(monkeypatch):
     monkeypatch.setattr(exercises, "REGISTRY", {})
-    monkeypatch.setattr(exercises, "_SESSION", {})
+    monkeypatch.setattr(exercises, "_UNSAVED", {})
+    monkeypatch.setattr(exercises, "_last_notebook", None)
 
     @exercise("98.1", "double a number", hint="multiply by two")
     def _double(answer):
@@ -90,6 +91,36 @@ def test_statuses_persist_and_a_pass_is_not_undone(tmp_path):
     saved = json.loads(exercises.progress_file().read_text())
     assert saved == {"98.2": "passed"}
     assert exercises.saved_progress() == saved
+
+
+def test_progress_after_a_kernel_restart_keeps_the_passes(monkeypatch, capsys):
+    check("98.2", "us-east-1")
+    monkeypatch.setattr(exercises, "_last_notebook", None)  # what a restarted kernel knows
+    progress()
+    assert "name the notebook" in capsys.readouterr().out
+    rows = progress("98")
+    assert rows[1] == ("98.2", "passed", "name the region")
+
+
+def test_progress_reads_the_saved_statuses_workshop_progress_lists():
+    check("98.2", "us-east-1")
+    check("98.1", lambda x: x)  # a wrong answer
+    rows = progress("98")
+    assert [(ex_id, status) for ex_id, status, _ in rows] == [
+        ("98.1", "FAILED"),
+        ("98.2", "passed"),
+    ]
+    assert exercises.statuses() == exercises.saved_progress() == dict(r[:2] for r in rows)
+
+
+def test_a_home_that_cannot_be_written_keeps_statuses_for_the_kernel(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("WORKSHOP_HOME", str(blocker / "home"))  # under a file: never writable
+    check("98.2", "us-east-1")
+    check("98.2", ...)  # an unsolved copy re-run later does not undo the pass
+    assert exercises.saved_progress() == {}
+    assert exercises.statuses() == {"98.2": "passed"}
 
 
 def test_evaluate_is_the_plain_function_under_check(capsys):

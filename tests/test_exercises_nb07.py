@@ -182,6 +182,19 @@ def test_checks_need_the_folder(aws, tmp_path):
     failed_with("7.2", str(tmp_path), "there is no serverless.yml", "the folder")
 
 
+def test_after_a_restart_the_checks_say_to_run_the_cells_above(aws, tmp_path, monkeypatch):
+    """A restarted kernel's first cell makes a new, empty scratch folder: the learner passed
+    the right name, and the cells that create the service have not run again yet."""
+    monkeypatch.chdir(tmp_path)
+    for exercise_id in ("7.1", "7.2", "7.3"):
+        failed_with(
+            exercise_id,
+            "serverless-test",
+            "there is no folder 'serverless-test' in this kernel's scratch folder",
+            "run the cells above first (Run > Run All Above)",
+        )
+
+
 def test_a_broken_file_is_reported_with_its_line(service):
     service.edit("memorySize: 128", "memorysize: 128")
     failed_with("7.3", service.path, "line 10", "did you mean 'memorySize'", "fix the line")

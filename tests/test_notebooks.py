@@ -128,21 +128,29 @@ def test_strict_nbval_catches_a_wrong_answer_in_a_solution(tmp_path):
     assert result.returncode != 0 and "FAILED:" in result.stdout, result.stdout[-2000:]
 
 
-def test_nbval_runs_the_learners_notebooks_twice_in_one_kernel(request):
-    """Learners re-run notebooks: tests/nbval_twice.py appends a second pass to each of theirs."""
+def test_nbval_re_runs_the_learners_notebooks_in_one_kernel(request):
+    """Learners re-run cells: tests/nbval_twice.py appends the re-runs to each of theirs."""
     assert request.config.pluginmanager.has_plugin("tests.nbval_twice")
     assert request.config.getini(nbval_twice.INI) == [ROOT / "notebooks"]
 
 
 @pytest.mark.slow
-def test_the_second_pass_fails_what_only_a_re_run_breaks(tmp_path):
-    """A cell that fails when re-run, and a mock left running by every Run All, fail the second
-    pass; a notebook that re-runs cleanly passes it, probe included."""
+def test_the_re_runs_fail_what_only_a_re_run_breaks(tmp_path):
+    """A cell that fails when re-run without saying what to run, and a mock left running by
+    every run of a cell, fail; an error that names what to run passes, and so does a NameError
+    after a restart (the kernel adds "run the cells above first"); cells re-run last to first."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
     cells = {
         "reruns": ["total = 0", "total += 1"],
+        "last_first": ["x = 'first'", "assert x == 'first'", "x = 'last'"],
         "fails_again": ["open('made-once', 'x').close()"],
+        "says_what_to_run": [
+            "import os\n"
+            "if os.path.exists('made'):\n"
+            "    raise RuntimeError('made already: re-run the cell that removes it first')\n"
+            "open('made', 'x').close()"
+        ],
         "leaks": ["from moto import mock_aws\nmock = mock_aws()\nmock.start()"],
     }
     for name, sources in cells.items():
@@ -168,14 +176,55 @@ def test_the_second_pass_fails_what_only_a_re_run_breaks(tmp_path):
     assert outcomes == {
         "notebooks/reruns.ipynb::Cell 0": "PASSED",
         "notebooks/reruns.ipynb::Cell 1": "PASSED",
-        "notebooks/reruns.ipynb::Cell 0 again": "PASSED",
         "notebooks/reruns.ipynb::Cell 1 again": "PASSED",
+        "notebooks/reruns.ipynb::Cell 0 again": "PASSED",
         f"notebooks/reruns.ipynb::{probe}": "PASSED",
+        "notebooks/reruns.ipynb::Cell 1 after a restart": "PASSED",  # a NameError, hinted
+        "notebooks/last_first.ipynb::Cell 0": "PASSED",
+        "notebooks/last_first.ipynb::Cell 1": "PASSED",
+        "notebooks/last_first.ipynb::Cell 2": "PASSED",
+        "notebooks/last_first.ipynb::Cell 2 again": "PASSED",
+        "notebooks/last_first.ipynb::Cell 1 again": "FAILED",  # after cell 2: x is 'last'
+        "notebooks/last_first.ipynb::Cell 0 again": "PASSED",
+        f"notebooks/last_first.ipynb::{probe}": "PASSED",
+        "notebooks/last_first.ipynb::Cell 1 after a restart": "PASSED",  # NameError, hinted
         "notebooks/fails_again.ipynb::Cell 0": "PASSED",
         "notebooks/fails_again.ipynb::Cell 0 again": "FAILED",
         f"notebooks/fails_again.ipynb::{probe}": "PASSED",
+        "notebooks/fails_again.ipynb::Cell 0 after a restart": "FAILED",
+        "notebooks/says_what_to_run.ipynb::Cell 0": "PASSED",
+        "notebooks/says_what_to_run.ipynb::Cell 0 again": "PASSED",
+        f"notebooks/says_what_to_run.ipynb::{probe}": "PASSED",
+        "notebooks/says_what_to_run.ipynb::Cell 0 after a restart": "PASSED",
         "notebooks/leaks.ipynb::Cell 0": "PASSED",
         "notebooks/leaks.ipynb::Cell 0 again": "PASSED",
         f"notebooks/leaks.ipynb::{probe}": "FAILED",
+        "notebooks/leaks.ipynb::Cell 0 after a restart": "PASSED",
     }, result.stdout[-3000:]
     assert "FileExistsError" in result.stdout and "2 moto mocks are running" in result.stdout
+    assert "without saying what to run" in result.stdout
+
+
+def test_each_notebook_kernel_starts_with_a_home_of_its_own(monkeypatch):
+    """nbval's kernels inherit WORKSHOP_HOME when the first cell of a notebook sets up: each
+    notebook gets an empty one inside the run's own, never the learner's ~/.workshop."""
+    root_conftest = sys.modules["conftest"]  # the repository's, which pytest loaded first
+    assert Path(root_conftest.__file__).resolve() == ROOT / "conftest.py"
+    monkeypatch.setattr(root_conftest, "_homes_given", set())
+
+    class Cell:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+
+    homes = []
+    for nodeid in (
+        "notebooks/a.ipynb::Cell 0",
+        "notebooks/a.ipynb::Cell 1",
+        "solutions/a.ipynb::Cell 0",
+    ):
+        root_conftest.pytest_runtest_setup(Cell(nodeid))
+        homes.append(os.environ["WORKSHOP_HOME"])
+    assert homes[0] == homes[1] != homes[2]  # a new one per notebook, kept for its cells
+    for home in homes:
+        assert Path(home).parent == Path(root_conftest._HOME) and not any(Path(home).iterdir())
+    assert not Path(root_conftest._HOME).is_relative_to(Path.home() / ".workshop")

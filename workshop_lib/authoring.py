@@ -384,7 +384,12 @@ def solution_paths(names: list[str] | None = None) -> list[Path]:
 
 
 def execute(path: Path, timeout: int = 600) -> None:
-    """Execute a notebook in place with the current environment's kernel."""
+    """Execute a notebook in place with the current environment's kernel.
+
+    The kernel gets an empty ``WORKSHOP_HOME`` of its own: the learner's progress is neither
+    read (the saved outputs are a first run's) nor written."""
+    import tempfile
+
     from nbclient import NotebookClient
 
     from workshop_lib.bars import NO_BARS
@@ -397,7 +402,8 @@ def execute(path: Path, timeout: int = 600) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="workshop-home-") as home:
+        client.execute(env=dict(os.environ, WORKSHOP_HOME=home))
     for cell in nb.cells:
         for key in _VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)

@@ -1,7 +1,8 @@
 """``make lab`` / ``workshop lab``: JupyterLab on the course's first notebook.
 
 Headless (``--no-browser``) it serves on 127.0.0.1 only and prints one line with the full
-URL and token, so a script or a person can open it.
+URL and token, so a script or a person can open it. Its terminals (which inherit the
+server's environment) find the course's Python first on ``PATH``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,18 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
     return cmd
 
 
+def lab_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` with the course's environment (this Python's ``bin``) first on ``PATH``, so
+    ``python -m pytest`` typed in a JupyterLab terminal runs where the course is installed."""
+    env = dict(base)
+    bin_dir = os.path.dirname(sys.executable)  # not resolved: a venv's python is a symlink
+    rest = [p for p in env.get("PATH", os.defpath).split(os.pathsep) if p and p != bin_dir]
+    env["PATH"] = os.pathsep.join([bin_dir, *rest])
+    if sys.prefix != sys.base_prefix:  # a venv: what `source .venv/bin/activate` sets too
+        env["VIRTUAL_ENV"] = sys.prefix
+    return env
+
+
 def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float = 60) -> bool:
     url = f"http://127.0.0.1:{port}/api/status?token={token}"
     deadline = time.monotonic() + timeout
@@ -70,9 +84,14 @@ def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float 
 
 def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     """Run JupyterLab until Ctrl-C; print its URL once it answers."""
+    from workshop_lib import kernelhints
+
+    kernelhints.install()  # its kernels say "run the cells above first" after a restart
     port = free_port(port)
     token = secrets.token_hex(24)
-    process = subprocess.Popen(lab_command(port, token, no_browser), cwd=ROOT)
+    process = subprocess.Popen(
+        lab_command(port, token, no_browser), cwd=ROOT, env=lab_environment(os.environ)
+    )
     try:
         if not wait_ready(port, token, process):
             print("JupyterLab did not start: see the messages above.", file=sys.stderr)

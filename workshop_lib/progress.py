@@ -1,14 +1,14 @@
 """Progress across the whole course: ``workshop progress`` and its table.
 
-``exercises.progress("03")`` shows one notebook in the current session; this reads what
-every session saved (``$WORKSHOP_HOME/progress.json``) for every notebook of the course.
+``exercises.progress("03")`` shows one notebook; this shows every notebook of the course.
+Both read :func:`workshop_lib.exercises.statuses` (``$WORKSHOP_HOME/progress.json``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from workshop_lib.exercises import NOT_ATTEMPTED, PASSED, exercises_of, saved_progress
+from workshop_lib.exercises import NOT_ATTEMPTED, PASSED, exercises_of, statuses
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def notebooks() -> list[str]:
 
 def course_progress() -> list[tuple[str, str, str, str]]:
     """Rows of (notebook, exercise, status, title) for every exercise of the course."""
-    saved = saved_progress()
+    saved = statuses()
     return [
         (notebook, ex.id, saved.get(ex.id, NOT_ATTEMPTED), ex.title)
         for notebook in notebooks()

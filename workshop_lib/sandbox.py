@@ -23,7 +23,7 @@ import types
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
-from workshop_lib import netguard
+from workshop_lib import netguard, tempdirs
 from workshop_lib.clock import Clock, make_clock
 from workshop_lib.ids import IdGenerator
 
@@ -181,6 +181,7 @@ class Sandbox:
             )
         else:
             netguard.install()
+            tempdirs.remove_stale()  # what killed kernels left in the temporary directory
             self._isolate_environment()
             if self.mode == "server":
                 self._require_server()
@@ -364,7 +365,7 @@ class Sandbox:
 
     def _isolate_environment(self) -> None:
         """Fake credentials and region; hide profiles, config files and endpoint overrides."""
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="workshop-sandbox-")
+        self._tmpdir = tempdirs.temporary("sandbox")
         empty = os.path.join(self._tmpdir.name, "empty")
         open(empty, "w").close()
         wanted: dict[str, str | None] = {

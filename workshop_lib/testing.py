@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
 import traceback
 import xml.etree.ElementTree as ET
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from workshop_lib import tempdirs
 
 #: The layers of the testing pyramid, bottom (many, fast) to top (few, slow).
 LAYERS = ("unit", "integration", "http")
@@ -139,7 +140,7 @@ def run_suite(
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}")
-    with tempfile.TemporaryDirectory(prefix="workshop-suite-") as tmp:
+    with tempdirs.temporary("suite") as tmp:
         report = Path(tmp) / "report.xml"
         command = [
             sys.executable,

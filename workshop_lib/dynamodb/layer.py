@@ -543,6 +543,10 @@ class DynamoDBLayer:
         creates = [u for u in body.get("GlobalSecondaryIndexUpdates") or [] if "Create" in u]
         if creates:
             table = self.backend().get_table(body["TableName"])
+            existing = {i.name for i in [*table.global_indexes, *table.indexes]}
+            if any(u["Create"].get("IndexName") in existing for u in creates):
+                # moto raises a Python ValueError here, which boto3 would see as a 500
+                raise MockValidationException("Attempting to create an index which already exists")
             if len(table.global_indexes) + len(creates) > max_gsi:
                 raise LimitExceeded(
                     f"Subscriber limit exceeded: the number of global secondary indexes on "

@@ -50,7 +50,7 @@ class Exercise:
 
 
 REGISTRY: dict[str, Exercise] = {}
-_SESSION: dict[str, str] = {}  # this kernel's statuses, for progress()
+_UNSAVED: dict[str, str] = {}  # statuses the progress file could not take (a read-only home)
 _last_notebook: str | None = None
 
 
@@ -136,7 +136,6 @@ def check(exercise_id: str, answer: Any) -> str:
     """Check an answer and print exactly one line: passed, not attempted yet, or FAILED."""
     global _last_notebook
     status, line = evaluate(exercise_id, answer)
-    _SESSION[exercise_id] = status
     _last_notebook = notebook_of(exercise_id)
     _record(exercise_id, status)
     print(line)
@@ -144,13 +143,19 @@ def check(exercise_id: str, answer: Any) -> str:
 
 
 def progress(notebook: str | None = None) -> list[tuple[str, str, str]]:
-    """Print a table of a notebook's exercises and their status in this session."""
+    """Print a table of a notebook's exercises and their status, as saved.
+
+    The statuses are those ``workshop progress`` lists (:func:`statuses`): a kernel restart
+    forgets nothing."""
     notebook = notebook or _last_notebook
     if notebook is None:
-        print("No exercise checked yet in this session.")
+        print(
+            'No exercise checked yet in this kernel: name the notebook, for example progress("03").'
+        )
         return []
     notebook = notebook_of(notebook) if notebook.isdigit() else notebook
-    rows = [(ex.id, _SESSION.get(ex.id, NOT_ATTEMPTED), ex.title) for ex in exercises_of(notebook)]
+    saved = statuses()
+    rows = [(ex.id, saved.get(ex.id, NOT_ATTEMPTED), ex.title) for ex in exercises_of(notebook)]
     width = max([len(NOT_ATTEMPTED)] + [len(r[1]) for r in rows])
     done = sum(1 for r in rows if r[1] == PASSED)
     print(f"Notebook {notebook}: {done} of {len(rows)} exercises passed")
@@ -174,16 +179,30 @@ def _record(exercise_id: str, status: str) -> None:
         data[exercise_id] = status
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, sort_keys=True))
+        _UNSAVED.pop(exercise_id, None)
     except (OSError, ValueError):
-        pass  # progress is a comfort, never a reason to fail a check
+        # progress is a comfort, never a reason to fail a check: kept for this kernel only
+        if _UNSAVED.get(exercise_id) != PASSED or status == PASSED:
+            _UNSAVED[exercise_id] = status
 
 
 def saved_progress() -> dict[str, str]:
-    """Statuses saved by every session so far (for ``workshop progress``)."""
+    """Statuses saved by every session so far, as the progress file holds them."""
     try:
         return json.loads(progress_file().read_text())
     except (OSError, ValueError):
         return {}
+
+
+def statuses() -> dict[str, str]:
+    """Every exercise's status: the one source of ``progress()`` and ``workshop progress``.
+
+    The progress file, plus what this process could not write to it."""
+    saved = saved_progress()
+    for exercise_id, status in _UNSAVED.items():
+        if saved.get(exercise_id) != PASSED:
+            saved[exercise_id] = status
+    return saved
 
 
 __all__ = ["Fail", "NotAttempted", "check", "evaluate", "exercise", "exercises_of", "progress"]

@@ -51,6 +51,14 @@ def _load(answer: Any, exercise_id: str, stage: str | None = None) -> Any:
             f"expected the service's folder, got {type(answer).__name__}",
             f"pass the folder's name: check('{exercise_id}', '{SERVICE}')",
         )
+    if not Path(answer).is_dir() and Path(answer).name == SERVICE:
+        # the right name, but this kernel's scratch folder does not have it: a restarted
+        # kernel, or a cell above not run yet (they create the service in a new folder)
+        raise Fail(
+            f"there is no folder {SERVICE!r} in this kernel's scratch folder "
+            f"({Path.cwd().name}): the cells above create it, in a new folder after a restart",
+            "run the cells above first (Run > Run All Above), then this one",
+        )
     if not (Path(answer) / "serverless.yml").is_file():
         raise Fail(
             f"there is no serverless.yml in {Path(answer).name!r}",

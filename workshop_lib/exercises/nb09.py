@@ -33,6 +33,8 @@ from workshop_lib.exercises.common import require_function, running_sandbox
 
 #: The notebook's service: its folder, stack, region and API key.
 SERVICE = "service"
+#: The service from a terminal JupyterLab opens (in the course folder, the course's python first)
+IN_TERMINAL = "cd notebooks/service && python -m pytest"
 STACK = "serverless-test-dev"
 REGION = "eu-west-1"
 KEY_NAME = "workshop-key"
@@ -355,13 +357,12 @@ def _route_tests_pass(folder: Path) -> None:
         raise Fail(
             f"the route's tests did not finish in {TESTS_TIMEOUT_S} s",
             "look for a loop that never ends in get_release; in a terminal: "
-            f"cd {SERVICE} && python -m pytest -m exercise -x",
+            f"{IN_TERMINAL} -m exercise -x",
         ) from None
     if any(t.outcome == "error" and t.message.startswith("collection") for t in result.tests):
         raise Fail(
             f"the route's tests could not import the service: {_import_error(result.output)}",
-            f"fix that line and check again (in a terminal: cd {SERVICE} && python -m pytest "
-            "-m exercise -x)",
+            f"fix that line and check again (in a terminal: {IN_TERMINAL} -m exercise -x)",
         )
     ran = [t for t in result.tests if t.outcome != "skipped"]
     # unit tests first: their assertion says the most about the handler itself
@@ -375,13 +376,13 @@ def _route_tests_pass(folder: Path) -> None:
         says = (first.message.strip().splitlines() or ["(no message)"])[0][:200]
         raise Fail(
             f"{len(failed)} of the route's {len(ran)} tests failed; the first is {first.nodeid}",
-            f"it says: {says} — fix get_release and check again (in a terminal: cd {SERVICE} "
-            "&& python -m pytest -m exercise -x)",
+            f"it says: {says} — fix get_release and check again (in a terminal: "
+            f"{IN_TERMINAL} -m exercise -x)",
         )
     if not ran:
         raise Fail(
             f"none of the route's tests ran ({result.summary()[:120]})",
-            f"run them in a terminal to see why: cd {SERVICE} && python -m pytest -m exercise",
+            f"run them in a terminal to see why: {IN_TERMINAL} -m exercise",
         )
 
 

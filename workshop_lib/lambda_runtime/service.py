@@ -13,7 +13,6 @@ import asyncio
 import base64
 import binascii
 import json
-import tempfile
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.core.exceptions import JsonRESTError
 
+from workshop_lib import tempdirs
 from workshop_lib.facts import value
 from workshop_lib.lambda_runtime import logs, patches, runtimes
 from workshop_lib.lambda_runtime.code import CodeError, CodeStore
@@ -175,7 +175,7 @@ class LambdaLayer:
         from workshop_lib.lambda_runtime import asyncq, patches, sources
 
         self.aws = aws
-        self._tmp = tempfile.TemporaryDirectory(prefix="workshop-lambda-")
+        self._tmp = tempdirs.temporary("lambda")
         self.code = CodeStore(Path(self._tmp.name))
         self.pool = EnvironmentPool(
             self._new_environment, self.account_concurrency, self.idle_seconds, aws.clock.time
