@@ -27,7 +27,10 @@ $(STAMP): pyproject.toml
 		echo "OFFLINE=1 installs from $(WHEELHOUSE)/, which is missing: copy it from the instructor's USB stick (made with make wheelhouse)"; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(if $(OFFLINE),,$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
+	@# setuptools' "Editable installation." notice (a banner of asterisks about folders named
+	@# like the package) is information, not an error, but reads as a failed install
+	PYTHONWARNINGS="ignore:Editable installation" \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
 	@touch $@
 
 install: $(STAMP) bytecode
