@@ -21,8 +21,8 @@ import argparse
 import ast
 import copy
 import os
-import sys
 import re
+import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
