@@ -63,12 +63,10 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring build $(NB)
 
-## make slides: reveal.js decks of every notebook in build/slides (OFFLINE=1: local reveal.js)
-REVEAL_VERSION := 4.0.2
+## make slides: reveal.js decks of every notebook in build/slides (OFFLINE=1: every script and
+## style copied from npm into build/slides/node_modules once, so the decks need no internet)
 slides: $(STAMP)
-	@if [ -n "$(OFFLINE)" ] && [ ! -d build/slides/node_modules/reveal.js ]; then \
-		mkdir -p build/slides && npm install --silent --prefix build/slides reveal.js@$(REVEAL_VERSION); fi
-	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--reveal node_modules/reveal.js)
+	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--offline)
 
 ## make wheelhouse: every wheel the course needs, in wheelhouse/, for a USB stick
 ## (PLATFORMS="macosx_11_0_arm64 manylinux_2_28_x86_64" PYTHONS="3.12" for the room's laptops; all)
