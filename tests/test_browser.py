@@ -116,6 +116,11 @@ def test_a_notebook_runs_in_the_browser_and_its_widget_responds(lab, browser):
     handle.scroll_into_view_if_needed(timeout=60_000)
     before = bill.inner_text()
     assert "requests" in before and "vs server" in before
+    # the course's custom.css: output lines wrap between words ("Max Memory", not "Mem ory")
+    wrap = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.jp-OutputArea-output pre')).wordBreak"
+    )
+    assert wrap == "normal", wrap
     page.screenshot(path=str(ARTIFACTS / "01-explorer-before.png"))
     handle.focus()
     for _ in range(20):
