@@ -1004,7 +1004,9 @@ def _check_only_unknown_routes(apigw: Any, api_id: str) -> None:
     responses = apigw.get_gateway_responses(restApiId=api_id)["items"]
     for response in responses:
         kind = response.get("responseType", "")
-        if kind == "MISSING_AUTHENTICATION_TOKEN" or str(response.get("statusCode")) != "404":
+        if response.get("defaultResponse") or str(response.get("statusCode")) != "404":
+            continue  # AWS's own defaults (RESOURCE_NOT_FOUND is a 404 of its own) are fine
+        if kind in ("MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND"):
             continue
         covers = _TOO_WIDE.get(kind, "")
         raise Fail(
