@@ -80,6 +80,7 @@ def test_run_suite_moves_a_bar_along_pytests_percentages(monkeypatch, tmp_path):
     assert seen == [48.0, 96.0, 100.0]  # pytest -q ends each line of 72 tests with [ NN%]
 
 
+@pytest.mark.slow
 def test_run_suite_reaches_100_percent_in_a_kernel_that_forces_colour(monkeypatch, tmp_path):
     # ipykernel sets FORCE_COLOR=1: pytest then ended its lines in colour codes, the
     # percentage was never read, and the bar was closed short of 100 % (drawn red)
