@@ -27,7 +27,10 @@ $(STAMP): pyproject.toml
 		echo "OFFLINE=1 installs from $(WHEELHOUSE)/, which is missing: copy it from the instructor's USB stick (made with make wheelhouse)"; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(if $(OFFLINE),,$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
+	@# setuptools' "Editable installation." notice (a banner of asterisks about folders named
+	@# like the package) is information, not an error, but reads as a failed install
+	PYTHONWARNINGS="ignore:Editable installation" \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -e '.[test]'
 	@$(BIN)/python -m workshop_lib.kernelhints || echo "note: $(VENV)/etc/ipython/ipython_kernel_config.py is not the course's; kept"
 	@touch $@
 
@@ -61,12 +64,10 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring build $(NB)
 
-## make slides: reveal.js decks of every notebook in build/slides (OFFLINE=1: local reveal.js)
-REVEAL_VERSION := 4.0.2
+## make slides: reveal.js decks of every notebook in build/slides (OFFLINE=1: every script and
+## style copied from npm into build/slides/node_modules once, so the decks need no internet)
 slides: $(STAMP)
-	@if [ -n "$(OFFLINE)" ] && [ ! -d build/slides/node_modules/reveal.js ]; then \
-		mkdir -p build/slides && npm install --silent --prefix build/slides reveal.js@$(REVEAL_VERSION); fi
-	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--reveal node_modules/reveal.js)
+	$(BIN)/python -m workshop_lib.slides $(if $(OFFLINE),--offline)
 
 ## make wheelhouse: every wheel the course needs, in wheelhouse/, for a USB stick
 ## (PLATFORMS="macosx_11_0_arm64 manylinux_2_28_x86_64" PYTHONS="3.12" for the room's laptops; all)

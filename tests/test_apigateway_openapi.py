@@ -145,6 +145,41 @@ def test_bad_documents_are_refused_with_a_clear_400(aws):
     assert "Swagger 2.0 and OpenAPI 3" in info.value.response["Error"]["Message"]
 
 
+@pytest.mark.parametrize(
+    "extension, where",
+    [
+        (
+            {
+                "x-amazon-apigateway-gateway-responses": {
+                    "DEFAULT_4XX": {"responseTemplates": {"application/json": {"message": "no"}}}
+                }
+            },
+            "gateway response DEFAULT_4XX: responseTemplates['application/json'] must be a string",
+        ),
+        (
+            {"x-amazon-apigateway-gateway-responses": {"DEFAULT_4XX": {"statusCode": "four"}}},
+            "statusCode 'four' is not a number",
+        ),
+        (
+            {"x-amazon-apigateway-gateway-responses": {"DEFAULT_5XX": {"responseParameters": [1]}}},
+            "gateway response DEFAULT_5XX: responseParameters must be an object",
+        ),
+    ],
+    ids=["template-dict", "status-word", "parameters-list"],
+)
+def test_maps_of_text_that_hold_other_things_are_refused_before_anything_is_made(
+    aws, extension, where
+):
+    apigw = aws.client("apigateway")
+    document = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}
+    with pytest.raises(ClientError) as info:
+        apigw.import_rest_api(body=json.dumps({**document, **extension}))
+    assert info.value.response["Error"]["Code"] == "BadRequestException"
+    assert info.value.response["Error"]["Message"].startswith("Errors found during import:")
+    assert where in info.value.response["Error"]["Message"]
+    assert apigw.get_rest_apis()["items"] == []  # refused whole, nothing half made
+
+
 @pytest.mark.parametrize("export_type", ["swagger", "oas30"])
 def test_export_round_trips_with_extensions(aws, export_type):
     echo = create(aws, "echo", ECHO)["FunctionArn"]

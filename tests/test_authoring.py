@@ -42,6 +42,20 @@ def test_top_level_answers_become_ellipsis_stubs():
     assert blocks == ["billed_2018 = 200\nbilled_today, other = 120, 1"]
 
 
+def test_variables_the_check_never_reads_are_not_offered_as_the_answers_place():
+    # 7.2: the cell writes a file, edits serverless.yml and deploys; the check reads the
+    # service folder, so `NEW_FUNCTION = ...` looked like the answer's place and was ignored
+    source = (
+        "### BEGIN SOLUTION\n"
+        'NEW_FUNCTION = "  apps-list: ..."\n'
+        'edit("svc/serverless.yml", "functions:\\n", "functions:\\n" + NEW_FUNCTION)\n'
+        "### END SOLUTION\n"
+        'status = check("7.2", "svc")'
+    )
+    learner, _ = split_solution(source)
+    assert learner.splitlines() == ["...  # your answer here", 'status = check("7.2", "svc")']
+
+
 def test_functions_keep_signature_and_docstring():
     learner, _ = split_solution(SOLVED_FUNCTION)
     assert learner.splitlines() == [

@@ -80,6 +80,42 @@ def test_run_suite_moves_a_bar_along_pytests_percentages(monkeypatch, tmp_path):
     assert seen == [48.0, 96.0, 100.0]  # pytest -q ends each line of 72 tests with [ NN%]
 
 
+@pytest.mark.slow
+def test_run_suite_reaches_100_percent_in_a_kernel_that_forces_colour(monkeypatch, tmp_path):
+    # ipykernel sets FORCE_COLOR=1: pytest then ended its lines in colour codes, the
+    # percentage was never read, and the bar was closed short of 100 % (drawn red)
+    from workshop_lib import testing
+
+    (tmp_path / "tests" / "unit").mkdir(parents=True)
+    (tmp_path / "tests" / "unit" / "test_few.py").write_text("def test_a():\n    pass\n")
+    seen: list[float] = []
+
+    class Recorder:
+        def __init__(self, desc):
+            self.desc = desc
+
+        def __enter__(self):
+            return seen.append
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(bars, "percent", Recorder)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("PY_COLORS", "1")
+    result = testing.run_suite(tmp_path)
+    assert result.ok and seen == [100.0]
+    assert "\x1b" not in result.output  # the summary line a notebook may show is plain text
+
+
+def test_a_progress_line_is_read_through_colour_codes():
+    from workshop_lib.testing import progress_of
+
+    assert progress_of("tests/unit/test_x.py ....   [ 46%]\n") == 46.0
+    assert progress_of("\x1b[32m.\x1b[0m\x1b[32m.\x1b[0m\x1b[32m  [100%]\x1b[0m\n") == 100.0
+    assert progress_of("139 passed in 2.31s\n") is None
+
+
 def test_run_suite_stops_a_suite_past_its_timeout(tmp_path):
     import subprocess
 

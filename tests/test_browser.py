@@ -8,10 +8,12 @@ checks the bill it shows changes; opens a slide deck. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -114,6 +116,11 @@ def test_a_notebook_runs_in_the_browser_and_its_widget_responds(lab, browser):
     handle.scroll_into_view_if_needed(timeout=60_000)
     before = bill.inner_text()
     assert "requests" in before and "vs server" in before
+    # the course's custom.css: output lines wrap between words ("Max Memory", not "Mem ory")
+    wrap = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.jp-OutputArea-output pre')).wordBreak"
+    )
+    assert wrap == "normal", wrap
     page.screenshot(path=str(ARTIFACTS / "01-explorer-before.png"))
     handle.focus()
     for _ in range(20):
@@ -126,6 +133,86 @@ def test_a_notebook_runs_in_the_browser_and_its_widget_responds(lab, browser):
     assert after != before, "moving the slider did not change the bill"
     assert re.search(r"^[\d,]+ requests", after)
     page.close()
+
+
+VENDORED = ROOT / "build" / "slides" / "node_modules"
+
+
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """``folder`` over HTTP on 127.0.0.1, a free port picked now; its base URL."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.skipif(
+    not (VENDORED / "reveal.js").is_dir(),
+    reason="no build/slides/node_modules: run `make slides OFFLINE=1` once (.ci/run does)",
+)
+def test_an_offline_deck_renders_and_navigates_with_the_network_blocked(browser, tmp_path):
+    """`make slides OFFLINE=1` decks, served over loopback as in a room without internet:
+    every request that would leave the machine is refused and recorded, and the deck must
+    still show its first slide's text and move to the next slide on the right arrow."""
+    from urllib.parse import urlsplit
+
+    from workshop_lib import slides
+
+    notebook = ROOT / "solutions" / "01_serverless_architecture.ipynb"
+    (deck,) = slides.build(tmp_path, [notebook], offline=True)
+    (tmp_path / slides.LOCAL).symlink_to(VENDORED, target_is_directory=True)
+    html = deck.read_text()
+    assert "cdnjs" not in html and "unpkg.com/@jupyter-widgets/html-manager@*" not in html.replace(
+        "var widgetRendererSrc = 'https://unpkg.com/@jupyter-js-widgets", ""
+    )
+    leaving: list[str] = []
+
+    def only_loopback(route) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            leaving.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    with _served(tmp_path) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.route("**/*", only_loopback)
+        page.goto(f"{base}/{deck.name}")
+        page.wait_for_selector(".reveal.ready", timeout=30_000)  # reveal.js initialised
+        first = page.locator(".slides > section.present").first
+        first.wait_for(state="visible", timeout=10_000)
+        first_text = first.inner_text().strip()
+        assert "serverless architecture" in first_text.lower(), first_text  # its title
+        page.screenshot(path=str(ARTIFACTS / "01-slides-offline-first.png"))
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "first => document.querySelector('.slides > section.present')"
+            " && document.querySelector('.slides > section.present').innerText.trim() !== first",
+            arg=first_text,
+            timeout=10_000,
+        )
+        second_text = page.locator(".slides > section.present").first.inner_text().strip()
+        page.wait_for_timeout(1200)  # the slide transition (0.8 s), for the screenshot only
+        page.screenshot(path=str(ARTIFACTS / "01-slides-offline-second.png"))
+        assert second_text and second_text != first_text
+        assert page.url.endswith("#/1"), page.url  # reveal.js's history: the second slide
+        page.close()
+    assert leaving == [], f"the offline deck asked the internet for {leaving}"
 
 
 def test_a_slide_deck_opens(browser, tmp_path):

@@ -90,6 +90,26 @@ def test_0_1_a_dict_that_is_not_a_description():
     failed_with("0.1", {"ResponseMetadata": {}}, "no 'TableName'", "ResponseMetadata")
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        {"TableName": "hello", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]},
+        {  # the arguments of create_table, kept instead of its response
+            "TableName": "hello",
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ],
+    ids=["hand-built", "create-arguments"],
+)
+def test_0_1_a_dict_written_by_hand_is_told_so(ddb, written):
+    # was: "the key attribute 'id' has type not declared"
+    create(ddb)
+    line = failed_with("0.1", written, "did not come from AWS", "response = ddb.create_table")
+    assert "not declared" not in line
+
+
 def test_0_1_the_table_must_really_be_in_the_sandbox(ddb):
     description = create(ddb)["TableDescription"]
     sandbox.active().reset()

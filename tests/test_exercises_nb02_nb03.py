@@ -317,6 +317,18 @@ def test_2_3_wrong_event_and_broken_deployments(aws):
     failed_with("2.3", decoded(invoke_greeter()), "Runtime.ImportModuleError", "greeter.py")
 
 
+def test_2_1_a_handler_that_crashes_on_no_query_string_gets_2_1s_hint():
+    # was 2.2's hint: "...get('release')", a parameter exercise 2.1 never mentions
+    def reads_the_name(event, context):
+        name = event["queryStringParameters"]["name"]
+        return hello(event, context) if name else None
+
+    line = failed_with(
+        "2.1", reads_the_name, "raised TypeError", "'queryStringParameters': None", "need not"
+    )
+    assert "release" not in line
+
+
 # -- 2.4: fix the handler string -----------------------------------------------------------------
 DELETE_PY = """
 def delete_release(event, context):
@@ -362,6 +374,25 @@ def test_2_4_stub_is_not_attempted(broken_delete):
 )
 def test_2_4_typical_mistakes_get_a_hint(broken_delete, handler, phrases):
     failed_with("2.4", fix(broken_delete, handler), f"Handler={handler!r}", *phrases)
+
+
+@pytest.mark.parametrize(
+    "also, phrases",
+    [
+        ({"Timeout": 30}, ["Timeout is 30, deployed with 3", "change nothing else", "Timeout=3"]),
+        ({"MemorySize": 512}, ["MemorySize is 512, deployed with 128", "MemorySize=128"]),
+        (
+            {"Environment": {"Variables": {"DEBUG": "1"}}},
+            ["Environment is {'DEBUG': '1'}", "Environment={'Variables': {}}"],
+        ),
+    ],
+    ids=["timeout", "memory", "environment"],
+)
+def test_2_4_changing_more_than_the_handler_fails(broken_delete, also, phrases):
+    config = broken_delete.update_function_configuration(
+        FunctionName="apps-delete", Handler="apps/delete.delete_release", **also
+    )
+    failed_with("2.4", config, "the handler is fixed, but", *phrases)
 
 
 def test_2_4_the_answer_is_the_update_response(broken_delete):
@@ -499,6 +530,38 @@ def test_3_2_items_left_must_be_returned():
         return {"done": len(items), "left": []}
 
     failed_with("3.2", drops_the_rest, "unaccounted for", "items[done:]")
+
+
+def test_3_2_checking_the_deadline_after_process_reports_a_done_item_as_left():
+    # the item just processed goes back in left: the caller sends it again, a duplicate
+    def checks_after(event, context):
+        items = event["items"]
+        for done, item in enumerate(items):
+            process(item)
+            if context.get_remaining_time_in_millis() < MARGIN_MS:
+                return {"done": done, "left": items[done:]}
+        return {"done": len(items), "left": []}
+
+    failed_with("3.2", checks_after, "processed twice", "BEFORE process(item)")
+
+
+def test_3_2_done_must_count_what_went_through_process():
+    def skips_the_first(event, context):
+        items = event["items"]
+        for done, item in enumerate(items):
+            if context.get_remaining_time_in_millis() < MARGIN_MS:
+                return {"done": done, "left": items[done:]}
+            if done:
+                process(item)
+        return {"done": len(items), "left": []}
+
+    failed_with("3.2", skips_the_first, "items to process() (1, 2, 3", "count exactly those")
+
+
+def test_3_2_the_notebooks_process_is_put_back_after_the_check():
+    before = globals()["process"]
+    passes("3.2", process_batch)
+    assert globals()["process"] is before
 
 
 def test_3_2_wrong_shape():

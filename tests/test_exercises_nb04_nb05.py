@@ -14,6 +14,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+import boto3
 import nbformat
 import pytest
 from boto3.dynamodb.conditions import Attr, Key
@@ -269,6 +270,12 @@ def releases_after_string(table, app_id, after):
     ]
 
 
+def notebook_table(table, app_id, after):
+    # the notebook's own `apps`, found as a global, instead of the argument
+    apps = boto3.resource("dynamodb").Table("apps")
+    return releases_after(apps, app_id, after)
+
+
 @pytest.mark.parametrize(
     "answer, phrases",
     [
@@ -297,6 +304,36 @@ def releases_after_string(table, app_id, after):
 def test_4_2_typical_mistakes(aws, answer, phrases):
     failed_with("4.2", answer, *phrases)
     assert aws.client("dynamodb").list_tables()["TableNames"] == []
+
+
+def _notebook_apps(aws):
+    """The notebook's own `apps` table, with a release of each app the checks ask about."""
+    client = aws.client("dynamodb")
+    client.create_table(
+        TableName="apps",
+        KeySchema=[
+            {"AttributeName": "id", "KeyType": "HASH"},
+            {"AttributeName": "release", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "release", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for app in ("weather", "chat"):
+        client.put_item(TableName="apps", Item={"id": {"S": app}, "release": {"N": "99"}})
+
+
+def test_4_2_querying_the_notebooks_apps_instead_of_the_argument(aws):
+    # was: "the key condition is id = :id AND #r > :after", though the condition was right
+    _notebook_apps(aws)
+    failed_with("4.2", notebook_table, "never read the table it was given", "argument")
+
+
+def test_4_3_writing_to_the_notebooks_apps_instead_of_the_argument(aws):
+    _notebook_apps(aws)
+    failed_with("4.3", writes_to_the_notebook_table, "never wrote to the table it was given")
 
 
 def test_4_2_a_reserved_word_error_from_aws_gets_the_same_hint(aws):
@@ -407,6 +444,28 @@ def status_codes(table, item):
     return 201 if create_release(table, item) else 409
 
 
+def hides_every_error(table, item):
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
+    except Exception:
+        return False
+    return True
+
+
+def hides_every_client_error(table, item):
+    from botocore.exceptions import ClientError
+
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(id)")
+    except ClientError:
+        return False
+    return True
+
+
+def writes_to_the_notebook_table(table, item):
+    return create_release(boto3.resource("dynamodb").Table("apps"), item)
+
+
 @pytest.mark.parametrize(
     "answer, phrases",
     [
@@ -418,6 +477,8 @@ def status_codes(table, item):
         (inverted, ["on an empty table returned False", "return True after a put"]),
         (returns_nothing, ["returned None, not True or False"]),
         (status_codes, ["returned 201, not True or False"]),
+        (hides_every_error, ["returned False", "ValidationException", "let every other error"]),
+        (hides_every_client_error, ["hid that", "catch only ConditionalCheckFailedException"]),
     ],
     ids=[
         "unconditional",
@@ -428,6 +489,8 @@ def status_codes(table, item):
         "inverted",
         "returns-nothing",
         "status-codes",
+        "hides-every-error",
+        "hides-every-client-error",
     ],
 )
 def test_4_3_typical_mistakes(aws, answer, phrases):
@@ -621,6 +684,15 @@ def test_5_3_right_answers_pass(answer):
             lambda r, w, g: max(1, math.ceil(r / 1000 + w / 3000), math.ceil(g / 10)),
             ["limits are swapped"],
         ),
+        (
+            # was: "your per-partition limits are swapped"
+            lambda r, w, g: max(1, math.ceil(r / 3000) + math.ceil(w / 1000), math.ceil(g / 10)),
+            [
+                "partitions_for(1000, 500, 0) returned 2; it is 1",
+                "each on its own",
+                "round up once",
+            ],
+        ),
         (lambda r, w, g: math.ceil(r / 3000 + w / 1000), ["returned 0; it is 1"]),
         (lambda r, w, g: 3, ["partitions_for(1000, 500, 0) returned 3; it is 1"]),
         (lambda r, w, g: "3", ["returned '3', not a number"]),
@@ -634,6 +706,7 @@ def test_5_3_right_answers_pass(answer):
         "storage-added",
         "no-minimum",
         "limits-swapped",
+        "each-term-rounded",
         "two-mistakes",
         "constant",
         "text",

@@ -170,12 +170,22 @@ def test_6_2_stubs_are_not_attempted(aws):
         (cors(quote=False), ["AWS reads an unquoted value", "in single quotes"]),
         (cors(declare=False), ["does not declare", "put_method_response"]),
         (cors(methods_header="OPTIONS,GET,POST"), ["PUT not allowed", "','.join(methods"]),
+        (cors(methods_header="GET,PUT"), ["is 'GET,PUT'", "and OPTIONS", "'GET,PUT,OPTIONS'"]),
         (cors(allow_headers=False), ["Access-Control-Allow-Headers is missing"]),
         (cors(kind="HTTP"), ["integration is HTTP", "type='MOCK'"]),
         (lambda api, resource_id, methods: None, ["no OPTIONS method"]),
         ("add_cors_preflight", ["expected your function, got str"]),
     ],
-    ids=["unquoted", "undeclared", "fixed-methods", "no-allow-headers", "not-mock", "noop", "str"],
+    ids=[
+        "unquoted",
+        "undeclared",
+        "fixed-methods",
+        "no-options",
+        "no-allow-headers",
+        "not-mock",
+        "noop",
+        "str",
+    ],
 )
 def test_6_2_typical_mistakes_get_a_hint(aws, answer, phrases):
     failed_with("6.2", answer, *phrases)
@@ -579,8 +589,44 @@ def test_6_5_the_starter_is_not_attempted(apps):
             {"responses": {"MISSING_AUTHENTICATION_TOKEN": {"statusCode": 404}}},
             ["expected 404", "no such route"],
         ),
+        (
+            # every gateway 4xx (a missing key's 403, 429, 401) would become "no such route"
+            {"responses": {"DEFAULT_4XX": {**NOT_FOUND["MISSING_AUTHENTICATION_TOKEN"]}}},
+            ["DEFAULT_4XX answers 404 too", "429", "MISSING_AUTHENTICATION_TOKEN only"],
+        ),
+        (
+            {"responses": {**NOT_FOUND, "ACCESS_DENIED": {"statusCode": 404}}},
+            ["ACCESS_DENIED answers 404 too", "remove ACCESS_DENIED"],
+        ),
+        (
+            # a dict where the template's text belongs: was AttributeError from the sandbox
+            {
+                "responses": {
+                    "MISSING_AUTHENTICATION_TOKEN": {
+                        "statusCode": 404,
+                        "responseTemplates": {"application/json": {"message": "no such route"}},
+                    }
+                }
+            },
+            [
+                "refused to import",
+                "Errors found during import:",
+                "responseTemplates['application/json'] must be a string, got dict",
+                "a template is text",
+            ],
+        ),
     ],
-    ids=["no-integration", "get-integration", "mock", "param-name", "no-gateway-response", "body"],
+    ids=[
+        "no-integration",
+        "get-integration",
+        "mock",
+        "param-name",
+        "no-gateway-response",
+        "body",
+        "default-4xx",
+        "access-denied-404",
+        "template-dict",
+    ],
 )
 def test_6_5_typical_mistakes_get_a_hint(apps, change, phrases):
     if "integration" in change and isinstance(change["integration"], dict):

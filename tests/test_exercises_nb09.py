@@ -185,7 +185,47 @@ def test_9_1_code_that_raises_gets_the_checks_hint(api):
 def test_9_1_a_throttled_page_is_explained(api):
     for _ in range(10):  # empty the bucket
         requests.get(api.endpoint + "/apps", headers={"x-api-key": api.api_key})
-    failed_with("9.1", lister(api), "raised KeyError", "aws.clock.advance(1)")
+    failed_with("9.1", lister(api), "GET /apps?limit=2 answered 429", "aws.clock.advance(1)")
+
+
+def test_9_1_a_request_without_the_api_key_is_named(api):
+    # was: "your code raised KeyError: 'items'" with a hint about 429 and the clock
+    def all_releases(limit=2):
+        pairs, cursor = [], None
+        while True:
+            params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+            page = requests.get(api.endpoint + "/apps", params=params).json()
+            pairs += [(item["id"], item["release"]) for item in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return pairs
+
+    failed_with("9.1", all_releases, "answered 403", "no x-api-key header", "headers=KEY")
+
+
+def test_9_1_a_cursor_never_sent_is_named(api):
+    # the first page again and again, until the usage plan answers 429
+    def all_releases(limit=2):
+        pairs, cursor = [], None
+        while True:
+            page = requests.get(
+                api.endpoint + "/apps", params={"limit": limit}, headers={"x-api-key": api.api_key}
+            ).json()
+            pairs += [(item["id"], item["release"]) for item in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return pairs
+
+    line = failed_with(
+        "9.1", all_releases, "asked for the first page", "never sent the nextCursor", "'cursor'"
+    )
+    assert "aws.clock.advance" not in line
+
+
+def test_9_1_the_stage_is_untouched_after_a_check():
+    import requests as library
+
+    assert library.Session.send.__qualname__ == "Session.send"  # the recorder put it back
 
 
 # -- 9.2: a genuine token that may not write ---------------------------------------------------
@@ -275,10 +315,63 @@ def test_9_3_a_failing_test_is_named_with_its_assertion(folder, route):
         "9.3",
         str(folder),
         "tests failed; the first is tests/unit/test_handlers.py::test_get_release_and_404",
-        "it says: assert 200 == 404",  # the assertion is the hint
+        "GET /apps/my-app/releases/9, a release that is not stored, answered 200, not 404",
+        "http.error_response(404, ...)",
         "python -m pytest -m exercise -x",
     )
     assert line.startswith("[9.3] FAILED: 2 of the route's 16 tests failed"), line
+
+
+#: 9.3: a body that reads the path parameters without the helpers that check them.
+NO_VALIDATION_BODY = """\
+    params = event.get("pathParameters") or {}
+    item = (repository or default_repository()).get(params["id"], int(params["release"]))
+    if item is None:
+        return http.error_response(404, f"Release {params['release']} not found")
+    return http.json_response(200, item)
+"""
+
+
+def test_9_3_a_route_without_validation_is_told_which_request_and_which_helper(folder, route):
+    # was: "13 of 16 tests failed ... it says: AssertionError: ('get_release', '..')"
+    route.write_text(with_body(route.read_text(), NO_VALIDATION_BODY))
+    failed_with(
+        "9.3",
+        str(folder),
+        "GET /apps/../releases/1 answered 404, not 400 'Invalid app id' (and 5 more like it)",
+        "logic.check_app_id(params.get('id'))",
+    )
+
+
+def test_9_3_a_release_read_with_int_is_told_about_parse_release():
+    # the JUnit messages the route's suite writes for a body that reads the release with
+    # int() (measured once), explained without running the suite again
+    from workshop_lib.exercises import Fail
+    from workshop_lib.testing import TestCase
+
+    node = "tests/unit/test_handlers.py::test_a_non_integer_release_is_400"
+    failed = [
+        TestCase(f"{node}[abc]", "unit", "failed", "assert 500 == 400"),
+        TestCase(f"{node}[1.5]", "unit", "failed", "assert 500 == 400"),
+    ]
+    with pytest.raises(Fail) as fail:
+        nb09._explain_failed_test(failed, 16)
+    assert fail.value.what.endswith(
+        "GET /apps/my-app/releases/abc answered 500, not 400 naming the field 'release' "
+        "(and 1 more like it)"
+    )
+    assert "logic.parse_release(params.get('release'))" in fail.value.hint
+
+
+def test_9_3_a_test_the_table_does_not_know_keeps_its_assertion():
+    from workshop_lib.exercises import Fail
+    from workshop_lib.testing import TestCase
+
+    failed = [TestCase("tests/unit/test_new.py::test_x", "unit", "failed", "assert 1 == 2")]
+    with pytest.raises(Fail) as fail:
+        nb09._explain_failed_test(failed, 3)
+    assert fail.value.what == "1 of the route's 3 tests failed; the first is " + failed[0].nodeid
+    assert fail.value.hint.startswith("it says: assert 1 == 2 — fix get_release")
 
 
 def test_9_3_code_that_does_not_import_is_reported(folder, route):

@@ -223,6 +223,42 @@ def test_invoke_local_runs_a_cell_defined_handler_like_lambda(capsys):
     assert capsys.readouterr().out == result.logs + "\n"
 
 
+def _max_memory_used(result) -> int:
+    import re
+
+    return int(re.search(r"Max Memory Used: (\d+) MB", result.log_events[-1])[1])
+
+
+def test_invoke_local_reports_the_handlers_own_memory_not_the_kernels():
+    # was: the process's peak (94 MB for a hello handler in a kernel, 486 MB after the kernel
+    # itself had allocated 300 MB), whatever the handler did
+    kept = bytearray(200 * 1024 * 1024)  # the "kernel" holds 200 MB before the handler runs
+    small = invoke_local(lambda event, context: {"ok": True}, show_logs=False)
+    assert small.error is None and _max_memory_used(small) <= 2
+
+    def allocates(event, context):
+        block = bytearray(event["mb"] * 1024 * 1024)
+        return len(block)
+
+    result = invoke_local(allocates, {"mb": 40}, memory_mb=128, show_logs=False)
+    assert result.error is None and 40 <= _max_memory_used(result) <= 42
+    del kept
+
+
+def test_invoke_local_holds_the_handler_to_its_memory_size():
+    def greedy(event, context):
+        return len(bytearray(150 * 1024 * 1024))
+
+    result = invoke_local(greedy, memory_mb=128, show_logs=False)
+    assert result.error["errorType"] == "Runtime.OutOfMemory" and result.result is None
+    assert "Runtime exited with error: signal: killed" in result.error["errorMessage"]
+    report = result.log_events[-1]
+    assert "Max Memory Used: 128 MB" in report  # the limit it hit, as a deployed function's
+    assert report.endswith("Status: error\tError Type: Runtime.OutOfMemory\t")
+    roomy = invoke_local(greedy, memory_mb=256, show_logs=False)
+    assert roomy.error is None and roomy.result == 150 * 1024 * 1024
+
+
 def test_invoke_local_errors_timeouts_and_marshalling():
     def broken(event, context):
         return 1 / 0

@@ -64,8 +64,12 @@ class AuthoringError(ValueError):
 
 
 # -- stubs --------------------------------------------------------------------------------
-def _stub_block(block: list[str], indent: str, where: str) -> list[str]:
-    """The learner's replacement for one solution block."""
+def _stub_block(block: list[str], indent: str, where: str, after: str = "") -> list[str]:
+    """The learner's replacement for one solution block; ``after`` is the rest of the cell.
+
+    The names the block assigns become ``name = ...``, unless the rest of the cell reads none
+    of them: stub variables the check never looks at would read as the answer's place (7.2's
+    NEW_FUNCTION, a helper of a cell that writes files and deploys); then ``...`` stands alone."""
     if indent:
         return [f'{indent}raise NotImplementedError("{STUB_COMMENT}")']
     code = textwrap.dedent("\n".join(block))
@@ -95,6 +99,9 @@ def _stub_block(block: list[str], indent: str, where: str) -> list[str]:
                 for name in names:
                     if isinstance(name, ast.Name):
                         lines.append(f"{name.id} = ...  {STUB_COMMENT}")
+    assigned = [line.split(" = ", 1)[0] for line in lines if " = ..." in line]
+    if assigned and not any(re.search(rf"\b{name}\b", after) for name in assigned):
+        lines = [line for line in lines if " = ..." not in line]
     return lines or [f"...  {STUB_COMMENT}"]
 
 
@@ -104,7 +111,8 @@ def split_solution(source: str, where: str = "cell") -> tuple[str, list[str]]:
     blocks: list[str] = []
     block: list[str] | None = None
     indent = ""
-    for line in source.splitlines():
+    cell_lines = source.splitlines()
+    for number, line in enumerate(cell_lines):
         stripped = line.strip()
         if stripped == BEGIN:
             if block is not None:
@@ -113,7 +121,7 @@ def split_solution(source: str, where: str = "cell") -> tuple[str, list[str]]:
         elif stripped == END:
             if block is None:
                 raise AuthoringError(f"{where}: {END} without {BEGIN}")
-            out += _stub_block(block, indent, where)
+            out += _stub_block(block, indent, where, "\n".join(cell_lines[number + 1 :]))
             blocks.append(textwrap.dedent("\n".join(block)).strip("\n"))
             block = None
         elif block is not None:

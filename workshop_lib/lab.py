@@ -36,6 +36,31 @@ def free_port(preferred: int) -> int:
         return sock.getsockname()[1]
 
 
+#: The course's own addition to JupyterLab's styles. JupyterLab's output areas break long
+#: lines anywhere (``.jp-OutputArea-output pre { word-break: break-all }``): a Lambda REPORT
+#: line read "Max Mem" / "ory Used". Here they wrap between words, as a terminal would.
+CUSTOM_CSS = """\
+/* Serverless Workshop (workshop_lib/lab.py): long output lines wrap between words
+   (body: more specific than JupyterLab's own rule, whose style sheet is added later) */
+body .jp-OutputArea-output pre {
+  word-break: normal;
+  overflow-wrap: break-word;
+}
+"""
+
+
+def custom_css_dir() -> Path:
+    """A folder holding ``custom.css`` (:data:`CUSTOM_CSS`), below the course's home folder
+    (``$WORKSHOP_HOME``, else ``~/.workshop``), never in the learner's Jupyter config."""
+    home = Path(os.environ.get("WORKSHOP_HOME") or Path.home() / ".workshop")
+    folder = home / "lab-custom"
+    folder.mkdir(parents=True, exist_ok=True)
+    css = folder / "custom.css"
+    if not css.exists() or css.read_text(encoding="utf-8") != CUSTOM_CSS:
+        css.write_text(CUSTOM_CSS, encoding="utf-8")
+    return folder
+
+
 def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
     cmd = [
         sys.executable,
@@ -47,6 +72,9 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={ROOT}",
         f"--IdentityProvider.token={token}",
+        "--LabApp.custom_css=True",
+        # (ServerApp.static_custom_path is not configurable; the tornado setting it fills is)
+        f"--ServerApp.tornado_settings=static_custom_path={custom_css_dir()}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root

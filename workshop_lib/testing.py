@@ -151,6 +151,9 @@ def run_suite(
             "no:cacheprovider",
             "-p",
             "no:xdist",
+            # plain text whatever the environment says: ipykernel sets FORCE_COLOR=1, and a
+            # line that ends in a colour code hides pytest's "[ 46%]" from the progress bar
+            "--color=no",
             "--rootdir",
             str(folder),
             "--junitxml",
@@ -166,6 +169,14 @@ def run_suite(
 
 
 _PERCENT = re.compile(r"\[\s*(\d+)%\]\s*$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal escape (colour, cursor)
+
+
+def progress_of(line: str) -> float | None:
+    """The percentage a pytest progress line ends with (``... [ 46%]`` → 46.0), else None;
+    colour codes around it are ignored, in case a plugin or a conftest forces colour."""
+    found = _PERCENT.search(_ANSI.sub("", line))
+    return float(found.group(1)) if found else None
 
 
 def _run_with_bar(
@@ -189,9 +200,9 @@ def _run_with_bar(
         def read() -> None:
             for line in process.stdout:  # type: ignore[union-attr]
                 lines.append(line)
-                found = _PERCENT.search(line)
-                if found:
-                    at(float(found.group(1)))
+                done = progress_of(line)
+                if done is not None:
+                    at(done)
 
         reader = threading.Thread(target=read, daemon=True)
         reader.start()

@@ -1,7 +1,7 @@
 """Notebook 06's request inspector: HTTP request → event → handler response → HTTP response.
 
 :func:`inspect` sends one request through a deployed stage and keeps what each step saw;
-:func:`describe` prints the four side by side as text; :class:`RequestInspector` is the
+:func:`describe` prints the four as text, one below the other; :class:`RequestInspector` is the
 widget on top (method, path, headers, body, Send).
 """
 

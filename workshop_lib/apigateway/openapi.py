@@ -47,7 +47,56 @@ def parse(body: bytes | str | dict) -> dict[str, Any]:
         or str(document.get("openapi", "")).startswith("3")
     ):
         raise OpenApiError("only Swagger 2.0 and OpenAPI 3.x documents can be imported")
+    _check_string_maps(document)
     return document
+
+
+def _check_string_maps(document: dict[str, Any]) -> None:
+    """Refuse, before anything is created, the maps API Gateway holds as text to text:
+    templates (a content type to a mapping template) and response parameters (a header to an
+    expression). A dict where the body's JSON text belongs is the usual mistake; AWS refuses
+    the import with BadRequestException rather than fail later, on a request."""
+    places: list[tuple[str, Any]] = []
+    for kind, response in (document.get("x-amazon-apigateway-gateway-responses") or {}).items():
+        where = f"gateway response {kind}"
+        if not isinstance(response, dict):
+            raise OpenApiError(f"{_IMPORT_ERRORS} {where} must be an object, got {response!r}")
+        status = response.get("statusCode")
+        if status is not None and not str(status).isdigit():
+            raise OpenApiError(f"{_IMPORT_ERRORS} {where}: statusCode {status!r} is not a number")
+        places += [(f"{where}: {key}", response.get(key)) for key in _STRING_MAPS]
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in (item or {}).items():
+            integration = isinstance(operation, dict) and operation.get(
+                "x-amazon-apigateway-integration"
+            )
+            if not isinstance(integration, dict):
+                continue
+            where = f"the integration of {method.upper()} {path}"
+            places.append((f"{where}: requestTemplates", integration.get("requestTemplates")))
+            for pattern, response in (integration.get("responses") or {}).items():
+                if isinstance(response, dict):
+                    places += [
+                        (f"{where}, response {pattern!r}: {key}", response.get(key))
+                        for key in _STRING_MAPS
+                    ]
+    for where, mapping in places:
+        if mapping is None:
+            continue
+        if not isinstance(mapping, dict):
+            raise OpenApiError(f"{_IMPORT_ERRORS} {where} must be an object, got {mapping!r}")
+        for key, text in mapping.items():
+            if not isinstance(text, str):
+                raise OpenApiError(
+                    f"{_IMPORT_ERRORS} {where}[{key!r}] must be a string, got "
+                    f"{type(text).__name__} {json.dumps(text, default=str)[:60]} (a template "
+                    "is text: json.dumps(...) a body)"
+                )
+
+
+#: How API Gateway's import begins its list of problems.
+_IMPORT_ERRORS = "Errors found during import:"
+_STRING_MAPS = ("responseTemplates", "responseParameters")
 
 
 def import_document(

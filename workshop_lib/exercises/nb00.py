@@ -15,6 +15,8 @@ from workshop_lib.exercises.common import table_description
 TABLE_NAME = "hello"
 KEY = "id"
 _TYPE_NAMES = {"S": "string", "N": "number", "B": "binary"}
+#: Fields DynamoDB writes into every table description and nobody passes to create_table.
+_ADDED_BY_AWS = ("TableArn", "TableStatus", "CreationDateTime")
 
 
 def _check_key_schema(table: dict[str, Any]) -> None:
@@ -87,6 +89,15 @@ def _check_in_sandbox(table: dict[str, Any]) -> None:
 )
 def check_first_table(answer: Any) -> None:
     table = table_description(answer, "0.1")
+    if not any(field in table for field in _ADDED_BY_AWS):
+        keys = ", ".join(sorted(map(str, table)))
+        raise Fail(
+            f"this dict did not come from AWS: a table description has TableArn, TableStatus "
+            f"and CreationDateTime, yours only {keys} (written by hand, or the arguments of "
+            "create_table?)",
+            "keep what the call returns: response = ddb.create_table(...), then "
+            "check('0.1', response)",
+        )
     name = table.get("TableName")
     if name != TABLE_NAME:
         raise Fail(

@@ -31,7 +31,7 @@ DELETE_HANDLERS = ("apps/delete.delete_release", "apps.delete.delete_release")
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _run(handler: Any, event: dict[str, Any], what: str) -> Any:
+def _run(handler: Any, event: dict[str, Any], what: str, query_key: str) -> Any:
     """Invoke ``handler`` like Lambda; return its result after the JSON round trip."""
     if not callable(handler):
         raise Fail(
@@ -54,17 +54,24 @@ def _run(handler: Any, event: dict[str, Any], what: str) -> Any:
         raise Fail(f"for {what}, your handler ran past its timeout", "return right away")
     raise Fail(
         f"for {what}, your handler raised {kind}: {message} (API Gateway would answer 502)",
-        _hint_for_error(kind, message),
+        _hint_for_error(kind, message, query_key),
     )
 
 
-def _hint_for_error(kind: str, message: str) -> str:
+def _hint_for_error(kind: str, message: str, query_key: str) -> str:
+    """The next step for an error the handler raised; ``query_key`` is the query string
+    parameter this exercise's handler reads, if any (2.1's needs nothing from the event)."""
     if kind == "TypeError" and "NoneType" in message:
-        return (
+        none = (
             "a part of the event is None: API Gateway sends 'queryStringParameters': None "
-            "(not {}) when there is no query string; use "
-            "(event.get('queryStringParameters') or {}).get('release')"
+            "(not {}) when there is no query string"
         )
+        if not query_key:
+            return (
+                f"{none}; this handler answers the same to every request, so it need not "
+                "read the event at all"
+            )
+        return f"{none}; use (event.get('queryStringParameters') or {{}}).get({query_key!r})"
     if kind == "KeyError":
         return (
             f"the key {message} is not there: print(json.dumps(event, indent=1)) shows what "
@@ -170,7 +177,7 @@ def check_hello(handler: Any) -> None:
         ),
     ]
     for what, event in samples:
-        response = _response(_run(handler, event, what), what)
+        response = _response(_run(handler, event, what, ""), what)
         if response["statusCode"] != 200:
             raise Fail(
                 f"for {what}, statusCode is {response['statusCode']}, the exercise asks for 200",
@@ -228,7 +235,7 @@ def check_get_app(handler: Any) -> None:
         ("GET /apps/weather?release=three", "weather", {"release": "three"}, 400, None),
     ]
     for what, app_id, query, status, release in cases:
-        response = _response(_run(handler, _get_app_event(app_id, query), what), what)
+        response = _response(_run(handler, _get_app_event(app_id, query), what, "release"), what)
         body = _json_body(response, what)
         got = response["statusCode"]
         if status == 400:
@@ -434,3 +441,48 @@ def check_fixed_handler(answer: Any) -> None:
         raise Fail(
             f"the function answered {result!r}", "deploy DELETE_PY unchanged; fix only Handler"
         )
+    _check_nothing_else_changed(config)
+
+
+def _delete_as_deployed() -> dict[str, Any]:
+    """What the notebook's create_function left apps-delete with: its Runtime, and AWS's
+    defaults for every setting the cell does not pass."""
+    from workshop_lib.facts import value
+
+    return {
+        "Runtime": "python3.12",
+        "Timeout": value("lambda.default_timeout_s"),
+        "MemorySize": value("lambda.memory_min_mb"),  # the minimum is also the default
+        "EphemeralStorage": value("lambda.tmp_default_mb"),
+        "Environment": {},
+        "Description": "",
+        "Layers": [],
+    }
+
+
+def _check_nothing_else_changed(config: dict[str, Any]) -> None:
+    """2.4 says "change nothing else": a setting that is no longer as deployed fails."""
+    now = {
+        "Runtime": config.get("Runtime"),
+        "Timeout": config.get("Timeout"),
+        "MemorySize": config.get("MemorySize"),
+        "EphemeralStorage": (config.get("EphemeralStorage") or {}).get("Size"),
+        "Environment": (config.get("Environment") or {}).get("Variables") or {},
+        "Description": config.get("Description") or "",
+        "Layers": [layer.get("Arn") for layer in config.get("Layers") or []],
+    }
+    deployed = _delete_as_deployed()
+    changed = [key for key, want in deployed.items() if now[key] != want]
+    if not changed:
+        return
+    shown = "; ".join(f"{key} is {now[key]!r}, deployed with {deployed[key]!r}" for key in changed)
+    back = {
+        "EphemeralStorage": f"EphemeralStorage={{'Size': {deployed['EphemeralStorage']}}}",
+        "Environment": "Environment={'Variables': {}}",
+        "Layers": "Layers=[]",
+    }
+    args = ", ".join(back.get(key, f"{key}={deployed[key]!r}") for key in changed)
+    raise Fail(
+        f"the handler is fixed, but {shown}: the exercise asks to change nothing else",
+        f"put it back: lam.update_function_configuration(FunctionName={DELETE_NAME!r}, {args})",
+    )

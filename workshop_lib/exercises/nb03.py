@@ -8,7 +8,9 @@ timeout on more work than fits into it. 3.3 looks at the running sandbox: the fu
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
@@ -106,9 +108,10 @@ def check_deadline(handler: Any) -> None:
         )
     for items in (list(range(DEADLINE_ITEMS)), [7, 8, 9]):
         what = f"{len(items)} items and a {DEADLINE_TIMEOUT_S:g} s timeout"
-        result = invoke_local(
-            handler, {"items": items}, timeout_s=DEADLINE_TIMEOUT_S, show_logs=False
-        )
+        with _watching_process(handler) as processed:
+            result = invoke_local(
+                handler, {"items": items}, timeout_s=DEADLINE_TIMEOUT_S, show_logs=False
+            )
         if result.error is not None:
             kind = result.error.get("errorType", "")
             if kind == "NotImplementedError":
@@ -124,6 +127,61 @@ def check_deadline(handler: Any) -> None:
                 "run it with invoke_local(process_batch, {'items': [1, 2, 3]}) to see the log",
             )
         _check_batch_result(result.result, items, what)
+        if processed is not None:
+            _check_processed(processed, result.result["done"], items, what)
+
+
+@contextlib.contextmanager
+def _watching_process(handler: Any) -> Iterator[list[Any] | None]:
+    """Record the items the handler hands to the notebook's ``process()`` while it runs.
+
+    The handler finds ``process`` among its module's globals (the notebook's), so a recording
+    wrapper put there for the duration of one invocation sees every call; the original is back
+    afterwards. Yields None when the handler has no such global (then only its result counts).
+    """
+    scope = getattr(handler, "__globals__", None)
+    original = scope.get("process") if isinstance(scope, dict) else None
+    if not callable(original):
+        yield None
+        return
+    seen: list[Any] = []
+
+    def recording(item: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(item)
+        return original(item, *args, **kwargs)
+
+    scope["process"] = recording
+    try:
+        yield seen
+    finally:
+        if scope.get("process") is recording:
+            scope["process"] = original
+
+
+def _check_processed(processed: list[Any], done: int, items: list[int], what: str) -> None:
+    """``done`` and ``left`` must match what really went through process(): an item processed
+    but reported as left would be processed again when the caller sends ``left`` again."""
+    if processed == items[:done]:
+        return
+    again = [item for item in processed if item in items[done:]]
+    if again and processed[: len(items[:done])] == items[:done]:
+        raise Fail(
+            f"with {what}, your handler processed {len(processed)} items but returned "
+            f"done={done} and {again[0]!r} in left: sent again, it would be processed twice",
+            "check the remaining time BEFORE process(item), not after it: an item that "
+            "went through process() is done",
+        )
+    raise Fail(
+        f"with {what}, your handler passed {len(processed)} items to process() "
+        f"({_preview(processed)}) but returned done={done}",
+        "process the items in order, one call of process(item) each, and count exactly those "
+        "in done",
+    )
+
+
+def _preview(values: list[Any], shown: int = 5) -> str:
+    text = ", ".join(repr(v) for v in values[:shown])
+    return text + (", ..." if len(values) > shown else "")
 
 
 def _check_batch_result(result: Any, items: list[int], what: str) -> None:

@@ -315,8 +315,20 @@ def check_releases_after(releases_after: Any) -> None:
                     ) from None
                 raise
             got = _releases(result, call)
+            if not recorder.calls:
+                raise _other_table_fail(call, "read")
             _compare_4_2(call, app_id, after, want, got)
             _check_method_4_2(call, recorder)
+
+
+def _other_table_fail(call: str, verb: str) -> Fail:
+    """The function never touched the table it was given (it used the notebook's ``apps``,
+    or a table of its own): whatever it returns says nothing about ``table``."""
+    return Fail(
+        f"{call} never {verb} the table it was given: it used another one (the notebook's apps?)",
+        "use the argument: table.query(...) / table.put_item(...) inside your function, "
+        "not apps (check passes a table of its own)",
+    )
 
 
 def _compare_4_2(call: str, app_id: str, after: int, want: list[int], got: list) -> None:
@@ -432,6 +444,30 @@ ITEMS_4_3 = [
 ]
 
 
+#: An item DynamoDB refuses for another reason than a duplicate: release is a number key.
+NOT_A_NUMBER_4_3 = {"id": "weather", "release": "3", "notes": "release typed as text"}
+
+
+def _lets_other_errors_through(create_release: Callable, recorder: Recorder, table: Any) -> None:
+    """Only a duplicate is False: any other refusal (here a ValidationException, a key of
+    the wrong type) must reach the caller, or a failed write reads as "already there"."""
+    call = "create_release(table, an item whose release is the text '3')"
+    try:
+        result = create_release(recorder, dict(NOT_A_NUMBER_4_3))
+    except Exception:
+        return  # the caller sees the error: right
+    if table.get_item(Key={"id": "weather", "release": 3}).get("Item") is not None:
+        return  # converted to a number and written: not what was asked, but nothing is lost
+    raise Fail(
+        f"{call} returned {result!r}: DynamoDB refused the write with a ValidationException "
+        "(release is a number key), not because the release existed, and your function "
+        "hid that",
+        "catch only ConditionalCheckFailedException (except table.meta.client.exceptions."
+        "ConditionalCheckFailedException:), not Exception or every ClientError: let every "
+        "other error through",
+    )
+
+
 @exercise(
     "4.3",
     title="Refuse duplicate releases",
@@ -445,7 +481,10 @@ def check_create_release(create_release: Any) -> None:
         first, duplicate, second, other = ITEMS_4_3
 
         call = "create_release(table, weather release 1) on an empty table"
-        _expect_bool(_create(create_release, recorder, first, call), True, call, _NEW)
+        result = _create(create_release, recorder, first, call)
+        if not recorder.calls:
+            raise _other_table_fail(call, "wrote to")
+        _expect_bool(result, True, call, _NEW)
         if _stored(table, first) is None:
             raise Fail(f"{call} returned True, but the table is still empty", _PUT_HINT)
 
@@ -465,6 +504,8 @@ def check_create_release(create_release: Any) -> None:
             _expect_bool(_create(create_release, recorder, item, call), True, call, _OTHER)
             if _stored(table, item) is None:
                 raise Fail(f"{call} returned True, but the release is not in the table", _PUT_HINT)
+
+        _lets_other_errors_through(create_release, recorder, table)
 
         puts = recorder.used("put_item")
         if puts and not all(kwargs.get("ConditionExpression") for kwargs in puts):

@@ -403,13 +403,17 @@ def _partitions_variant(
     storage: str = "max",
     minimum: int = 1,
     swap: bool = False,
+    each_term: bool = False,
 ) -> float:
     per_rcu = float(value("dynamodb.partition_max_rcu"))
     per_wcu = float(value("dynamodb.partition_max_wcu"))
     per_gb = float(value("dynamodb.partition_max_gb"))
     if swap:
         per_rcu, per_wcu = per_wcu, per_rcu
-    throughput = rounding(round(combine(rcu / per_rcu, wcu / per_wcu), 9))
+    if each_term:  # reads and writes rounded up on their own, then added
+        throughput = rounding(round(rcu / per_rcu, 9)) + rounding(round(wcu / per_wcu, 9))
+    else:
+        throughput = rounding(round(combine(rcu / per_rcu, wcu / per_wcu), 9))
     space = rounding(round(gb / per_gb, 9))
     if storage == "ignore":
         total = throughput
@@ -463,6 +467,12 @@ def _mistakes_5_3() -> list[tuple[dict[str, Any], str, str]]:
             {"minimum": 0},
             "an idle, empty table gets 0 partitions from you",
             "every table has at least one partition: max(1, ...)",
+        ),
+        (
+            {"each_term": True},
+            f"you rounded RCU / {r:,} and WCU / {w:,} up each on its own, then added them",
+            f"add the two fractions first, then round up once: math.ceil(rcu / {r} + "
+            f"wcu / {w}): reads and writes share each partition",
         ),
         (
             {"swap": True},

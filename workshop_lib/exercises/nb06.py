@@ -461,6 +461,14 @@ def _check_preflight(response: dict[str, Any]) -> None:
             "list the methods your function was given: \"'\" + ','.join(methods + "
             "['OPTIONS']) + \"'\"",
         )
+    if "OPTIONS" not in listed and "*" not in listed:
+        raise Fail(
+            f"for a resource with {' and '.join(CORS_METHODS)}, Access-Control-Allow-Methods "
+            f"is {methods!r}: the exercise asks for the methods it was given and OPTIONS, the "
+            "method the preflight itself uses",
+            "\"'\" + ','.join(methods + ['OPTIONS']) + \"'\" (for ['GET', 'PUT']: "
+            "'GET,PUT,OPTIONS')",
+        )
     allowed = _header(headers, "Access-Control-Allow-Headers")
     names = {h.strip().lower() for h in (allowed or "").split(",") if h.strip()}
     absent = [h for h in CORS_ALLOW_HEADERS if h.lower() not in names and "*" not in names]
@@ -880,10 +888,14 @@ def check_swagger(document: Any) -> None:
     try:
         api_id = apigw.import_rest_api(body=json.dumps(copy.deepcopy(document)))["id"]
     except apigw.exceptions.BadRequestException as exc:
-        raise Fail(
-            f"API Gateway refused to import the document: {exc.response['Error']['Message']}",
-            "start from STARTER: 'swagger': '2.0', 'info' and 'paths'",
-        ) from None
+        message = exc.response["Error"]["Message"]
+        hint = "start from STARTER: 'swagger': '2.0', 'info' and 'paths'"
+        if "responseTemplates" in message:
+            hint = (
+                "a template is text: 'responseTemplates': {'application/json': "
+                '\'{"message": "no such route"}\'}, or json.dumps({...}) of the body'
+            )
+        raise Fail(f"API Gateway refused to import the document: {message}", hint) from None
     except TypeError as exc:
         raise Fail(
             f"the document is not JSON: {exc}", "use only dicts, lists, strings and numbers"
@@ -974,4 +986,33 @@ def _call_imported(aws: Any, api_id: str) -> None:
             f"404 {json.dumps(expected)}",
             "the gateway response's statusCode is 404 and its responseTemplates "
             "{'application/json': '{\"message\": \"no such route\"}'}",
+        )
+    _check_only_unknown_routes(aws.client("apigateway"), api_id)
+
+
+#: Gateway responses that cover more than an unknown route (a 404 there hides other errors).
+_TOO_WIDE = {
+    "DEFAULT_4XX": "401 Unauthorized, 403 for a missing API key or a denied policy, 429 Too "
+    "Many Requests, 413 Request Too Large",
+    "ACCESS_DENIED": "an authorizer's Deny",
+    "UNAUTHORIZED": "a missing or unreadable token",
+}
+
+
+def _check_only_unknown_routes(apigw: Any, api_id: str) -> None:
+    """Only MISSING_AUTHENTICATION_TOKEN (an unknown route) may become 404 "no such route"."""
+    responses = apigw.get_gateway_responses(restApiId=api_id)["items"]
+    for response in responses:
+        kind = response.get("responseType", "")
+        if response.get("defaultResponse") or str(response.get("statusCode")) != "404":
+            continue  # AWS's own defaults (RESOURCE_NOT_FOUND is a 404 of its own) are fine
+        if kind in ("MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND"):
+            continue
+        covers = _TOO_WIDE.get(kind, "")
+        raise Fail(
+            f"your gateway response {kind} answers 404 too: every error it covers"
+            + (f" ({covers})" if covers else "")
+            + " would reach the client as 'no such route'",
+            "put the 404 under MISSING_AUTHENTICATION_TOKEN only, the response API Gateway "
+            f"gives for an unknown route, and remove {kind}",
         )

@@ -19,11 +19,13 @@ that is deleted again, so a check can run again and again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,8 +174,21 @@ def check_all_releases(answer: Any) -> None:
             "run the cells of 'Driving the API' above: they create four releases",
         )
     before = _invocations(service, "apps-list")
-    got = answer(PAGE)
+    with _recorded(service.endpoint) as exchanges:
+        try:
+            got = answer(PAGE)
+        except Exception:
+            _refused(exchanges)  # a refused request explains the error, if there was one
+            raise
     pages = _invocations(service, "apps-list") - before
+    try:
+        _compare_releases(got, expected, pages)
+    except Fail:
+        _refused(exchanges)  # a wrong answer after a refused request: the refusal says why
+        raise
+
+
+def _compare_releases(got: Any, expected: list[tuple[str, int]], pages: int) -> None:
     pairs = _pairs(got)
     if any(isinstance(release, str) and release.isdigit() for _, release in pairs):
         raise Fail(
@@ -207,6 +222,91 @@ def check_all_releases(answer: Any) -> None:
             f"{needed} pages of {PAGE} were expected",
             "ask for `limit` items a page: params={'limit': limit, ...}",
         )
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the learner's function sent to the stage, and the status it got."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    status: int
+    body: str
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        from urllib.parse import parse_qs, urlsplit
+
+        return parse_qs(urlsplit(self.url).query)
+
+    @property
+    def shown(self) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        stage_path = parts.path.split("/", 2)[-1]  # /dev/apps -> apps
+        return f"{self.method} /{stage_path}" + (f"?{parts.query}" if parts.query else "")
+
+
+@contextlib.contextmanager
+def _recorded(endpoint: str) -> Iterator[list[Exchange]]:
+    """Record the requests sent to the stage through ``requests`` while the learner's
+    function runs (every ``requests.get`` ends in ``Session.send``); put back afterwards."""
+    import requests
+
+    original = requests.Session.send
+    seen: list[Exchange] = []
+
+    def send(session: Any, request: Any, **kwargs: Any) -> Any:
+        response = original(session, request, **kwargs)
+        if str(request.url).startswith(endpoint):
+            headers = {str(k).lower(): str(v) for k, v in request.headers.items()}
+            text = response.text.strip()[:120]
+            seen.append(Exchange(request.method, request.url, headers, response.status_code, text))
+        return response
+
+    requests.Session.send = send  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        requests.Session.send = original  # type: ignore[method-assign]
+
+
+def _refused(exchanges: list[Exchange]) -> None:
+    """Fail naming the first request the stage refused, and why, if there is one."""
+    refused = next((e for e in exchanges if e.status >= 400), None)
+    if refused is None:
+        return
+    what = f"{refused.shown} answered {refused.status} {refused.body}"
+    if refused.status == 403 and "x-api-key" not in refused.headers:
+        raise Fail(
+            f"{what}: the request had no x-api-key header, and the usage plan lets nothing "
+            "in without its key",
+            "send the key with every request: requests.get(endpoint + '/apps', params=..., "
+            "headers=KEY)",
+        )
+    if refused.status == 403:
+        raise Fail(
+            f"{what}: the x-api-key sent is not the stage's key",
+            "send headers=KEY, the key the notebook read from the stage",
+        )
+    if refused.status == 429:
+        first_pages = [e for e in exchanges if "cursor" not in e.query]
+        if len(first_pages) > 1:
+            raise Fail(
+                f"your function asked for the first page {len(first_pages)} times (no "
+                f"?cursor=): it never sent the nextCursor it got, so it read page one again "
+                f"and again until the usage plan refused it: {what}",
+                "send the cursor of the page you just read with the next request: "
+                "params={'limit': limit, 'cursor': cursor}",
+            )
+        raise Fail(f"{what} after {len(exchanges)} request(s)", REFILL_HINT)
+    raise Fail(
+        what,
+        "print that page: requests.get(endpoint + '/apps', params={'limit': 2}, "
+        "headers=KEY).json() shows the problem; the cursor is the page's nextCursor, as it is",
+    )
 
 
 def _pairs(got: Any) -> list[tuple[Any, Any]]:
@@ -372,18 +472,97 @@ def _route_tests_pass(folder: Path) -> None:
         key=lambda t: order.get(t.layer, len(order)),
     )
     if failed:
-        first = failed[0]
-        says = (first.message.strip().splitlines() or ["(no message)"])[0][:200]
-        raise Fail(
-            f"{len(failed)} of the route's {len(ran)} tests failed; the first is {first.nodeid}",
-            f"it says: {says} — fix get_release and check again (in a terminal: "
-            f"{IN_TERMINAL} -m exercise -x)",
-        )
+        _explain_failed_test(failed, len(ran))
     if not ran:
         raise Fail(
             f"none of the route's tests ran ({result.summary()[:120]})",
             f"run them in a terminal to see why: {IN_TERMINAL} -m exercise",
         )
+
+
+@dataclass(frozen=True)
+class RouteTest:
+    """What one of the route's tests sends get_release, what it wants back, and the step
+    (usually a helper of ``apps/``) that makes it pass."""
+
+    request: str  # {param}: the test's parameter
+    wanted: str
+    fix: str
+
+
+_BY_ID = "pass the id through logic.check_app_id(params.get('id')): it raises the 400 for an id "
+_BY_ID += "that is not an app id ('..', '/', too long...), as in apps/get_app.py"
+_BY_RELEASE = "pass the release through logic.parse_release(params.get('release')): it raises "
+_BY_RELEASE += "the 400 for anything but a whole number from 1 up"
+_FOUND = "answer http.json_response(200, item) with the item repository.get(app_id, release) "
+_FOUND += "returned, and http.error_response(404, ...) when it returned None"
+#: 9.3: the route's tests, by test function and the status the failed assert wanted.
+ROUTE_TESTS: dict[tuple[str, str], RouteTest] = {
+    ("test_bad_ids_are_400_on_every_id_route", "400"): RouteTest(
+        "GET /apps/{param}/releases/1", "400 'Invalid app id'", _BY_ID
+    ),
+    ("test_a_non_integer_release_is_400", "400"): RouteTest(
+        "GET /apps/my-app/releases/{param}", "400 naming the field 'release'", _BY_RELEASE
+    ),
+    ("test_get_release_and_404", "200"): RouteTest(
+        "GET /apps/my-app/releases/2, a stored release,", "200 with the release", _FOUND
+    ),
+    ("test_get_release_and_404", "404"): RouteTest(
+        "GET /apps/my-app/releases/9, a release that is not stored,", "404", _FOUND
+    ),
+    ("test_get_and_delete_a_release", "404"): RouteTest(
+        "GET /apps/app/releases/2 on a DynamoDB table without it", "404", _FOUND
+    ),
+    ("test_every_response_is_cors_json", ""): RouteTest(
+        "GET /apps/my-app/releases/1",
+        "JSON with the CORS header",
+        "build every answer with http.json_response / http.error_response: they set "
+        "Content-Type and Access-Control-Allow-Origin",
+    ),
+    ("test_a_failing_repository_is_a_bare_500", "500"): RouteTest(
+        "GET /apps/my-app/releases/1 with a repository that fails",
+        "a bare 500",
+        "keep @http.api_handler above get_release and let the repository's error through: "
+        "it logs it and answers a bare 500",
+    ),
+    ("test_without_injection_the_handler_builds_the_default_repository", "200"): RouteTest(
+        "GET /apps/my-app/releases/1 called as Lambda calls it (two arguments)",
+        "200 from default_repository()",
+        "read with (repository or default_repository()).get(app_id, release)",
+    ),
+}
+_ASSERTED = re.compile(r"assert (\d{3}) == (\d{3})")
+
+
+def _explain_failed_test(failed: list[Any], ran: int) -> None:
+    """Fail with the first failed test as a request: what it sent, what get_release answered
+    instead of what, and the helper that fixes it; tests the table does not know are named
+    with their own assertion."""
+    first = failed[0]
+    says = (first.message.strip().splitlines() or ["(no message)"])[0][:200]
+    count = f"{len(failed)} of the route's {ran} tests failed; the first is {first.nodeid}"
+    terminal = f"check again (in a terminal: {IN_TERMINAL} -m exercise -x)"
+    name, _, param = first.nodeid.split("::")[-1].partition("[")
+    asserted = _ASSERTED.search(first.message)
+    got, wanted = asserted.groups() if asserted else ("", "")
+    known = ROUTE_TESTS.get((name, wanted)) or ROUTE_TESTS.get((name, ""))
+    if known is None:
+        raise Fail(count, f"it says: {says} — fix get_release and {terminal}")
+    shown = _tested_value(first.message) or param.rstrip("]")
+    request = known.request.format(param=shown)
+    answered = f"answered {got}" if got else f"failed: {says}"
+    alike = [t for t in failed[1:] if t.nodeid.split("::")[-1].partition("[")[0] == name]
+    also = f" (and {len(alike)} more like it)" if alike else ""
+    raise Fail(
+        f"{count}: {request} {answered}, not {known.wanted}{also}",
+        f"{known.fix}; then {terminal}",
+    )
+
+
+def _tested_value(message: str) -> str:
+    """The value a test names in its assertion message: ``('get_release', '..')`` → ``..``."""
+    found = re.match(r"AssertionError: \('get_release', '(.*)'\)", message)
+    return found.group(1) if found else ""
 
 
 def _import_error(output: str) -> str:

@@ -3,7 +3,9 @@
 For the first exercises: no zip, no worker, a debugger works. The event and the result
 make the same JSON round trip as on AWS, the handler gets the same :class:`LambdaContext`,
 its ``print`` and ``logging`` output is captured in AWS's format between START, END and
-REPORT lines, and a timeout stops it (in the main thread, with a timer signal).
+REPORT lines, and a timeout stops it (in the main thread, with a timer signal). The REPORT's
+"Max Memory Used" is the handler's own peak allocation (see :class:`_HandlerMemory`), and a
+handler that allocates more than the memory size fails with ``Runtime.OutOfMemory``.
 """
 
 from __future__ import annotations
@@ -103,8 +105,13 @@ def invoke_local(
     payload, error, status = None, None, None
     started = time.perf_counter()
     enforced = False
+    memory = _HandlerMemory()
     try:
-        with _captured(sink, request_id, clock_now, box), _deadline(timeout_s) as enforced:
+        with (
+            _captured(sink, request_id, clock_now, box),
+            memory,
+            _deadline(timeout_s) as enforced,
+        ):
             try:
                 payload = bootstrap.to_json(handler(parsed, context))
             except bootstrap.FaultException as e:
@@ -127,9 +134,20 @@ def invoke_local(
             "errorMessage": f"RequestId: {request_id} Error: {message}",
         }
         duration, status = timeout_s * 1000, "timeout"
+    used_mb = memory.peak_mb
+    if status != "timeout" and used_mb > memory_mb:
+        # as a deployed function's worker: over the memory size, the invocation fails (the
+        # handler ran to its end here: the kernel cannot be stopped at the limit)
+        payload, used_mb = None, memory_mb
+        error = {
+            "errorType": "Runtime.OutOfMemory",
+            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
+            "signal: killed",
+        }
+        status = "error\tError Type: Runtime.OutOfMemory"
     events += [
         logs.end_line(request_id),
-        logs.report_line(request_id, duration, memory_mb, bootstrap.max_memory_mb(), status=status),
+        logs.report_line(request_id, duration, memory_mb, used_mb, status=status),
     ]
     result = LocalResult(request_id, payload, error, events, duration)
     if show_logs:
@@ -158,6 +176,42 @@ def _captured(sink: bootstrap.LogSink, request_id: str, clock_now: float, box: A
         root.removeHandler(handler)
         bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0] = previous[0], previous[1]
         bootstrap._PLATFORM_CLOCK[0] = previous[2]
+
+
+class _HandlerMemory:
+    """The peak of what the handler allocates, for the REPORT line's "Max Memory Used".
+
+    The handler runs in the notebook's process, whose resident memory is the kernel's (90 MB
+    and more before any handler runs), so that says nothing about the handler. Python's
+    tracemalloc counts the handler's own allocations instead: its peak, in MB rounded up,
+    is what invoke_local reports and holds against the memory size. Lambda's figure also
+    counts the runtime around the handler; a deployed function's REPORT (its worker's peak)
+    is the comparable one."""
+
+    def __init__(self) -> None:
+        self.peak_bytes = 0
+        self._started = False
+
+    def __enter__(self) -> _HandlerMemory:
+        import tracemalloc
+
+        self._started = not tracemalloc.is_tracing()
+        if self._started:
+            tracemalloc.start()
+        self._base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import tracemalloc
+
+        self.peak_bytes = max(0, tracemalloc.get_traced_memory()[1] - self._base)
+        if self._started:
+            tracemalloc.stop()
+
+    @property
+    def peak_mb(self) -> int:
+        return max(1, -(-self.peak_bytes // (1024 * 1024)))
 
 
 @contextlib.contextmanager
