@@ -30,7 +30,8 @@ def handler(event, context):
     if path.endswith("/plain"):
         return "just text"
     if path.endswith("/object"):
-        return {"answer": 42}
+        return {"statusCode": 200, "body": json.dumps({"answer": 42}),
+                "headers": {"Access-Control-Allow-Origin": "https://evil.example"}}
     if path.endswith("/crash"):
         raise ValueError("boom")
     if path.endswith("/malformed"):
@@ -170,6 +171,7 @@ def test_payload_1_on_an_http_api_is_the_rest_shape_with_a_version(aws, function
     event = requests.post(f"{api['ApiEndpoint']}/items?a=1&a=2", json={"k": 1}).json()
     APIGatewayProxyEventModel.model_validate(event)
     assert event["version"] == "1.0" and event["resource"] == "/items"
+    assert all(name == name.lower() for name in event["headers"])  # an HTTP API lower-cases
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
     assert json.loads(event["body"]) == {"k": 1}
 
@@ -199,6 +201,8 @@ def test_cors_configuration_answers_preflights_without_the_function(aws, functio
     assert "access-control-allow-origin" not in foreign.headers
     simple = requests.get(f"{base}/x/object", headers={"Origin": "http://localhost:8888"})
     assert simple.headers["access-control-allow-origin"] == "http://localhost:8888"
+    # the function's own CORS header is dropped when the API has a CORS configuration
+    assert simple.raw.headers.getlist("access-control-allow-origin") == ["http://localhost:8888"]
 
 
 # -- function URLs ------------------------------------------------------------------------------
@@ -206,6 +210,15 @@ def test_a_function_url_serves_payload_2_at_the_url_lambda_returns(aws, function
     lam = aws.client("lambda")
     url = lam.create_function_url_config(FunctionName="echo", AuthType="NONE")["FunctionUrl"]
     try:
+        closed = requests.post(url.rstrip("/") + "/hook", json={})
+        assert (closed.status_code, closed.json()) == (403, {"Message": "Forbidden"})
+        lam.add_permission(
+            FunctionName="echo",
+            StatementId="public-url",
+            Action="lambda:InvokeFunctionUrl",
+            Principal="*",
+            FunctionUrlAuthType="NONE",
+        )
         response = requests.post(url.rstrip("/") + "/hook?x=1", json={"event": "push"})
         assert response.status_code == 201
         event = response.json()
@@ -214,10 +227,17 @@ def test_a_function_url_serves_payload_2_at_the_url_lambda_returns(aws, function
         assert event["rawPath"] == "/hook" and event["queryStringParameters"] == {"x": "1"}
         assert json.loads(event["body"]) == {"event": "push"}
         assert event["requestContext"]["domainName"] == url.split("//")[1].rstrip("/")
+        assert event["requestContext"]["accountId"] == "anonymous"  # AuthType NONE
+        assert event["headers"]["host"] == event["requestContext"]["domainName"]
+        assert event["headers"]["x-forwarded-proto"] == "https"
+        assert "connection" not in event["headers"]
+        head = requests.head(url.rstrip("/") + "/hook")
+        assert head.status_code == 201 and head.content == b""
         crashed = requests.get(url.rstrip("/") + "/crash")
         assert (crashed.status_code, crashed.text) == (502, "Internal Server Error")
     finally:
         lam.delete_function_url_config(FunctionName="echo")
+        lam.remove_permission(FunctionName="echo", StatementId="public-url")
     gone = requests.get(url)
     assert gone.status_code == 404
 
@@ -236,6 +256,11 @@ def test_an_aws_iam_function_url_checks_the_sigv4_signature(aws, function):
         assert response.status_code == 201
         identity = response.json()["requestContext"]["authorizer"]["iam"]
         assert identity["accessKey"] == "testing"
+        elsewhere = AWSRequest(method="GET", url=target)  # signed for another region
+        SigV4Auth(Credentials("testing", "testing", "testing"), "lambda", "eu-west-1").add_auth(
+            elsewhere
+        )
+        assert requests.get(target, headers=dict(elsewhere.headers)).status_code == 403
         forged = dict(signed.headers)
         forged["Authorization"] = forged["Authorization"][:-4] + "0000"
         denied = requests.get(target, headers=forged)

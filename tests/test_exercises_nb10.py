@@ -98,6 +98,20 @@ def handler(event, context):
 """
 )
 
+ONLY_ROUTE_KEY = V1_AS_IS.replace(
+    'event["resource"] == "/apps"', 'event["routeKey"] == "GET /apps"'
+)
+
+BODY_NOT_TEXT = RIGHT.replace(
+    'return {"statusCode": status, "body": json.dumps(body)}',
+    'return {"statusCode": status, "body": body}',
+)
+
+NO_QUERY_GUARD = RIGHT.replace(
+    '(event.get("queryStringParameters") or {}).get("tag")',
+    'event["queryStringParameters"].get("tag")',
+)
+
 NO_404 = RIGHT.replace(
     """    if app_id not in APPS:
         return respond(404, {"message": f"no app called {app_id}"})
@@ -118,7 +132,11 @@ def test_10_1_right_answer_passes_and_stub_is_not_attempted():
         (MULTI_VALUE, ["answered 500", "no multiValueQueryStringParameters", "commas"]),
         (NOT_SPLIT, ["answered [], not ['weather']", "split it on commas"]),
         (NO_404, ["GET /apps/tetris answered 500", "404"]),
-        ("def main(event, context):\n    return {}\n", ["no handler function"]),
+        (ONLY_ROUTE_KEY, ["answered ['chess', 'maps', 'weather']", "no filter happened"]),
+        (BODY_NOT_TEXT, ["returned an answer the HTTP API cannot use", "json.dumps"]),
+        (NO_QUERY_GUARD, ["GET /apps answered 500", "without a query string the key is missing"]),
+        (RIGHT + "\ndef broken(:\n", ["does not parse"]),
+        (RIGHT.replace("def handler(", "def lambda_handler("), ["no function called handler"]),
         (42, ["expected the source of app.py as a string"]),
     ],
 )
@@ -191,6 +209,39 @@ def lock_wrong_audience(api_id, route_id, issuer_url):
     )
 
 
+def lock_parts(api_id, route_id, issuer_url, *, audience, scopes, kind="JWT", attach=True):
+    client = _v2()
+    made = client.create_authorizer(
+        ApiId=api_id,
+        Name="writers",
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Issuer": issuer_url, "Audience": audience},
+    )
+    extra = {"AuthorizerId": made["AuthorizerId"]} if attach else {}
+    client.update_route(
+        ApiId=api_id, RouteId=route_id, AuthorizationType=kind, AuthorizationScopes=scopes, **extra
+    )
+
+
+def lock_no_authorizer_id(api_id, route_id, issuer_url):
+    lock_parts(api_id, route_id, issuer_url, audience=["apps-console"], scopes=["apps:write"],
+               attach=False)  # fmt: skip
+
+
+def lock_wrong_scope(api_id, route_id, issuer_url):
+    lock_parts(api_id, route_id, issuer_url, audience=["apps-console"], scopes=["write"])
+
+
+def lock_custom(api_id, route_id, issuer_url):
+    lock_parts(api_id, route_id, issuer_url, audience=["apps-console"], scopes=["apps:write"],
+               kind="CUSTOM")  # fmt: skip
+
+
+def lock_audience_text(api_id, route_id, issuer_url):
+    lock_parts(api_id, route_id, issuer_url, audience="apps-console", scopes=["apps:write"])
+
+
 def lock_not_yet(api_id, route_id, issuer_url):
     raise NotImplementedError("# your answer here")
 
@@ -206,6 +257,10 @@ def test_10_2_right_answer_passes_and_stub_is_not_attempted():
         (lock_without_attaching, ["without a token was let through", "update_route"]),
         (lock_without_scopes, ["only 'apps:read' got 200", "AuthorizationScopes"]),
         (lock_wrong_audience, ["got 401", "Audience must be ['apps-console']"]),
+        (lock_no_authorizer_id, ["answered 500", "no AuthorizerId"]),
+        (lock_wrong_scope, ["got 403: the route asks for ['write']", "['apps:write']"]),
+        (lock_custom, ["got 500", "AuthorizationType='CUSTOM': use 'JWT'"]),
+        (lock_audience_text, ["boto3 refused the parameters", "take lists"]),
         ("lock", ["expected your function"]),
     ],
 )
@@ -256,6 +311,7 @@ def test_10_3_right_answer_passes_and_stub_is_not_attempted():
         (call_for_api_gateway, ["signed for the service 'execute-api'", "'lambda'"]),
         (call_changed_body, ["signature did not match", "body bytes"]),
         (lambda url, body: "sent", ["returned str, not the response"]),
+        (lambda url, body: None, ["call_signed returned None", "return the response"]),
     ],
 )
 def test_10_3_mistakes_get_their_own_hint(call, phrases):

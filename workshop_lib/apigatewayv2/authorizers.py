@@ -63,7 +63,9 @@ class HttpAuthorizers:
             return None
         if kind == "AWS_IAM":
             host = f"{api.api_id}.execute-api.{self.layer.aws.region}.amazonaws.com"
-            identity = sigv4.verify(request, host, "execute-api", self.layer.aws.account_id)
+            identity = sigv4.verify(
+                request, host, "execute-api", self.layer.aws.account_id, self.layer.aws.region
+            )
             if identity is None:
                 raise Refused(*FORBIDDEN)
             return {"iam": identity}

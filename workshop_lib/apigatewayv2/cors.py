@@ -57,8 +57,13 @@ def preflight(config: dict[str, Any] | None, request: HttpRequest) -> HttpRespon
 
 
 def decorate(config: dict[str, Any] | None, request: HttpRequest, response: HttpResponse) -> None:
-    """Add the CORS headers an allowed origin gets on an ordinary answer."""
+    """Add the CORS headers an allowed origin gets on an ordinary answer, in place of any the
+    integration sent (API Gateway ignores those when the API has a CORS configuration)."""
     config = normalized(config)
+    # with CORS configured on the API, the integration's own CORS headers are ignored
+    response.headers[:] = [
+        (k, v) for k, v in response.headers if not k.lower().startswith("access-control-")
+    ]
     origin = _allowed_origin(config, request.header("origin"))
     if not origin:
         return

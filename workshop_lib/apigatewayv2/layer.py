@@ -161,12 +161,12 @@ class HttpApiLayer:
     def _answer_api(self, pattern: re.Pattern[str], prepared: Any) -> tuple:
         api_id, request = self._request(pattern, prepared)
         response = self.handle(api_id, request)
-        return response.status, list(response.headers), response.body
+        return response.status, list(response.headers), _body_for(request, response)
 
     def _answer_url(self, pattern: re.Pattern[str], prepared: Any) -> tuple:
         url_id, request = self._request(pattern, prepared)
         response = self.urls.handle(url_id, request)
-        return response.status, list(response.headers), response.body
+        return response.status, list(response.headers), _body_for(request, response)
 
     def handle(self, api_id: str, request: HttpRequest) -> HttpResponse:
         """Answer one request to an HTTP API (``request.path`` with the stage, if any)."""
@@ -301,3 +301,8 @@ def _throttle(settings: dict[str, Any] | None) -> tuple[float, float] | None:
     if rate is None and burst is None:
         return None
     return float(rate if rate is not None else 10_000), float(burst if burst is not None else 5_000)
+
+
+def _body_for(request: HttpRequest, response: HttpResponse) -> bytes:
+    """A response to HEAD carries no body (its headers are those GET would have)."""
+    return b"" if request.method.upper() == "HEAD" else response.body

@@ -4,10 +4,11 @@ answer becomes an HTTP response.
 Source: API Gateway developer guide, "Create AWS Lambda proxy integrations for HTTP APIs"
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
 Format 2.0 has no multi-value fields: repeated headers and query parameters are joined with
-commas; header names are lower case; cookies move to ``cookies``; empty parts are left
-out. The answer: with a ``statusCode`` it is taken field by field (``cookies`` become
-``set-cookie`` headers); without one, valid JSON becomes a 200 ``application/json`` body
-(a JSON string is the body itself). Lambda function URLs use the same format
+commas; cookies move to ``cookies``; empty parts are left out. Header names are lower case
+in both formats (an HTTP API's, unlike a REST API's 1.0 event). The answer: with a
+``statusCode`` it is taken field by field (``cookies`` become ``set-cookie`` headers);
+without one, valid JSON becomes a 200 ``application/json`` body (a JSON string is the body
+itself). Lambda function URLs use the same format
 (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html).
 """
 
@@ -71,13 +72,29 @@ def _times(now: float) -> tuple[str, int]:
     return moment.strftime("%d/%b/%Y:%H:%M:%S +0000"), int(now * 1000)
 
 
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"}
+
+
+def forwarded_headers(request: HttpRequest, host: str) -> list[tuple[str, str]]:
+    """The request's headers as the function sees them behind AWS's front end: no hop-by-hop
+    headers; ``host`` the API's, and ``x-forwarded-for/-port/-proto`` added."""
+    kept = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP | {"host"}]
+    return [
+        *kept,
+        ("host", host),
+        ("x-forwarded-for", request.source_ip),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-proto", "https"),
+    ]
+
+
 def event_v2(
     request: HttpRequest, target: Target, authorizer: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The payload format 2.0 event for one request."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in request.headers:
+    for name, value in forwarded_headers(request, target.domain_name):
         name = name.lower()
         if name == "cookie":
             cookies += [c.strip() for c in value.split(";") if c.strip()]
@@ -134,7 +151,8 @@ def event_v1(request: HttpRequest, target: Target, resource: str) -> dict[str, A
     """The payload format 1.0 event an HTTP API sends (REST's shape, ``version: "1.0"``)."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
-    for name, value in request.headers:
+    for name, value in forwarded_headers(request, target.domain_name):  # lower-cased, both
+        name = name.lower()
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     query: dict[str, str] = {}

@@ -20,9 +20,16 @@ _AUTH = re.compile(
 )
 
 
-def verify(request: HttpRequest, host: str, service: str, account_id: str) -> dict[str, Any] | None:
+#: how far a request's X-Amz-Date may be from now (AWS's clock-skew allowance)
+MAX_SKEW_S = 300
+
+
+def verify(
+    request: HttpRequest, host: str, service: str, account_id: str, region: str
+) -> dict[str, Any] | None:
     """The caller's IAM identity (as requestContext reports it) if the request is signed
-    for ``service`` with a valid signature, else None."""
+    for ``service`` in ``region``, within five minutes of now, with a valid signature; else
+    None. The time is the real one: botocore signs with it whatever the sandbox's clock."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -32,6 +39,8 @@ def verify(request: HttpRequest, host: str, service: str, account_id: str) -> di
     found = _AUTH.fullmatch((request.header("authorization") or "").strip())
     stamp = request.header("x-amz-date")
     if found is None or stamp is None or found["service"] != service:
+        return None
+    if found["region"] != region or not _recent(stamp):
         return None
     # an in-process request carries no Host header: the URL's host is what was signed
     signed = {
@@ -64,3 +73,14 @@ def verify(request: HttpRequest, host: str, service: str, account_id: str) -> di
         "userArn": f"arn:aws:iam::{account_id}:user/sandbox",
         "userId": found["key"],
     }
+
+
+def _recent(stamp: str) -> bool:
+    import time
+    from datetime import datetime, timezone
+
+    try:
+        signed = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return False
+    return abs(signed.timestamp() - time.time()) <= MAX_SKEW_S

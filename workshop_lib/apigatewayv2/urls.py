@@ -32,6 +32,34 @@ class FunctionUrls:
     def __init__(self, layer: HttpApiLayer) -> None:
         self.layer = layer
 
+    def public(self, fn: Any) -> bool:
+        """Whether the function's resource-based policy lets anyone call its URL: an
+        ``AuthType`` ``NONE`` URL needs ``lambda:InvokeFunctionUrl`` for principal ``*``
+        ("Control access to Lambda function URLs"; since October 2025 AWS asks new URLs for
+        ``lambda:InvokeFunction`` too, which the sandbox does not enforce)."""
+        from moto.awslambda.utils import get_backend
+
+        aws = self.layer.aws
+        try:
+            wire = get_backend(aws.account_id, aws.region).get_policy(fn.function_name)
+            statements = json.loads(json.loads(wire)["Policy"]).get("Statement") or []
+        except Exception:  # no policy at all
+            return False
+        for statement in statements:
+            actions = statement.get("Action")
+            actions = [actions] if isinstance(actions, str) else list(actions or [])
+            principal = statement.get("Principal")
+            anyone = principal == "*" or (
+                isinstance(principal, dict) and principal.get("AWS") == "*"
+            )
+            if (
+                statement.get("Effect") == "Allow"
+                and anyone
+                and any(a in ("lambda:InvokeFunctionUrl", "lambda:*", "*") for a in actions)
+            ):
+                return True
+        return False
+
     def find(self, url_id: str) -> tuple[Any, dict[str, Any]] | None:
         """``(function, its URL configuration)`` for a URL id, or None."""
         from moto.awslambda.utils import get_backend
@@ -54,10 +82,14 @@ class FunctionUrls:
         authorizer = None
         if config.get("AuthType") == "AWS_IAM":
             host = f"{url_id}.lambda-url.{self.layer.aws.region}.on.aws"
-            identity = sigv4.verify(request, host, "lambda", self.layer.aws.account_id)
+            identity = sigv4.verify(
+                request, host, "lambda", self.layer.aws.account_id, self.layer.aws.region
+            )
             if identity is None:
                 return _forbidden()
-            authorizer = {"iam": identity}
+            authorizer = {"iam": {**identity, "cognitoIdentity": None}}
+        elif not self.public(fn):
+            return _forbidden()
         aws = self.layer.aws
         request_id = aws.ids.uuid4()
         target = payload.Target(
@@ -68,7 +100,7 @@ class FunctionUrls:
             raw_path=request.path or "/",
             path_parameters={},
             stage_variables={},
-            account_id=aws.account_id,
+            account_id=aws.account_id if authorizer else "anonymous",  # as AWS reports it
             request_id=request_id,
             now=aws.clock.time(),
         )

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
-from workshop_lib.exercises import Fail, NotAttempted, exercise
+from workshop_lib.exercises import Fail, exercise
 from workshop_lib.exercises.common import require_function, running_sandbox
 
 #: 10.1: the apps the handler serves, and what the checker expects of it
@@ -121,13 +122,72 @@ def _error_of(aws: Any, path: str, query: str = "") -> str:
     )
     event = payload.event_v2(HttpRequest("GET", path, query), target)
     answer = aws.client("lambda").invoke(FunctionName=APPS_FUNCTION, Payload=json.dumps(event))
-    body = json.loads(answer["Payload"].read() or b"null")
+    text = answer["Payload"].read() or b"null"
+    body = json.loads(text)
     if answer.get("FunctionError") and isinstance(body, dict):
         return f"{body.get('errorType')}: {body.get('errorMessage')}"
+    try:
+        payload.response_v2(text.decode())
+    except payload.MalformedResponse as malformed:
+        return f"an answer the HTTP API cannot use ({malformed})"
     return ""
 
 
-@exercise("10.1", "a handler for payload 2.0", "run your handler with the event printed above")
+#: what a handler's error says -> the payload 2.0 fact that explains it
+_EXPLAINED = (
+    (
+        "'resource'",
+        "payload 2.0 has no resource: choose the route with event['routeKey'] "
+        "('GET /apps' or 'GET /apps/{id}')",
+    ),
+    (
+        "'httpMethod'",
+        "payload 2.0 has no httpMethod: the route key says it, event['routeKey'] == 'GET /apps'",
+    ),
+    (
+        "'multiValueQueryStringParameters'",
+        "payload 2.0 has no multiValueQueryStringParameters: "
+        "repeated parameters arrive in queryStringParameters joined with commas ('free,offline')",
+    ),
+    (
+        "'pathParameters'",
+        "GET /apps has no path parameters: look at event['routeKey'] first and "
+        "read event['pathParameters']['id'] only for 'GET /apps/{id}'",
+    ),
+    (
+        "'queryStringParameters'",
+        "without a query string the key is missing: read "
+        "(event.get('queryStringParameters') or {}).get('tag')",
+    ),
+    (
+        "'NoneType' object has no attribute 'get'",
+        "without a query string the key is missing: "
+        "read (event.get('queryStringParameters') or {}).get('tag')",
+    ),
+    ("UserCodeSyntaxError", "APPS_V2_PY does not parse: fix the line the error names"),
+    ("HandlerNotFound", "the module must define def handler(event, context):"),
+    (
+        "body is not a string",
+        "the body is text: return {'statusCode': 200, 'body': "
+        "json.dumps(...)}, or return the value itself with no statusCode",
+    ),
+)
+
+
+def _explain(raised: str) -> str | None:
+    for marker, hint in _EXPLAINED:
+        if marker in raised:
+            return hint
+    if "KeyError" in raised and any(c.isupper() for c in raised.split("KeyError", 1)[1]):
+        return "header names are lower case in an HTTP API's event: event['headers']['user-agent']"
+    return None
+
+
+@exercise(
+    "10.1",
+    "a handler for payload 2.0",
+    "print(event) first thing in your handler: the HTTP API answers 500 when it raises",
+)
 def check_handler_v2(source: Any) -> None:
     import requests
 
@@ -136,8 +196,11 @@ def check_handler_v2(source: Any) -> None:
             f"expected the source of app.py as a string, got {type(source).__name__}",
             'write APPS_V2_PY = """...""" with the module, then check("10.1", APPS_V2_PY)',
         )
-    if "def handler" not in source:
-        raise Fail("the source has no handler function", "define def handler(event, context):")
+    if not re.search(r"^def handler\(", source, re.M):
+        raise Fail(
+            "the source has no function called handler",
+            "the deployed function runs app.handler: define def handler(event, context):",
+        )
     aws = running_sandbox("the handler cannot be deployed", "run the notebook's first cell")
     with Scratch(aws, "check-10-1") as scratch:
         arn = scratch.function(APPS_FUNCTION, source)
@@ -145,15 +208,10 @@ def check_handler_v2(source: Any) -> None:
         listing = requests.get(f"{scratch.url}/apps")
         if listing.status_code == 500:
             raised = _error_of(aws, "/apps")
-            if "'resource'" in raised or "'httpMethod'" in raised or "'path'" in raised:
-                raise Fail(
-                    f"GET /apps answered 500: your handler raised {raised}",
-                    "payload 2.0 has no resource, httpMethod or path: choose the route with "
-                    "event['routeKey'] ('GET /apps' or 'GET /apps/{id}')",
-                )
             raise Fail(
-                f"GET /apps answered 500: your handler raised {raised or 'an error'}",
-                "print the event of a GET /apps request above and read the handler against it",
+                f"GET /apps answered 500: your handler {_verb(raised)}",
+                _explain(raised)
+                or "print(event) first thing in the handler and compare with the 2.0 event above",
             )
         if listing.status_code != 200 or _json(listing) != sorted(APPS):
             raise Fail(
@@ -165,21 +223,28 @@ def check_handler_v2(source: Any) -> None:
         if tagged.status_code == 500:
             raised = _error_of(aws, "/apps", "tag=free&tag=offline")
             hint = (
-                "payload 2.0 has no multiValueQueryStringParameters: repeated parameters "
-                "arrive in queryStringParameters joined with commas ('free,offline')"
-                if "multiValue" in raised
-                else "read event['queryStringParameters']['tag'] (it may be missing)"
+                _explain(raised) or "read event['queryStringParameters']['tag'] (it may be missing)"
             )
             raise Fail(f"GET /apps?tag=free&tag=offline answered 500 ({raised})", hint)
         if _json(tagged) != want:
             got = _json(tagged)
-            hint = (
-                "the two tags arrive as one value, 'free,offline': split it on commas"
-                if got == []
-                else "keep the apps that have every tag asked for"
-            )
+            if got == []:
+                hint = "the two tags arrive as one value, 'free,offline': split it on commas"
+            elif got == sorted(APPS):
+                hint = (
+                    "no filter happened: payload 2.0 has no multiValueQueryStringParameters; "
+                    "read queryStringParameters['tag'] and split it on commas"
+                )
+            else:
+                hint = "keep the apps that have every tag asked for"
             raise Fail(f"GET /apps?tag=free&tag=offline answered {got}, not {want}", hint)
         one = requests.get(f"{scratch.url}/apps/weather")
+        if one.status_code == 500:
+            raised = _error_of(aws, "/apps/weather")
+            raise Fail(
+                f"GET /apps/weather answered 500: your handler {_verb(raised)}",
+                _explain(raised) or "take the id from event['pathParameters']['id']",
+            )
         if one.status_code != 200 or _json(one) != APPS["weather"]:
             raise Fail(
                 f"GET /apps/weather answered {one.status_code} {one.text[:120]}",
@@ -192,6 +257,12 @@ def check_handler_v2(source: Any) -> None:
                 'answer {"statusCode": 404, "body": json.dumps({"message": '
                 'f"no app called {app_id}"})} for an id you do not have',
             )
+
+
+def _verb(raised: str) -> str:
+    if raised.startswith("an answer"):
+        return f"returned {raised}"
+    return f"raised {raised or 'an error'}"
 
 
 def _json(response: Any) -> Any:
@@ -213,14 +284,28 @@ def check_lock(lock: Any) -> None:
         with Scratch(aws, "check-10-2") as scratch:
             arn = scratch.function("check-10-2-write", ECHO_PY)
             route_id = scratch.routes(arn, "POST /apps")["POST /apps"]
-            lock(scratch.api["ApiId"], route_id, issuer.url)
+            try:
+                lock(scratch.api["ApiId"], route_id, issuer.url)
+            except Exception as exc:
+                if type(exc).__name__ != "ParamValidationError":
+                    raise
+                raise Fail(
+                    f"boto3 refused the parameters: {str(exc).splitlines()[-1].strip()}",
+                    "Audience, IdentitySource and AuthorizationScopes take lists; AuthorizerId "
+                    "is the id in what create_authorizer returns (made['AuthorizerId'])",
+                ) from None
             url = f"{scratch.url}/apps"
 
             def post(token: str | None) -> Any:
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
                 return requests.post(url, headers=headers, data="{}")
 
-            if post(None).status_code != 401:
+            unsigned = post(None)
+            if unsigned.status_code == 500:
+                raise Fail(
+                    "POST /apps without a token answered 500", _route_hint(scratch, route_id)
+                )
+            if unsigned.status_code != 401:
                 raise Fail(
                     "POST /apps without a token was let through",
                     "attach the authorizer: v2.update_route(ApiId=..., RouteId=..., "
@@ -233,6 +318,15 @@ def check_lock(lock: Any) -> None:
                     "a valid token for audience 'apps-console' with scope 'apps:write' got 401",
                     _config_hint(scratch, route_id, issuer.url),
                 )
+            if answered.status_code == 403:
+                route = scratch.v2.get_route(ApiId=scratch.api["ApiId"], RouteId=route_id)
+                raise Fail(
+                    f"a valid token with scope 'apps:write' got 403: the route asks for "
+                    f"{route.get('AuthorizationScopes')}",
+                    "ask for the scope writers' tokens carry: AuthorizationScopes=['apps:write']",
+                )
+            if answered.status_code == 500:
+                raise Fail("a valid token got 500", _route_hint(scratch, route_id))
             if answered.status_code >= 300:
                 raise Fail(
                     f"a valid token got {answered.status_code} {answered.text[:100]}",
@@ -251,6 +345,16 @@ def check_lock(lock: Any) -> None:
                 )
     finally:
         issuer.stop()
+
+
+def _route_hint(scratch: Scratch, route_id: str) -> str:
+    """Why the HTTP API answers 500: the route names no authorizer, or the wrong kind."""
+    route = scratch.v2.get_route(ApiId=scratch.api["ApiId"], RouteId=route_id)
+    if not route.get("AuthorizerId"):
+        return "the route has AuthorizationType JWT but no AuthorizerId: pass made['AuthorizerId']"
+    if route.get("AuthorizationType") != "JWT":
+        return f"the route says AuthorizationType={route.get('AuthorizationType')!r}: use 'JWT'"
+    return "compare your authorizer and route with the ones the notebook made above"
 
 
 def _config_hint(scratch: Scratch, route_id: str, issuer_url: str) -> str:
@@ -283,7 +387,10 @@ def check_signed(call_signed: Any) -> None:
         body = json.dumps({"event": "release", "app": "weather"})
         response = call_signed(url, body)
         if response is None:
-            raise NotAttempted()
+            raise Fail(
+                "call_signed returned None",
+                "return the response: return requests.post(url, data=..., headers=...)",
+            )
         if not hasattr(response, "status_code"):
             raise Fail(
                 f"call_signed returned {type(response).__name__}, not the response",
