@@ -384,3 +384,56 @@ def test_the_fallback_warns_once(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         direct_environment(tmp_path / "b", FILL_TMP, tmp_mb=1).kill()
+
+
+# -- invoke local (``workshop sls invoke local``) without a sandbox ------------------------
+_WATCHING: list[list[str]] = []  # the leaks of the test running now, if it watches
+_HOOKED: list[bool] = []
+
+
+def _refuse_leaks(event: str, args: tuple) -> None:
+    if not _WATCHING:
+        return
+    if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+        host = args[-1][0] if isinstance(args[-1], tuple) else None
+    elif event == "socket.getaddrinfo" and not _is_address(args[0]):  # a name: DNS
+        host = args[0]
+    else:
+        return
+    if host is not None and not netguard.is_loopback_host(str(host)):
+        _WATCHING[-1].append(f"{event} {host}")
+        raise RuntimeError(f"LEAK: {event} {host}")
+
+
+def _is_address(host: object) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(str(host).strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def test_invoke_local_without_a_sandbox_keeps_to_loopback():
+    import socket
+
+    from workshop_lib.lambda_runtime.local import invoke_local
+
+    if not _HOOKED:  # an audit hook cannot be removed: one, idle unless a test watches
+        sys.addaudithook(_refuse_leaks)
+        _HOOKED.append(True)
+
+    def handler(event, context):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+
+    assert sandbox.active() is None
+    leaks: list[str] = []
+    _WATCHING.append(leaks)
+    try:
+        result = invoke_local(handler, {}, show_logs=False)
+    finally:
+        _WATCHING.pop()
+    assert leaks == []
+    assert result.error["errorType"] == "SandboxNetworkError", result.error
+    assert not netguard.active()  # on for the call only

@@ -3,7 +3,10 @@
 For the first exercises: no zip, no worker, a debugger works. The event and the result
 make the same JSON round trip as on AWS, the handler gets the same :class:`LambdaContext`,
 its ``print`` and ``logging`` output is captured in AWS's format between START, END and
-REPORT lines, and a timeout stops it (in the main thread, with a timer signal).
+REPORT lines, and a timeout stops it (in the main thread, with a timer signal). Without a
+sandbox running (``workshop sls invoke local``), the sandbox's network guard is on for the
+call: the handler's AWS calls are refused rather than sent to real AWS with the learner's
+own credentials.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workshop_lib import netguard
 from workshop_lib.ids import IdGenerator
 from workshop_lib.lambda_runtime import bootstrap, logs
 
@@ -104,7 +108,11 @@ def invoke_local(
     started = time.perf_counter()
     enforced = False
     try:
-        with _captured(sink, request_id, clock_now, box), _deadline(timeout_s) as enforced:
+        with (
+            _guarded(box is None),
+            _captured(sink, request_id, clock_now, box),
+            _deadline(timeout_s) as enforced,
+        ):
             try:
                 payload = bootstrap.to_json(handler(parsed, context))
             except bootstrap.FaultException as e:
@@ -158,6 +166,19 @@ def _captured(sink: bootstrap.LogSink, request_id: str, clock_now: float, box: A
         root.removeHandler(handler)
         bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0] = previous[0], previous[1]
         bootstrap._PLATFORM_CLOCK[0] = previous[2]
+
+
+@contextlib.contextmanager
+def _guarded(needed: bool):
+    """The sandbox's network guard for the call, when no sandbox (which has it on) runs."""
+    if not needed:
+        yield
+        return
+    netguard.install()
+    try:
+        yield
+    finally:
+        netguard.uninstall()
 
 
 @contextlib.contextmanager
