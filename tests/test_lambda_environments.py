@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,34 +34,45 @@ def aws():
 
 
 def environment_pids(stream: str) -> list[int]:
-    """The live processes (launcher and worker) of the environment writing to log stream
-    ``stream``: a worker is PID 1 of its own namespace, so its handler cannot say its pid
-    here, but its environment names its stream (a zombie's environ reads empty). Streams
-    repeat across sandboxes (seeded ids): only this test process's descendants count."""
-    marker = f"\0AWS_LAMBDA_LOG_STREAM_NAME={stream}\0".encode()
-    pids = []
+    """The live processes (launcher, namespace init and worker) of the environment writing
+    to log stream ``stream``: a worker is not its handler's ``os.getpid()`` here (it runs
+    in a PID namespace), but its environment names its stream. Streams repeat across
+    sandboxes (seeded ids): only this test process's descendants count."""
+    marker = f"AWS_LAMBDA_LOG_STREAM_NAME={stream}"
+    table = _processes()
+    mine = []
+    for pid, (_, environ) in table.items():
+        if marker in environ:
+            up = pid
+            while up in table and up != os.getpid():
+                up = table[up][0]
+            if up == os.getpid():
+                mine.append(pid)
+    return mine
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, environment text) of live processes (a zombie shows none)."""
+    table = {}
+    if not os.path.isdir("/proc"):  # macOS: ps -E prints the environment after the command
+        listing = subprocess.run(
+            ["ps", "-E", "-ww", "-o", "pid=,ppid=,command="], capture_output=True, text=True
+        ).stdout
+        for line in listing.splitlines():
+            pid, ppid, rest = line.split(None, 2)
+            table[int(pid)] = (int(ppid), " " + rest.replace(" ", "\0") + "\0")
+        return table
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/environ", "rb") as f:
-                    if marker in b"\0" + f.read() and _descends_from_me(int(entry)):
-                        pids.append(int(entry))
+                    environ = "\0" + f.read().decode(errors="replace")
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rpartition(")")[2].split()[1])
             except OSError:
                 continue
-    return pids
-
-
-def _parent(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rpartition(")")[2].split()[1])
-
-
-def _descends_from_me(pid: int) -> bool:
-    while pid > 1:
-        pid = _parent(pid)
-        if pid == os.getpid():
-            return True
-    return False
+            table[int(entry)] = (ppid, environ)
+    return table
 
 
 def env_alive(stream: str) -> bool:
@@ -69,8 +81,9 @@ def env_alive(stream: str) -> bool:
 
 def worker_pid(stream: str) -> int:
     """The worker of that environment: the last of launcher, namespace init and worker."""
+    table = _processes()
     pids = environment_pids(stream)
-    parents = {_parent(pid) for pid in pids}
+    parents = {table[pid][0] for pid in pids if pid in table}
     (worker,) = [pid for pid in pids if pid not in parents]
     return worker
 
@@ -201,7 +214,7 @@ def test_the_account_limit_is_configurable_and_enforced():
 
         def call(name):
             try:
-                return invoke(aws, name, {"sleep": 0.5}, retries=False)["StatusCode"]
+                return invoke(aws, name, {"sleep": 1.5}, retries=False)["StatusCode"]
             except ClientError as exc:
                 return exc.response.get("Reason")
 

@@ -56,6 +56,7 @@ _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
+_MNT_DETACH = 2
 _MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 0x4000, 1 << 18
 _PR_SET_PDEATHSIG = 1
 _PR_CAPBSET_DROP = 24
@@ -116,8 +117,10 @@ def _enter_namespaces(libc: _Libc, user: bool, tmp_mb: int, keep: list[str]) -> 
     """Unshare mount and PID namespaces (and a user one: needed to do so without root) and
     mount the environment's /tmp; the next child forked is PID 1 of the new namespace."""
     uid, gid = os.geteuid(), os.getegid()
-    flags = _CLONE_NEWNS | _CLONE_NEWPID | (_CLONE_NEWUSER if user else 0)
-    libc.call("unshare", libc.ctypes.c_int(flags))
+    # the PID namespace last: a kernel that lets a user namespace be made but grants it no
+    # capability (Ubuntu's AppArmor default) fails at the mounts, and the fallback's worker
+    # must not then be PID 1 of a namespace (PID 1 ignores its own SIGKILL)
+    libc.call("unshare", libc.ctypes.c_int(_CLONE_NEWNS | (_CLONE_NEWUSER if user else 0)))
     if user:  # the same ids inside, so files keep their owners
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
@@ -130,13 +133,19 @@ def _enter_namespaces(libc: _Libc, user: bool, tmp_mb: int, keep: list[str]) -> 
     inside = [p for i, p in enumerate(inside) if not any(_below(p, q) for q in inside[:i])]
     host_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY) if inside else -1
     libc.mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp_mb}m,mode=1777")
-    for path in inside:
-        source = f"/proc/self/fd/{host_tmp}{path[len('/tmp') :]}"
-        os.makedirs(path, exist_ok=True)
-        libc.mount(source, path, None, _MS_BIND | _MS_REC, "")
-        libc.mount("none", path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, "")
-    if host_tmp >= 0:
-        os.close(host_tmp)
+    try:
+        for path in inside:
+            source = f"/proc/self/fd/{host_tmp}{path[len('/tmp') :]}"
+            os.makedirs(path, exist_ok=True)
+            libc.mount(source, path, None, _MS_BIND | _MS_REC, "")
+            libc.mount("none", path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, "")
+    except OSError:  # the fallback needs the host's /tmp back (the code lives there)
+        libc.call("umount2", b"/tmp", libc.ctypes.c_int(_MNT_DETACH))
+        raise
+    finally:
+        if host_tmp >= 0:
+            os.close(host_tmp)
+    libc.call("unshare", libc.ctypes.c_int(_CLONE_NEWPID))
 
 
 def _below(path: str, folder: str) -> bool:
