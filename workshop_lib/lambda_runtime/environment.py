@@ -310,7 +310,13 @@ class ExecutionEnvironment:
     # -- life ------------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        """The worker runs: its launcher has not ended, and the answer pipe has not hung up
+        (the worker holds its only write end; the launcher may still be sweeping up)."""
+        if self.process.poll() is not None or self._from_child < 0:
+            return False
+        poller = select.poll()
+        poller.register(self._from_child, 0)  # hang-ups and errors are always reported
+        return not poller.poll(0)
 
     def kill(self) -> None:
         """Stop the environment at once (SIGKILL: a runaway handler stops burning CPU).
