@@ -1,6 +1,6 @@
 """What contains one execution environment: the launcher each Lambda worker starts under.
 
-The parent (``environment.py``) starts ``python -I -S containment.py BOOTSTRAP`` with an
+The parent (``environment.py``) starts ``python -I -S -c ENTRY containment.py BOOTSTRAP`` with an
 environment built from an allow-list, so this launcher's ``/proc/<pid>/environ`` holds no
 learner secret; the worker is its forked child, which runs ``bootstrap.py`` in-process.
 
@@ -270,18 +270,29 @@ def _exit_like(status: int) -> None:
 
 
 def _run_bootstrap(path: str) -> None:
-    """Run bootstrap.py as this process's main module (as ``python bootstrap.py`` would)."""
-    with open(path, "rb") as f:
-        code = compile(f.read(), path, "exec")
-    module = type(sys)("__main__")
-    module.__file__ = path
+    """Run bootstrap.py as this process's main module (as ``python bootstrap.py`` would),
+    from its cached bytecode when there is some (a script is compiled afresh: ~4 ms)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("__main__", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
     sys.modules["__main__"] = module
     sys.argv[:] = [path]
-    exec(code, module.__dict__)
+    spec.loader.exec_module(module)
 
 
-def main() -> None:
-    bootstrap = sys.argv[1]
+#: what the parent runs: this file loaded from its cached bytecode, then main(BOOTSTRAP)
+ENTRY = (
+    "import importlib.util as u, sys\n"
+    "s = u.spec_from_file_location('workshop_containment', sys.argv[1])\n"
+    "m = u.module_from_spec(s)\n"
+    "s.loader.exec_module(m)\n"
+    "m.main(sys.argv[2])\n"
+)
+
+
+def main(bootstrap: str) -> None:
     mode = os.environ.pop(MODE_VAR, "auto")
     tmp_mb = int(os.environ.pop(TMP_MB_VAR, "512"))
     tmp_dir = os.environ.pop(TMP_DIR_VAR, "")
@@ -373,4 +384,4 @@ def note(contained: str | None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])

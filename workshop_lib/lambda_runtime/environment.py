@@ -159,7 +159,7 @@ class ExecutionEnvironment:
         )
         self._started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(LAUNCHER), str(BOOTSTRAP)],
+            [sys.executable, "-I", "-S", "-c", containment.ENTRY, str(LAUNCHER), str(BOOTSTRAP)],
             env=env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,
