@@ -159,6 +159,26 @@ def test_tmp_is_private_sized_by_ephemeral_storage_and_gone_with_the_environment
     assert not env._tmp_dir.exists()
 
 
+@linux_only
+def test_ephemeral_storage_sizes_tmp_and_a_change_means_new_environments():
+    code = (
+        "import os\ndef handler(e, c):\n    s = os.statvfs('/tmp')\n"
+        "    return s.f_blocks * s.f_frsize // 2**20\n"
+    )
+    with sandbox() as aws:
+        create(aws, "sized", code, EphemeralStorage={"Size": 1024})
+        first = invoke(aws, "sized")
+        (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+        if env.containment.startswith("fallback"):
+            pytest.skip(f"no namespaces here ({env.containment})")
+        assert first["body"] == 1024
+        aws.client("lambda").update_function_configuration(
+            FunctionName="sized", EphemeralStorage={"Size": 2048}
+        )
+        second = invoke(aws, "sized")
+        assert second["body"] == 2048 and "Init Duration" in second["log"]
+
+
 SPAWN = """
 import os, subprocess
 def handler(event, context):

@@ -294,7 +294,7 @@ ENTRY = (
 
 def main(bootstrap: str) -> None:
     mode = os.environ.pop(MODE_VAR, "auto")
-    tmp_mb = int(os.environ.pop(TMP_MB_VAR, "512"))
+    tmp_mb = int(os.environ.pop(TMP_MB_VAR))
     tmp_dir = os.environ.pop(TMP_DIR_VAR, "")
     lifeline = int(os.environ["_WORKSHOP_RUNTIME_FDS"].split(",")[0])
     answers = int(os.environ["_WORKSHOP_RUNTIME_FDS"].split(",")[1])

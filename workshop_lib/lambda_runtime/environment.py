@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from workshop_lib import netguard
+from workshop_lib.facts import value
 from workshop_lib.lambda_runtime import bootstrap, containment
 
 BOOTSTRAP = Path(bootstrap.__file__).resolve()
@@ -78,7 +79,8 @@ class FunctionSpec:
     code_dir: str = ""
     layer_paths: tuple[str, ...] = ()
     reserved_concurrency: int | None = None
-    tmp_mb: int = 512  # EphemeralStorage.Size: the size of the environment's /tmp
+    #: EphemeralStorage.Size: the size of the environment's /tmp
+    tmp_mb: int = field(default_factory=lambda: int(value("lambda.tmp_default_mb")))
 
     @property
     def key(self) -> tuple:
