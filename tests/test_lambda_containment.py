@@ -228,7 +228,7 @@ def handler(event, context):
                 seen[pid] = f.read().decode(errors="replace")
         except OSError:
             pass
-    return {"seen": seen, "ppid": os.getppid(), "pids": sorted(seen)}
+    return {"seen": seen, "ppid": os.getppid(), "pids": sorted(seen), "names": sorted(os.environ)}
 """
 
 
@@ -241,6 +241,7 @@ def test_a_handler_cannot_read_the_learners_secrets(tmp_path, mode, monkeypatch)
     finally:
         env.kill()
     assert body["seen"]["own"] is None
+    assert not [name for name in body["names"] if name.startswith("_WORKSHOP")]
     leaks = [pid for pid, text in body["seen"].items() if text and secret in text]
     assert leaks == [], f"the secret is readable in /proc/{leaks[0]}/environ"
     if env.containment.startswith("namespaces"):  # it sees only itself

@@ -296,6 +296,7 @@ def main(bootstrap: str) -> None:
     mode = os.environ.pop(MODE_VAR, "auto")
     tmp_mb = int(os.environ.pop(TMP_MB_VAR))
     tmp_dir = os.environ.pop(TMP_DIR_VAR, "")
+    keep = [os.path.realpath(p) for p in os.environ.pop(KEEP_VAR, "").split(":") if p]
     lifeline = int(os.environ["_WORKSHOP_RUNTIME_FDS"].split(",")[0])
     answers = int(os.environ["_WORKSHOP_RUNTIME_FDS"].split(",")[1])
 
@@ -308,15 +309,19 @@ def main(bootstrap: str) -> None:
         else:
             try:
                 libc = _Libc()
-                keep = [os.path.realpath(p) for p in os.environ.pop(KEEP_VAR, "").split(":") if p]
                 _enter_namespaces(libc, mode == "userns" or os.geteuid() != 0, tmp_mb, keep)
                 namespaces = True
             except OSError as exc:
                 reason = f"namespaces unavailable: {exc.strerror or exc}"
+            except ImportError as exc:  # a Python built without ctypes
+                reason = f"namespaces unavailable: {exc}"
     if not namespaces:
         if sys.platform.startswith("linux"):
-            libc = libc or _Libc()
-            libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+            try:
+                libc = libc or _Libc()
+                libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+            except (OSError, ImportError) as exc:
+                reason += f"; no subreaper ({exc})"
         if tmp_dir:
             os.mkdir(tmp_dir, 0o700)
 

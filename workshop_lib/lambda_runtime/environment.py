@@ -195,7 +195,11 @@ class ExecutionEnvironment:
             "TZ": ":UTC",
             "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONPATH": str(guard_site(runtime_dir.parent)),
+            # the function's own PYTHONPATH (an unreserved variable on AWS) after the guard
+            "PYTHONPATH": os.pathsep.join(
+                [str(guard_site(runtime_dir.parent))]
+                + ([spec.variables["PYTHONPATH"]] if spec.variables.get("PYTHONPATH") else [])
+            ),
             "_WORKSHOP_PYTHONPATH": os.pathsep.join([*spec.layer_paths, str(runtime_dir)]),
             **credentials,
         }
