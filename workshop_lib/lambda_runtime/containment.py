@@ -315,11 +315,13 @@ def main(bootstrap: str) -> None:
                 reason = f"namespaces unavailable: {exc.strerror or exc}"
             except ImportError as exc:  # a Python built without ctypes
                 reason = f"namespaces unavailable: {exc}"
+    sweeper = "the process group only"  # what kills what a handler leaves (fallback)
     if not namespaces:
         if sys.platform.startswith("linux"):
             try:
                 libc = libc or _Libc()
                 libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+                sweeper = "a subreaper"
             except (OSError, ImportError) as exc:
                 reason += f"; no subreaper ({exc})"
         if tmp_dir:
@@ -342,7 +344,7 @@ def main(bootstrap: str) -> None:
 
             limit = tmp_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-            contained = f"fallback ({reason}): TMPDIR, RLIMIT_FSIZE {tmp_mb} MB, subreaper"
+            contained = f"fallback ({reason}): TMPDIR, RLIMIT_FSIZE {tmp_mb} MB, {sweeper}"
         os.close(status_w)
         os.environ[CONTAINED_VAR] = contained
         _run_bootstrap(bootstrap)
