@@ -15,7 +15,6 @@ import json
 import logging
 import marshal
 import os
-import socket
 import struct
 import sys
 import time
@@ -355,24 +354,18 @@ def setup_logging() -> None:
 
 
 # -- the sandbox's network rule, inside the environment too --------------------------------
-def guard_network() -> None:
-    """Refuse sockets to anything but loopback, like the sandbox's own guard."""
-    original = socket.socket.connect
+def install_guard(path: str) -> None:
+    """Load the sandbox's one network guard (``workshop_lib/netguard.py``) by its file path
+    and install it: this process has no access to the course's packages (``-I -S``)."""
+    import importlib.util
 
-    def loopback(host: str) -> bool:
-        host = host.strip("[]").lower()
-        return host in ("localhost", "::1") or host.startswith("127.")
-
-    def connect(self: socket.socket, address: Any) -> Any:
-        inet = self.family in (socket.AF_INET, socket.AF_INET6)
-        if inet and isinstance(address, tuple) and not loopback(str(address[0])):
-            raise ConnectionRefusedError(
-                f"workshop sandbox refused a connection to {address[0]}:{address[1]} "
-                "from a Lambda function: the sandbox keeps everything on this machine"
-            )
-        return original(self, address)
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
+    spec = importlib.util.spec_from_file_location("workshop_netguard", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"the sandbox's network guard is not at {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.install()
 
 
 # -- the pipe protocol ------------------------------------------------------------------------
@@ -492,10 +485,11 @@ def invoke_handler(handler: Any, request: dict[str, Any], sink: LogSink) -> dict
 def main() -> None:
     fd_in, fd_out = (int(x) for x in os.environ.pop("_WORKSHOP_RUNTIME_FDS").split(","))
     extra_paths = [p for p in os.environ.pop("_WORKSHOP_PYTHONPATH", "").split(os.pathsep) if p]
+    contained = os.environ.pop("_WORKSHOP_CONTAINED", None)  # set by containment.py
+    install_guard(os.environ.pop("_WORKSHOP_NETGUARD"))  # before any of the function's code
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     sys.path[:0] = [task_root, *extra_paths]
     os.chdir(task_root)
-    guard_network()
     sys.stdout = sys.stderr = _Stream()  # type: ignore[assignment]
     sink = LogSink()
     _CURRENT_SINK[0] = sink
@@ -521,6 +515,7 @@ def main() -> None:
         "error": init_error,
         "logs": sink.take(),
         "max_memory_mb": max_memory_mb(),
+        "containment": contained,
     }
     write_frame(fd_out, encode(ready))
     if init_error is not None:

@@ -3,14 +3,21 @@
 The parent side of the pipe: spawn (the cold start), INIT, one invocation at a time with a
 deadline, and a kill that really stops the code (SIGKILL), so a handler past its timeout
 burns no CPU and the next call starts cold.
+
+The worker starts under ``containment.py`` (its own /tmp, every process it starts dies with
+it, none outlives this one) with an environment built from an allow-list: what AWS's
+runtime sets, the function's variables and the sandbox's fake credentials, nothing of this
+process's environment (the learner's AWS keys stay here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,9 +28,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workshop_lib.lambda_runtime import bootstrap
+from workshop_lib import netguard
+from workshop_lib.facts import value
+from workshop_lib.lambda_runtime import bootstrap, containment
 
 BOOTSTRAP = Path(bootstrap.__file__).resolve()
+LAUNCHER = Path(containment.__file__).resolve()
+NETGUARD = Path(netguard.__file__).resolve()
+_SERIAL = itertools.count()
+
+#: Python processes a handler starts load the guard too (PYTHONPATH names this folder)
+SITECUSTOMIZE = f"""\
+# Written by workshop_lib: a Python process a Lambda handler starts keeps to loopback too.
+import importlib.util as _util
+import sys as _sys
+
+_spec = _util.spec_from_file_location("workshop_netguard", {str(NETGUARD)!r})
+_guard = _util.module_from_spec(_spec)
+_sys.modules[_spec.name] = _guard
+_spec.loader.exec_module(_guard)
+_guard.install()
+"""
+
+
+def guard_site(root: Path) -> Path:
+    """A folder holding the ``sitecustomize.py`` above (written once)."""
+    folder = root / "guard-site"
+    target = folder / "sitecustomize.py"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".sitecustomize-{os.getpid()}.tmp"
+        partial.write_text(SITECUSTOMIZE)
+        partial.replace(target)  # atomic: a concurrent cold start never reads half a file
+    return folder
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,8 @@ class FunctionSpec:
     code_dir: str = ""
     layer_paths: tuple[str, ...] = ()
     reserved_concurrency: int | None = None
+    #: EphemeralStorage.Size: the size of the environment's /tmp
+    tmp_mb: int = field(default_factory=lambda: int(value("lambda.tmp_default_mb")))
 
     @property
     def key(self) -> tuple:
@@ -53,6 +92,7 @@ class FunctionSpec:
             self.code_dir,
             self.layer_paths,
             tuple(sorted(self.variables.items())),
+            self.tmp_mb,
         )
 
     @property
@@ -90,13 +130,38 @@ class ExecutionEnvironment:
         self._waiting: tuple[asyncio.AbstractEventLoop, Callable[[bool], None]] | None = None
         self._dead = False
         self._fds_lock = threading.Lock()
+        #: what the launcher achieved (containment.py), from the INIT answer
+        self.containment: str | None = None
+        # the fallback's private TMPDIR (the launcher makes it; removed here too on kill)
+        self._tmp_dir = runtime_dir.parent / f"tmp-{env_id}-{next(_SERIAL)}"
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         env = self._environment(runtime_dir, endpoint_url, credentials)
-        env["_WORKSHOP_RUNTIME_FDS"] = f"{to_child_r},{from_child_w}"
+        env.update(
+            {
+                "_WORKSHOP_RUNTIME_FDS": f"{to_child_r},{from_child_w}",
+                "_WORKSHOP_NETGUARD": str(NETGUARD),
+                containment.MODE_VAR: os.environ.get(containment.USER_VAR, "auto"),
+                containment.TMP_MB_VAR: str(spec.tmp_mb),
+                containment.TMP_DIR_VAR: str(self._tmp_dir),
+                # what the worker reads, kept visible if it lies under the covered /tmp
+                containment.KEEP_VAR: ":".join(
+                    [
+                        spec.code_dir,
+                        *spec.layer_paths,
+                        str(runtime_dir),
+                        env["PYTHONPATH"],
+                        str(LAUNCHER.parent),
+                        str(NETGUARD.parent),
+                        sys.prefix,
+                        sys.base_prefix,
+                    ]
+                ),
+            }
+        )
         self._started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(BOOTSTRAP)],
+            [sys.executable, "-I", "-S", "-c", containment.ENTRY, str(LAUNCHER), str(BOOTSTRAP)],
             env=env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,
@@ -130,6 +195,11 @@ class ExecutionEnvironment:
             "TZ": ":UTC",
             "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             "PYTHONDONTWRITEBYTECODE": "1",
+            # the function's own PYTHONPATH (an unreserved variable on AWS) after the guard
+            "PYTHONPATH": os.pathsep.join(
+                [str(guard_site(runtime_dir.parent))]
+                + ([spec.variables["PYTHONPATH"]] if spec.variables.get("PYTHONPATH") else [])
+            ),
             "_WORKSHOP_PYTHONPATH": os.pathsep.join([*spec.layer_paths, str(runtime_dir)]),
             **credentials,
         }
@@ -159,6 +229,8 @@ class ExecutionEnvironment:
             }
         ready["init_ms"] = (time.perf_counter() - self._started) * 1000
         self.init_ms = ready["init_ms"]
+        self.containment = ready.get("containment")
+        containment.note(self.containment)
         self.max_memory_mb = ready.get("max_memory_mb", 0)
         if ready.get("error"):
             self.kill()
@@ -244,14 +316,34 @@ class ExecutionEnvironment:
     # -- life ------------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        """The worker runs: its launcher has not ended, and the answer pipe has not hung up
+        (the worker holds its only write end; the launcher may still be sweeping up)."""
+        if self.process.poll() is not None or self._from_child < 0:
+            return False
+        poller = select.poll()
+        poller.register(self._from_child, 0)  # hang-ups and errors are always reported
+        return not poller.poll(0)
 
     def kill(self) -> None:
-        """Stop the environment at once (SIGKILL: a runaway handler stops burning CPU)."""
+        """Stop the environment at once (SIGKILL: a runaway handler stops burning CPU).
+
+        In namespaces the worker is its PID namespace's init: killing it kills every process
+        it started. The fallback asks the launcher, which kills the worker and then every
+        process left below it; SIGKILL to the group if it does not end within a second.
+        """
+        contained = self.containment is not None and self.containment.startswith("namespaces")
         if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+            if not contained:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.process.pid, containment.KILL_SIGNAL)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=1)
+            if self.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        if not contained:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:

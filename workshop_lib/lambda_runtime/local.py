@@ -5,7 +5,10 @@ make the same JSON round trip as on AWS, the handler gets the same :class:`Lambd
 its ``print`` and ``logging`` output is captured in AWS's format between START, END and
 REPORT lines, and a timeout stops it (in the main thread, with a timer signal). The REPORT's
 "Max Memory Used" is the handler's own peak allocation (see :class:`_HandlerMemory`), and a
-handler that allocates more than the memory size fails with ``Runtime.OutOfMemory``.
+handler that allocates more than the memory size fails with ``Runtime.OutOfMemory``. Without a
+sandbox running (``workshop sls invoke local``), the sandbox's network guard is on for the
+call: the handler's AWS calls are refused rather than sent to real AWS with the learner's
+own credentials.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workshop_lib import netguard
 from workshop_lib.ids import IdGenerator
 from workshop_lib.lambda_runtime import bootstrap, logs
 
@@ -108,6 +112,7 @@ def invoke_local(
     memory = _HandlerMemory()
     try:
         with (
+            _guarded(box is None),
             _captured(sink, request_id, clock_now, box),
             memory,
             _deadline(timeout_s) as enforced,
@@ -212,6 +217,19 @@ class _HandlerMemory:
     @property
     def peak_mb(self) -> int:
         return max(1, -(-self.peak_bytes // (1024 * 1024)))
+
+
+@contextlib.contextmanager
+def _guarded(needed: bool):
+    """The sandbox's network guard for the call, when no sandbox (which has it on) runs."""
+    if not needed:
+        yield
+        return
+    netguard.install()
+    try:
+        yield
+    finally:
+        netguard.uninstall()
 
 
 @contextlib.contextmanager

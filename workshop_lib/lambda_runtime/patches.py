@@ -89,6 +89,9 @@ def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) 
     runtimes.check_configuration(config_updates)
     if "DeadLetterConfig" in config_updates:
         self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+    if (config_updates.get("EphemeralStorage") or {}).get("Size") is not None:
+        # moto 5 keeps the size given at creation: the new /tmp size would never apply
+        self.ephemeral_storage = int(config_updates["EphemeralStorage"]["Size"])
     return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
 
 

@@ -242,6 +242,7 @@ class LambdaLayer:
             code_dir=str(code_dir),
             layer_paths=tuple(self.code.layer_paths(layers, python)),
             reserved_concurrency=None if reserved is None else int(reserved),
+            tmp_mb=int(getattr(fn, "ephemeral_storage", None) or value("lambda.tmp_default_mb")),
         )
 
     def _layer_code(self, arn: str) -> tuple[str, bytes]:
