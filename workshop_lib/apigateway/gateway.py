@@ -100,10 +100,16 @@ class Gateway:
     """A deployed stage of one REST API."""
 
     def __init__(
-        self, layer: ApiGatewayLayer, api_id: str, stage: str, trace: dict[str, Any] | None = None
+        self,
+        layer: ApiGatewayLayer,
+        api_id: str,
+        stage: str,
+        trace: dict[str, Any] | None = None,
+        fixed: tuple[ApiSpec, dict[str, str]] | None = None,
     ) -> None:
         self.layer, self.api_id, self.stage = layer, api_id, stage
         self.trace = trace  # filled with the event and the integration's answer, if given
+        self.fixed = fixed  # a configuration and stage variables to serve instead of a stage's
         self.spec: ApiSpec | None = None
         self.variables: dict[str, str] = {}
         self.canary = False
@@ -158,7 +164,10 @@ class Gateway:
         request_id = self.layer.aws.ids.uuid4()
         spec = None
         try:
-            spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
+            if self.fixed is not None:
+                spec, self.variables, self.canary = self.fixed[0], dict(self.fixed[1]), False
+            else:
+                spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
             self.spec = spec
             if len(request.body) > MAX_BODY:
                 raise GatewayError(

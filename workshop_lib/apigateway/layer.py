@@ -65,7 +65,7 @@ class ApiGatewayLayer:
     def install(self, aws: Sandbox) -> None:
         # jsonschema is imported (quickjsonschema.import_jsonschema) by the first request model to
         # check, and by moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
-        from workshop_lib.apigateway import patches
+        from workshop_lib.apigateway import patches, testinvoke
 
         self.aws = aws
         self._canary_draws = random.Random(aws.seed)
@@ -73,10 +73,12 @@ class ApiGatewayLayer:
         self.authorizers = Authorizers(self)
         self.validation = Validation()
         patches.install(self)
+        testinvoke.install(self)
 
     def uninstall(self, aws: Sandbox) -> None:
-        from workshop_lib.apigateway import patches
+        from workshop_lib.apigateway import patches, testinvoke
 
+        testinvoke.uninstall(self)
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
