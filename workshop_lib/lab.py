@@ -2,15 +2,22 @@
 
 Headless (``--no-browser``) it serves on 127.0.0.1 only and prints one line with the full
 URL and token, so a script or a person can open it.
+
+The token never goes on the command line, which every user of the machine can read
+(``ps``, ``/proc/<pid>/cmdline``): Jupyter Server reads it from the file named by
+``JUPYTER_TOKEN_FILE``, written readable by this user only in a private directory and
+removed once the server has answered with it.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,7 +41,8 @@ def free_port(preferred: int) -> int:
         return sock.getsockname()[1]
 
 
-def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
+def lab_command(port: int, no_browser: bool) -> list[str]:
+    """The JupyterLab command line: no token on it (see :func:`token_environment`)."""
     cmd = [
         sys.executable,
         "-m",
@@ -44,7 +52,6 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={ROOT}",
-        f"--IdentityProvider.token={token}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root
@@ -55,12 +62,26 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
     return cmd
 
 
+def token_environment(token: str, directory: str) -> dict[str, str]:
+    """The server's environment: ours, with ``JUPYTER_TOKEN_FILE`` naming a file in
+    ``directory`` (a private one: mode 0700) that only this user can read."""
+    path = os.path.join(directory, "token")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(token)
+    env = {key: value for key, value in os.environ.items() if key != "JUPYTER_TOKEN"}
+    env["JUPYTER_TOKEN_FILE"] = path
+    return env
+
+
 def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float = 60) -> bool:
-    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"}
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with urllib.request.urlopen(request, timeout=1) as response:
                 if response.status == 200:
                     return True
         except OSError:
@@ -72,9 +93,13 @@ def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     """Run JupyterLab until Ctrl-C; print its URL once it answers."""
     port = free_port(port)
     token = secrets.token_hex(24)
-    process = subprocess.Popen(lab_command(port, token, no_browser), cwd=ROOT)
+    private = tempfile.mkdtemp(prefix="workshop-lab-")  # mode 0700
+    env = token_environment(token, private)
+    process = subprocess.Popen(lab_command(port, no_browser), cwd=ROOT, env=env)
     try:
-        if not wait_ready(port, token, process):
+        ready = wait_ready(port, token, process)
+        shutil.rmtree(private, ignore_errors=True)  # read at start: not needed any more
+        if not ready:
             print("JupyterLab did not start: see the messages above.", file=sys.stderr)
             process.terminate()
             return 1
@@ -84,3 +109,5 @@ def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
