@@ -4,7 +4,14 @@
 ``with sandbox() as aws:`` works while ``workshop_lib.sandbox`` stays a module that tests
 can patch. Inside, ``boto3.client("dynamodb")`` needs no arguments: the sandbox sets fake
 credentials and a region, hides the user's AWS profile, config and endpoint variables, and
-refuses sockets to anything but loopback (:mod:`workshop_lib.netguard`).
+refuses name lookups and sockets to anything but loopback (:mod:`workshop_lib.netguard`).
+
+Containment outlives ``stop()``: once a process has started a sandbox, the network guard,
+the SDK guard (:mod:`workshop_lib.sdkguard`) and the hidden AWS environment stay in place
+after it stops, so re-running a cell after the notebook's last one fails at once with
+"this notebook's sandbox is stopped: re-run the notebook's first cell, or call aws.start()"
+instead of reaching real AWS with the learner's own credentials. Only a sandbox started
+with ``real_aws_costs_money=True`` gives the process its real environment and network back.
 
 The sandbox owns what every emulation layer shares, so each is built once: the clock
 (:mod:`workshop_lib.clock`), seeded ids (:mod:`workshop_lib.ids`), and a loopback endpoint
@@ -17,7 +24,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
 import threading
 import types
 from collections.abc import Callable
@@ -52,6 +58,11 @@ DEFAULT_LAYERS: list[str] = [
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
 _ACTIVE: Sandbox | None = None
 _ACTIVE_LOCK = threading.RLock()
+# The AWS environment is hidden process-wide, not per sandbox: it stays hidden after a
+# stop, and only the real-AWS opt-in gives it back. _REAL_ENV is the learner's value of
+# each key we changed; _WRITTEN what we wrote, so a value set since then is the learner's.
+_REAL_ENV: dict[str, str | None] = {}
+_WRITTEN: dict[str, str | None] = {}
 
 
 class SandboxError(RuntimeError):
@@ -115,8 +126,6 @@ class Sandbox:
         self.layers: list[Layer] = []
         self._mock: Any = None
         self._server: Any = None
-        self._saved_env: dict[str, str | None] = {}
-        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self._session: Any = None
         self._session_lock = threading.RLock()
         self.started = False
@@ -177,8 +186,13 @@ class Sandbox:
                 "workshop sandbox: REAL AWS — requests go to your AWS account and may cost money.",
                 file=sys.stderr,
             )
+            netguard.disarm()  # the explicit opt-in: this process may leave the machine
+            _restore_environment()
         else:
+            from workshop_lib import sdkguard
+
             netguard.install()
+            sdkguard.install()
             self._isolate_environment()
             if self.mode == "server":
                 self._require_server()
@@ -206,7 +220,9 @@ class Sandbox:
             self.layers.append(layer)
 
     def stop(self) -> None:
-        """Stop: uninstall layers, stop moto and its server, restore the environment."""
+        """Stop: uninstall layers, stop moto and its server. The process stays contained:
+        the AWS environment stays hidden and the network guard armed, so any later AWS call
+        fails at once saying the sandbox is stopped (``start()`` runs it again)."""
         global _ACTIVE
         with _ACTIVE_LOCK:
             if not self.started:
@@ -230,12 +246,9 @@ class Sandbox:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        if not self.real_aws and self._saved_env:
-            self._restore_environment()
-            netguard.uninstall()
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
+        if not self.real_aws:
+            _forget_endpoint(self._given_endpoint)
+            netguard.uninstall()  # still armed: refusals now say the sandbox is stopped
         self._session = None
         if "botocore.endpoint" in sys.modules:
             from workshop_lib.clock import route_sdk_sleeps
@@ -362,9 +375,7 @@ class Sandbox:
 
     def _isolate_environment(self) -> None:
         """Fake credentials and region; hide profiles, config files and endpoint overrides."""
-        self._tmpdir = tempfile.TemporaryDirectory(prefix="workshop-sandbox-")
-        empty = os.path.join(self._tmpdir.name, "empty")
-        open(empty, "w").close()
+        empty = os.devnull  # botocore reads a config file that is not a file as empty
         wanted: dict[str, str | None] = {
             **FAKE_CREDENTIALS,
             "AWS_DEFAULT_REGION": self.region,
@@ -382,19 +393,7 @@ class Sandbox:
             if is_aws and key not in wanted:
                 wanted[key] = None  # profiles, role ARNs, per-service endpoint overrides...
         for key, value in wanted.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-    def _restore_environment(self) -> None:
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env.clear()
+            _write_env(key, value)
 
     @staticmethod
     def _reset_boto3() -> None:
@@ -405,6 +404,39 @@ class Sandbox:
         state = "running" if self.started else "stopped"
         where = self._given_endpoint or ("real AWS" if self.real_aws else "moto in-process")
         return f"<sandbox {state}: {where}, region {self.region}, clock {self.clock!r}>"
+
+
+def _write_env(key: str, value: str | None) -> None:
+    """Set (or, for None, remove) an AWS variable, remembering the learner's value."""
+    current = os.environ.get(key)
+    if key not in _WRITTEN or _WRITTEN[key] != current:
+        _REAL_ENV[key] = current  # never written by us, or the learner set it since
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+    _WRITTEN[key] = value
+
+
+def _forget_endpoint(endpoint: str | None) -> None:
+    """After a stop, a server-mode sandbox's endpoint is no longer this process's: clients
+    made from now on go nowhere (the SDK guard refuses them) instead of to that server."""
+    if endpoint is not None and _WRITTEN.get("AWS_ENDPOINT_URL") == endpoint:
+        _write_env("AWS_ENDPOINT_URL", None)
+
+
+def _restore_environment() -> None:
+    """Give back the learner's AWS environment (the real-AWS opt-in): every variable we
+    changed and nobody has changed since."""
+    for key, real in _REAL_ENV.items():
+        if os.environ.get(key) != _WRITTEN.get(key):
+            continue  # set since we wrote it: that value is the learner's now
+        if real is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = real
+    _REAL_ENV.clear()
+    _WRITTEN.clear()
 
 
 def _load_layer(spec: Layer | str) -> Layer:
