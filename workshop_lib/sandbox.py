@@ -87,7 +87,8 @@ class Sandbox:
     running ``workshop sandbox start`` server instead of moto in-process. ``clock`` is
     ``"real"`` (default), ``"virtual"`` or a speed-up factor. ``seed`` makes ids repeatable
     (``None`` for random). ``port`` fixes the loopback endpoint's port. Only
-    ``real_aws_costs_money=True`` lets requests reach real AWS.
+    ``real_aws_costs_money=True`` lets requests reach real AWS. ``cors_origins`` lists the
+    web pages (``"http://localhost:3000"``) a browser may let call the loopback endpoint.
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class Sandbox:
         layers: list[Layer | str] | None = None,
         real_aws_costs_money: bool = False,
         port: int = 0,
+        cors_origins: list[str] | None = None,
     ) -> None:
         if endpoint is not None and not real_aws_costs_money:
             from urllib.parse import urlsplit
@@ -115,6 +117,8 @@ class Sandbox:
         self.account_id = DEFAULT_ACCOUNT_ID
         self.real_aws = real_aws_costs_money
         self.port = port  # of the loopback endpoint (0: any free port)
+        # web pages allowed to call the loopback endpoint from a browser (none by default)
+        self.cors_origins = _check_origins(cors_origins or [])
         self._given_endpoint = endpoint.rstrip("/") if endpoint else None
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
@@ -150,16 +154,10 @@ class Sandbox:
             return self._given_endpoint
         self._require_started()
         if self._server is None:
-            import logging
+            from workshop_lib.server import LoopbackEndpoint
 
-            from moto.server import ThreadedMotoServer
-
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-            server.start()
-            self._server = server
-        host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+            self._server = LoopbackEndpoint(self.port, self.cors_origins).start()
+        return self._server.url
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -437,6 +435,15 @@ def _restore_environment() -> None:
             os.environ[key] = real
     _REAL_ENV.clear()
     _WRITTEN.clear()
+
+
+def _check_origins(origins: list[str]) -> list[str]:
+    from workshop_lib.server import cors_origin
+
+    try:
+        return [cors_origin(origin) for origin in origins]
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from None
 
 
 def _load_layer(spec: Layer | str) -> Layer:
