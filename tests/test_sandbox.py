@@ -175,8 +175,15 @@ def test_layers_can_be_named_by_import_path():
 
 def test_clients_need_a_running_sandbox():
     box = sandbox()
-    with pytest.raises(sandbox.SandboxError, match="not running"):
+    with pytest.raises(
+        sandbox.SandboxError, match=r"re-run the notebook's first cell, or call aws"
+    ):
         box.client("dynamodb")
+    with box:
+        pass
+    for after_stop in (lambda: box.client("s3"), lambda: box.endpoint_url, box.reset):
+        with pytest.raises(sandbox.SandboxError, match=r"stopped: re-run"):
+            after_stop()
 
 
 def test_virtual_clock_is_shared_and_sleeps_instantly():

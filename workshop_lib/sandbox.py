@@ -326,6 +326,7 @@ class Sandbox:
         The server lives until the sandbox stops; serving the same stage again returns the
         same URL.
         """
+        self._require_started()
         return self.layer("apigateway").serve(rest_api_id, stage, port)
 
     def layer(self, name: str) -> Layer:
@@ -340,8 +341,8 @@ class Sandbox:
     def _require_started(self) -> None:
         if not self.started:
             raise SandboxError(
-                "this sandbox is not running: use `with sandbox() as aws:` or "
-                "`aws = sandbox().start()` first"
+                "this sandbox is stopped: re-run the notebook's first cell, or call "
+                "aws.start() (in a script: `with sandbox() as aws:`)"
             )
 
     def _require_server(self) -> None:
