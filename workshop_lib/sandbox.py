@@ -334,6 +334,7 @@ class Sandbox:
         for layer in self.layers:
             if layer.name == name:
                 return layer
+        self._require_started()  # a stopped sandbox has none: say how to start it
         installed = ", ".join(layer.name for layer in self.layers) or "none"
         raise KeyError(f"no layer {name!r} in this sandbox (installed: {installed})")
 
