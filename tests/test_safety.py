@@ -353,9 +353,12 @@ def test_every_send_path_is_refused_at_the_socket_level_too(how, outbound_attemp
 def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
     real_looking_user, outbound_attempts, monkeypatch
 ):
-    """Service endpoints and execute-api URLs are answered in-process: netguard never has to
-    refuse a lookup for them (it would have, for any name that reached a socket)."""
+    """Service endpoints, execute-api and function URLs are answered in-process: netguard
+    never has to refuse a lookup for them (it would have, for any name that reached a
+    socket)."""
     import requests
+
+    from tests.lambda_helpers import create
 
     refused: list[str] = []
     original = netguard.refusal
@@ -386,6 +389,11 @@ def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
         api.create_deployment(restApiId=rest_api, stageName="dev")
         url = f"https://{rest_api}.execute-api.us-east-1.amazonaws.com/dev/"
         assert requests.get(url, timeout=5).status_code == 200
+        create(aws, "f", "def handler(event, context):\n    return {'ok': True}\n")
+        function_url = aws.client("lambda").create_function_url_config(
+            FunctionName="f", AuthType="NONE"
+        )["FunctionUrl"]
+        assert requests.get(function_url, timeout=30).json() == {"ok": True}
     assert refused == [] and outbound_attempts == []
 
 
