@@ -420,3 +420,17 @@ def test_netguard_loads_by_path_without_the_package(tmp_path):
     ).stdout
     assert "refused workshop sandbox refused a name lookup of example.com:443" in out
     assert out.strip().endswith("[]")
+
+
+def test_the_moto_seams_the_guards_rely_on():
+    """sdkguard lets through what moto's mock answers (its before-send stubber, on while a
+    mock runs); function URLs are registered in the same responses mock moto uses."""
+    import botocore.handlers
+    from moto import mock_aws
+    from moto.core import models
+
+    assert ("before-send", models.botocore_stubber) in botocore.handlers.BUILTIN_HANDLERS
+    with mock_aws():
+        assert models.botocore_stubber.enabled is True
+    assert models.botocore_stubber.enabled is False
+    assert callable(models.responses_mock.add) and callable(models.responses_mock.remove)
