@@ -276,7 +276,7 @@ def _lookups():
         "getnameinfo": lambda: socket.getnameinfo(("192.0.2.1", 443), 0),
         "create_connection": lambda: socket.create_connection(("example.com", 443), timeout=2),
         "urllib": lambda: urllib.request.urlopen("http://example.com/", timeout=2),
-        "requests": lambda: requests.get("https://abc.lambda-url.eu-west-1.on.aws/", timeout=2),
+        "requests": lambda: requests.get("https://example.com/", timeout=2),
     }
 
 

@@ -38,16 +38,15 @@ _HINT: str | None = None  # what a refusal says to do while a sandbox runs
 _OWN_HOSTNAME = ""  # this machine's name: looking it up does not leave the machine
 
 RUNNING_HINT = (
-    "the sandbox keeps everything on this machine; to use real AWS, which costs money, "
-    "start it with sandbox(real_aws_costs_money=True)"
+    "The sandbox keeps everything on this machine. To talk to real AWS (which costs money), "
+    "start it with sandbox(real_aws_costs_money=True)."
 )
 STOPPED_HINT = (
-    "this notebook's sandbox is stopped: re-run the notebook's first cell, or call "
-    "aws.start(); nothing leaves this machine unless you start "
-    "sandbox(real_aws_costs_money=True)"
+    "This notebook's sandbox is stopped: re-run the notebook's first cell, or call "
+    "aws.start(). Nothing leaves this machine unless you start "
+    "sandbox(real_aws_costs_money=True)."
 )
-# kept for callers of the earlier module
-OPT_IN_HINT = RUNNING_HINT
+OPT_IN_HINT = RUNNING_HINT  # the earlier name
 
 #: Families whose addresses never leave the machine (netlink talks to the local kernel).
 _LOCAL_FAMILIES = {
@@ -93,7 +92,7 @@ def is_loopback_host_header(value: str | None) -> bool:
 def refusal(what: str, host: str) -> str:
     """The one line a refusal says: what was refused, the host, and what to do."""
     hint = (_HINT or RUNNING_HINT) if _DEPTH else STOPPED_HINT
-    return f"workshop sandbox refused {what} {host}: {hint}"
+    return f"workshop sandbox refused {what} {host}. {hint}"
 
 
 def _stays_here(host: Any) -> bool:
