@@ -119,7 +119,7 @@ class Sandbox:
         self.real_aws = real_aws_costs_money
         self.port = port  # of the loopback endpoint (0: any free port)
         # web pages allowed to call the loopback endpoint from a browser (none by default)
-        self.cors_origins = _check_origins(cors_origins or [])
+        self.cors_origins = _check_origins(cors_origins) if cors_origins else []
         self._given_endpoint = endpoint.rstrip("/") if endpoint else None
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
