@@ -350,6 +350,7 @@ def test_every_send_path_is_refused_at_the_socket_level_too(how, outbound_attemp
     assert outbound_attempts == []
 
 
+@pytest.mark.slow  # a Lambda worker starts for the function URL
 def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
     real_looking_user, outbound_attempts, monkeypatch
 ):
