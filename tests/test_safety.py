@@ -399,7 +399,8 @@ def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
 
 
 def test_netguard_loads_by_path_without_the_package(tmp_path):
-    """The Lambda worker loads it by file path: standard library only."""
+    """The Lambda worker loads it by file path (standard library only), and says in its
+    refusals where they come from."""
     import subprocess
 
     from workshop_lib import netguard as module
@@ -408,7 +409,7 @@ def test_netguard_loads_by_path_without_the_package(tmp_path):
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('netguard', {module.__file__!r})\n"
         "guard = importlib.util.module_from_spec(spec); spec.loader.exec_module(guard)\n"
-        "guard.install()\n"
+        "guard.install(hint='A Lambda function reaches only this machine.')\n"
         "import socket\n"
         "try:\n"
         "    socket.getaddrinfo('example.com', 443)\n"
@@ -419,7 +420,10 @@ def test_netguard_loads_by_path_without_the_package(tmp_path):
     out = subprocess.run(
         [sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=30, cwd=tmp_path
     ).stdout
-    assert "refused workshop sandbox refused a name lookup of example.com:443" in out
+    assert (
+        "refused workshop sandbox refused a name lookup of example.com:443. "
+        "A Lambda function reaches only this machine." in out
+    )
     assert out.strip().endswith("[]")
 
 
