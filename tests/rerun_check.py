@@ -30,7 +30,7 @@ REAL_LOOKING = {
 }
 
 RECORDER = """
-import socket as _socket_module, sys as _sys
+import ipaddress as _ipaddress, socket as _socket_module, sys as _sys
 from workshop_lib import netguard as _netguard
 _outbound = []
 def _record_outbound(event, args):
@@ -38,7 +38,14 @@ def _record_outbound(event, args):
         sock, address = args[0], args[1]
         inet = sock.family in (_socket_module.AF_INET, _socket_module.AF_INET6)
         host = address[0] if inet and isinstance(address, tuple) else None
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
+    elif event in ("socket.getaddrinfo", "socket.gethostbyname"):
+        host = args[0]
+        try:  # an address is parsed, not looked up: its connection is what counts
+            _ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host))
+            return
+        except ValueError:
+            pass
+    elif event == "socket.gethostbyaddr":
         host = args[0]
     else:
         return

@@ -57,6 +57,16 @@ def _is_local(host) -> bool:
     return host in ("", "0.0.0.0", "::") or netguard.is_loopback_host(str(host))
 
 
+def _is_ip(host) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host))
+    except ValueError:
+        return False
+    return True
+
+
 def _test_audit(event, args):
     if not event.startswith("socket."):
         return
@@ -65,7 +75,9 @@ def _test_audit(event, args):
         sock, address = args[0], args[1]
         if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
             host = address[0]
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
+    elif event in ("socket.getaddrinfo", "socket.gethostbyname"):
+        host = None if _is_ip(args[0]) else args[0]  # an address is parsed, not looked up
+    elif event == "socket.gethostbyaddr":
         host = args[0]
     elif event == "socket.getnameinfo":
         host = args[0][0]
@@ -439,3 +451,11 @@ def test_the_moto_seams_the_guards_rely_on():
         assert models.botocore_stubber.enabled is True
     assert models.botocore_stubber.enabled is False
     assert callable(models.responses_mock.add) and callable(models.responses_mock.remove)
+
+
+def test_an_address_is_parsed_not_looked_up_and_its_connection_refused(outbound_attempts):
+    """create_connection to an IP address: getaddrinfo only parses it (no DNS), so the
+    refusal names the connection, as notebook 00 shows."""
+    with sandbox(), pytest.raises(netguard.SandboxNetworkError, match="a connection to 192"):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    assert outbound_attempts == []

@@ -132,6 +132,17 @@ def _check_address(sock: Any, address: Any, what: str) -> None:
     _refuse(what, f"{address!r} (socket family {family})")  # raw packets, CAN, Bluetooth...
 
 
+def _is_address(host: Any) -> bool:
+    """An IP literal: getaddrinfo and gethostbyname parse it without asking DNS."""
+    if isinstance(host, (bytes, bytearray)):
+        host = bytes(host).decode("ascii", "replace")
+    try:
+        ipaddress.ip_address(str(host).strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
 def _check_lookup(host: Any, port: Any = None) -> None:
     if _stays_here(host):
         return
@@ -151,8 +162,12 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     elif event == "socket.sendto" or event == "socket.sendmsg":
         _check_address(args[0], args[1], "sending to")
     elif event == "socket.getaddrinfo":
-        _check_lookup(args[0], args[1])
-    elif event == "socket.gethostbyname" or event == "socket.gethostbyaddr":
+        if not _is_address(args[0]):  # the connection to an address is checked instead
+            _check_lookup(args[0], args[1])
+    elif event == "socket.gethostbyname":
+        if not _is_address(args[0]):
+            _check_lookup(args[0])
+    elif event == "socket.gethostbyaddr":  # a reverse lookup asks DNS, address or not
         _check_lookup(args[0])
     elif event == "socket.getnameinfo":
         sockaddr = args[0]
