@@ -362,16 +362,12 @@ def test_every_send_path_is_refused_at_the_socket_level_too(how, outbound_attemp
     assert outbound_attempts == []
 
 
-@pytest.mark.slow  # a Lambda worker starts for the function URL
 def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
     real_looking_user, outbound_attempts, monkeypatch
 ):
-    """Service endpoints, execute-api and function URLs are answered in-process: netguard
-    never has to refuse a lookup for them (it would have, for any name that reached a
-    socket)."""
+    """Service endpoints and execute-api URLs are answered in-process: netguard never has to
+    refuse a lookup for them (it would have, for any name that reached a socket)."""
     import requests
-
-    from tests.lambda_helpers import create
 
     refused: list[str] = []
     original = netguard.refusal
@@ -402,11 +398,6 @@ def test_the_sandboxs_own_aws_hostnames_never_need_a_lookup(
         api.create_deployment(restApiId=rest_api, stageName="dev")
         url = f"https://{rest_api}.execute-api.us-east-1.amazonaws.com/dev/"
         assert requests.get(url, timeout=5).status_code == 200
-        create(aws, "f", "def handler(event, context):\n    return {'ok': True}\n")
-        function_url = aws.client("lambda").create_function_url_config(
-            FunctionName="f", AuthType="NONE"
-        )["FunctionUrl"]
-        assert requests.get(function_url, timeout=30).json() == {"ok": True}
     assert refused == [] and outbound_attempts == []
 
 
@@ -440,8 +431,8 @@ def test_netguard_loads_by_path_without_the_package(tmp_path):
 
 
 def test_the_moto_seams_the_guards_rely_on():
-    """sdkguard lets through what moto's mock answers (its before-send stubber, on while a
-    mock runs); function URLs are registered in the same responses mock moto uses."""
+    """sdkguard lets through what moto's mock answers: its before-send stubber, on while a
+    mock runs."""
     import botocore.handlers
     from moto import mock_aws
     from moto.core import models
@@ -450,7 +441,6 @@ def test_the_moto_seams_the_guards_rely_on():
     with mock_aws():
         assert models.botocore_stubber.enabled is True
     assert models.botocore_stubber.enabled is False
-    assert callable(models.responses_mock.add) and callable(models.responses_mock.remove)
 
 
 def test_an_address_is_parsed_not_looked_up_and_its_connection_refused(outbound_attempts):

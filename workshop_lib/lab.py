@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,14 +63,17 @@ def lab_command(port: int, no_browser: bool) -> list[str]:
     return cmd
 
 
-def token_environment(token: str, directory: str) -> dict[str, str]:
-    """The server's environment: ours, with ``JUPYTER_TOKEN_FILE`` naming a file in
-    ``directory`` (a private one: mode 0700) that only this user can read."""
+def token_environment(
+    token: str, directory: str, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The server's environment: ``base`` (default ours), with ``JUPYTER_TOKEN_FILE``
+    naming a file in ``directory`` (a private one: mode 0700) only this user can read."""
     path = os.path.join(directory, "token")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(token)
-    env = {key: value for key, value in os.environ.items() if key != "JUPYTER_TOKEN"}
+    base = os.environ if base is None else base
+    env = {key: value for key, value in base.items() if key != "JUPYTER_TOKEN"}
     env["JUPYTER_TOKEN_FILE"] = path
     return env
 

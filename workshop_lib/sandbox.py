@@ -50,7 +50,6 @@ MOTO_CONFIG: dict[str, Any] = {
 DEFAULT_LAYERS: list[str] = [
     "workshop_lib.dynamodb:DynamoDBLayer",
     "workshop_lib.lambda_runtime:LambdaLayer",
-    "workshop_lib.lambda_runtime.function_urls:FunctionUrlLayer",
     "workshop_lib.apigateway:ApiGatewayLayer",
     "workshop_lib.iam:AuditLayer",
     "workshop_lib.framework.layer:CloudFormationLayer",
