@@ -449,3 +449,18 @@ def test_an_address_is_parsed_not_looked_up_and_its_connection_refused(outbound_
     with sandbox(), pytest.raises(netguard.SandboxNetworkError, match="a connection to 192"):
         socket.create_connection(("192.0.2.1", 443), timeout=1)
     assert outbound_attempts == []
+
+
+def test_guarded_arms_for_a_block_and_leaves_the_process_as_it_was(outbound_attempts):
+    netguard.disarm()
+    with netguard.guarded():
+        assert netguard.active()
+        with pytest.raises(netguard.SandboxNetworkError, match="example.com"):
+            socket.getaddrinfo("example.com", 443)
+    assert not netguard.active()  # not armed before: not armed after
+    with sandbox():
+        pass
+    with netguard.guarded():
+        pass
+    assert netguard.active()  # armed before (a stopped sandbox): still armed
+    assert outbound_attempts == []

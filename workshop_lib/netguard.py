@@ -24,10 +24,12 @@ the Lambda worker loads this file into each execution environment.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 _LOCK = threading.Lock()
@@ -254,6 +256,21 @@ def disarm() -> None:
         _DEPTH = 0
         _ARMED = False
         _HINT = None
+
+
+@contextlib.contextmanager
+def guarded(hint: str | None = None) -> Iterator[None]:
+    """Armed for the block only, then as the process was before: for code that guards one
+    call without starting a sandbox (``invoke_local`` outside one). :func:`install` alone
+    would leave the process armed for good."""
+    was_armed = _ARMED
+    install(hint)
+    try:
+        yield
+    finally:
+        uninstall()
+        if not was_armed:
+            disarm()
 
 
 def active() -> bool:
