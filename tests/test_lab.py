@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from tests.lab_helpers import ROOT, running_lab
 from workshop_lib.exercises import nb09
+
+
+def command_lines_holding(secret: str) -> list[str]:
+    """Every process whose command line (readable by any user: ``ps``) holds ``secret``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if secret.encode() in cmdline.read_bytes():
+                found.append(cmdline.read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
 
 
 @pytest.mark.slow
@@ -24,6 +39,12 @@ def test_lab_serves_headless_and_prints_a_url_with_token(tmp_path):
         WORKSHOP_HOME=str(tmp_path),
     ) as url:
         assert "/lab/tree/notebooks/00_welcome.ipynb?token=" in url
+        token = url.rsplit("token=", 1)[1]
+        if Path("/proc/self/cmdline").exists():  # Linux: the token is on no command line
+            assert command_lines_holding(token) == []
+        leftovers = [p for p in Path(tempfile.gettempdir()).glob("workshop-lab-*/token")]
+        assert all(p.read_text() != token for p in leftovers)  # removed once read
+        assert all(not p.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO) for p in leftovers)
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200
         api = re.sub(r"/lab/tree/.*\?token=", "/api/contents/notebooks?token=", url)

@@ -66,16 +66,20 @@ def test_start_is_idempotent_and_a_new_sandbox_replaces_the_old_one():
     assert sandbox.active() is None
 
 
-def test_stop_restores_the_users_environment(monkeypatch):
+def test_stop_keeps_the_users_environment_hidden_until_the_real_aws_opt_in(monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "prod")
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1")
     monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
-    before = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
     with sandbox():
         assert "AWS_PROFILE" not in os.environ
         assert "AWS_ENDPOINT_URL_DYNAMODB" not in os.environ
         assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
-    assert {k: v for k, v in os.environ.items() if k.startswith("AWS_")} == before
+    # a stopped sandbox still keeps the process off the learner's account
+    assert "AWS_PROFILE" not in os.environ and os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+    with sandbox(real_aws_costs_money=True):  # the opt-in gives the environment back
+        assert os.environ["AWS_PROFILE"] == "prod"
+        assert os.environ["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:1"
+        assert "AWS_ACCESS_KEY_ID" not in os.environ
 
 
 def test_reset_empties_every_service_and_restarts_ids():
@@ -171,8 +175,15 @@ def test_layers_can_be_named_by_import_path():
 
 def test_clients_need_a_running_sandbox():
     box = sandbox()
-    with pytest.raises(sandbox.SandboxError, match="not running"):
+    with pytest.raises(
+        sandbox.SandboxError, match=r"re-run the notebook's first cell, or call aws"
+    ):
         box.client("dynamodb")
+    with box:
+        pass
+    for after_stop in (lambda: box.client("s3"), lambda: box.endpoint_url, box.reset):
+        with pytest.raises(sandbox.SandboxError, match=r"stopped: re-run"):
+            after_stop()
 
 
 def test_virtual_clock_is_shared_and_sleeps_instantly():

@@ -35,9 +35,9 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     if args.action == "start":
         if args.foreground:
-            server.serve(args.port, region=args.region)
+            server.serve(args.port, region=args.region, cors_origins=args.cors_origin)
             return 0
-        pid = server.start(args.port, region=args.region)
+        pid = server.start(args.port, region=args.region, cors_origins=args.cors_origin)
         url = f"http://127.0.0.1:{args.port}"
         print(f"sandbox server running at {url} (pid {pid})")
         print(f'Python: sandbox(endpoint="{url}")   AWS CLI: --endpoint-url {url}')
@@ -100,6 +100,15 @@ def _sls(args: argparse.Namespace) -> int:
     return sls_main(args.args)
 
 
+def _origin(value: str) -> str:
+    from workshop_lib.server import cors_origin
+
+    try:
+        return cors_origin(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workshop", description="Serverless Workshop tools")
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,6 +117,14 @@ def parser() -> argparse.ArgumentParser:
     sb.add_argument("--port", type=int, default=5000)
     sb.add_argument("--foreground", action="store_true", help="run in this terminal")
     sb.add_argument("--region", help="the server's region (a service's, e.g. eu-west-1)")
+    sb.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        type=_origin,
+        help="a web page allowed to call the server from a browser, e.g. http://localhost:3000",
+    )
     sub.add_parser("check", help="check this machine is ready for the course")
     sub.add_parser("doctor", help="check a laptop for a meetup and say what to fix")
     sub.add_parser("progress", help="every exercise of every notebook, as saved")

@@ -3,15 +3,22 @@
 Headless (``--no-browser``) it serves on 127.0.0.1 only and prints one line with the full
 URL and token, so a script or a person can open it. Its terminals (which inherit the
 server's environment) find the course's Python first on ``PATH``.
+
+The token never goes on the command line, which every user of the machine can read
+(``ps``, ``/proc/<pid>/cmdline``): Jupyter Server reads it from the file named by
+``JUPYTER_TOKEN_FILE``, written readable by this user only in a private directory and
+removed once the server has answered with it.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -61,7 +68,8 @@ def custom_css_dir() -> Path:
     return folder
 
 
-def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
+def lab_command(port: int, no_browser: bool) -> list[str]:
+    """The JupyterLab command line: no token on it (see :func:`token_environment`)."""
     cmd = [
         sys.executable,
         "-m",
@@ -71,7 +79,6 @@ def lab_command(port: int, token: str, no_browser: bool) -> list[str]:
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={ROOT}",
-        f"--IdentityProvider.token={token}",
         "--LabApp.custom_css=True",
         # (ServerApp.static_custom_path is not configurable; the tornado setting it fills is)
         f"--ServerApp.tornado_settings=static_custom_path={custom_css_dir()}",
@@ -97,12 +104,29 @@ def lab_environment(base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def token_environment(
+    token: str, directory: str, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The server's environment: ``base`` (default ours), with ``JUPYTER_TOKEN_FILE``
+    naming a file in ``directory`` (a private one: mode 0700) only this user can read."""
+    path = os.path.join(directory, "token")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(token)
+    base = os.environ if base is None else base
+    env = {key: value for key, value in base.items() if key != "JUPYTER_TOKEN"}
+    env["JUPYTER_TOKEN_FILE"] = path
+    return env
+
+
 def wait_ready(port: int, token: str, process: subprocess.Popen, timeout: float = 60) -> bool:
-    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"}
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with urllib.request.urlopen(request, timeout=1) as response:
                 if response.status == 200:
                     return True
         except OSError:
@@ -117,11 +141,13 @@ def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     kernelhints.install()  # its kernels say "run the cells above first" after a restart
     port = free_port(port)
     token = secrets.token_hex(24)
-    process = subprocess.Popen(
-        lab_command(port, token, no_browser), cwd=ROOT, env=lab_environment(os.environ)
-    )
+    private = tempfile.mkdtemp(prefix="workshop-lab-")  # mode 0700
+    env = token_environment(token, private, lab_environment(os.environ))
+    process = subprocess.Popen(lab_command(port, no_browser), cwd=ROOT, env=env)
     try:
-        if not wait_ready(port, token, process):
+        ready = wait_ready(port, token, process)
+        shutil.rmtree(private, ignore_errors=True)  # read at start: not needed any more
+        if not ready:
             print("JupyterLab did not start: see the messages above.", file=sys.stderr)
             process.terminate()
             return 1
@@ -131,3 +157,5 @@ def run_lab(no_browser: bool = False, port: int = 8888) -> int:
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

@@ -4,7 +4,14 @@
 ``with sandbox() as aws:`` works while ``workshop_lib.sandbox`` stays a module that tests
 can patch. Inside, ``boto3.client("dynamodb")`` needs no arguments: the sandbox sets fake
 credentials and a region, hides the user's AWS profile, config and endpoint variables, and
-refuses sockets to anything but loopback (:mod:`workshop_lib.netguard`).
+refuses name lookups and sockets to anything but loopback (:mod:`workshop_lib.netguard`).
+
+Containment outlives ``stop()``: once a process has started a sandbox, the network guard,
+the SDK guard (:mod:`workshop_lib.sdkguard`) and the hidden AWS environment stay in place
+after it stops, so re-running a cell after the notebook's last one fails at once with
+"this notebook's sandbox is stopped: re-run the notebook's first cell, or call aws.start()"
+instead of reaching real AWS with the learner's own credentials. Only a sandbox started
+with ``real_aws_costs_money=True`` gives the process its real environment and network back.
 
 The sandbox owns what every emulation layer shares, so each is built once: the clock
 (:mod:`workshop_lib.clock`), seeded ids (:mod:`workshop_lib.ids`), and a loopback endpoint
@@ -17,7 +24,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
 import threading
 import types
 from collections.abc import Callable
@@ -54,6 +60,11 @@ DEFAULT_LAYERS: list[str] = [
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
 _ACTIVE: Sandbox | None = None
 _ACTIVE_LOCK = threading.RLock()
+# The AWS environment is hidden process-wide, not per sandbox: it stays hidden after a
+# stop, and only the real-AWS opt-in gives it back. _REAL_ENV is the learner's value of
+# each key we changed; _WRITTEN what we wrote, so a value set since then is the learner's.
+_REAL_ENV: dict[str, str | None] = {}
+_WRITTEN: dict[str, str | None] = {}
 
 
 class SandboxError(RuntimeError):
@@ -78,7 +89,8 @@ class Sandbox:
     running ``workshop sandbox start`` server instead of moto in-process. ``clock`` is
     ``"real"`` (default), ``"virtual"`` or a speed-up factor. ``seed`` makes ids repeatable
     (``None`` for random). ``port`` fixes the loopback endpoint's port. Only
-    ``real_aws_costs_money=True`` lets requests reach real AWS.
+    ``real_aws_costs_money=True`` lets requests reach real AWS. ``cors_origins`` lists the
+    web pages (``"http://localhost:3000"``) a browser may let call the loopback endpoint.
     """
 
     def __init__(
@@ -91,6 +103,7 @@ class Sandbox:
         layers: list[Layer | str] | None = None,
         real_aws_costs_money: bool = False,
         port: int = 0,
+        cors_origins: list[str] | None = None,
     ) -> None:
         if endpoint is not None and not real_aws_costs_money:
             from urllib.parse import urlsplit
@@ -106,6 +119,8 @@ class Sandbox:
         self.account_id = DEFAULT_ACCOUNT_ID
         self.real_aws = real_aws_costs_money
         self.port = port  # of the loopback endpoint (0: any free port)
+        # web pages allowed to call the loopback endpoint from a browser (none by default)
+        self.cors_origins = _check_origins(cors_origins) if cors_origins else []
         self._given_endpoint = endpoint.rstrip("/") if endpoint else None
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
@@ -117,8 +132,6 @@ class Sandbox:
         self.layers: list[Layer] = []
         self._mock: Any = None
         self._server: Any = None
-        self._saved_env: dict[str, str | None] = {}
-        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self._session: Any = None
         self._session_lock = threading.RLock()
         self.started = False
@@ -143,16 +156,10 @@ class Sandbox:
             return self._given_endpoint
         self._require_started()
         if self._server is None:
-            import logging
+            from workshop_lib.server import LoopbackEndpoint
 
-            from moto.server import ThreadedMotoServer
-
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-            server.start()
-            self._server = server
-        host, port = self._server.get_host_and_port()
-        return f"http://{host}:{port}"
+            self._server = LoopbackEndpoint(self.port, self.cors_origins).start()
+        return self._server.url
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -179,9 +186,14 @@ class Sandbox:
                 "workshop sandbox: REAL AWS — requests go to your AWS account and may cost money.",
                 file=sys.stderr,
             )
+            netguard.disarm()  # the explicit opt-in: this process may leave the machine
+            _restore_environment()
         else:
+            from workshop_lib import sdkguard
+
             netguard.install()
             tempdirs.remove_stale()  # what killed kernels left in the temporary directory
+            sdkguard.install()
             self._isolate_environment()
             if self.mode == "server":
                 self._require_server()
@@ -209,7 +221,9 @@ class Sandbox:
             self.layers.append(layer)
 
     def stop(self) -> None:
-        """Stop: uninstall layers, stop moto and its server, restore the environment."""
+        """Stop: uninstall layers, stop moto and its server. The process stays contained:
+        the AWS environment stays hidden and the network guard armed, so any later AWS call
+        fails at once saying the sandbox is stopped (``start()`` runs it again)."""
         global _ACTIVE
         with _ACTIVE_LOCK:
             if not self.started:
@@ -233,12 +247,9 @@ class Sandbox:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
-        if not self.real_aws and self._saved_env:
-            self._restore_environment()
-            netguard.uninstall()
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
+        if not self.real_aws:
+            _forget_endpoint(self._given_endpoint)
+            netguard.uninstall()  # still armed: refusals now say the sandbox is stopped
         self._session = None
         if "botocore.endpoint" in sys.modules:
             from workshop_lib.clock import route_sdk_sleeps
@@ -318,6 +329,7 @@ class Sandbox:
         The server lives until the sandbox stops; serving the same stage again returns the
         same URL.
         """
+        self._require_started()
         return self.layer("apigateway").serve(rest_api_id, stage, port)
 
     def layer(self, name: str) -> Layer:
@@ -325,6 +337,7 @@ class Sandbox:
         for layer in self.layers:
             if layer.name == name:
                 return layer
+        self._require_started()  # a stopped sandbox has none: say how to start it
         installed = ", ".join(layer.name for layer in self.layers) or "none"
         raise KeyError(f"no layer {name!r} in this sandbox (installed: {installed})")
 
@@ -332,8 +345,8 @@ class Sandbox:
     def _require_started(self) -> None:
         if not self.started:
             raise SandboxError(
-                "this sandbox is not running: use `with sandbox() as aws:` or "
-                "`aws = sandbox().start()` first"
+                "this sandbox is stopped: re-run the notebook's first cell, or call "
+                "aws.start() (in a script: `with sandbox() as aws:`)"
             )
 
     def _require_server(self) -> None:
@@ -365,9 +378,7 @@ class Sandbox:
 
     def _isolate_environment(self) -> None:
         """Fake credentials and region; hide profiles, config files and endpoint overrides."""
-        self._tmpdir = tempdirs.temporary("sandbox")
-        empty = os.path.join(self._tmpdir.name, "empty")
-        open(empty, "w").close()
+        empty = os.devnull  # botocore reads a config file that is not a file as empty
         wanted: dict[str, str | None] = {
             **FAKE_CREDENTIALS,
             "AWS_DEFAULT_REGION": self.region,
@@ -385,19 +396,7 @@ class Sandbox:
             if is_aws and key not in wanted:
                 wanted[key] = None  # profiles, role ARNs, per-service endpoint overrides...
         for key, value in wanted.items():
-            self._saved_env.setdefault(key, os.environ.get(key))
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-    def _restore_environment(self) -> None:
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_env.clear()
+            _write_env(key, value)
 
     @staticmethod
     def _reset_boto3() -> None:
@@ -408,6 +407,48 @@ class Sandbox:
         state = "running" if self.started else "stopped"
         where = self._given_endpoint or ("real AWS" if self.real_aws else "moto in-process")
         return f"<sandbox {state}: {where}, region {self.region}, clock {self.clock!r}>"
+
+
+def _write_env(key: str, value: str | None) -> None:
+    """Set (or, for None, remove) an AWS variable, remembering the learner's value."""
+    current = os.environ.get(key)
+    if key not in _WRITTEN or _WRITTEN[key] != current:
+        _REAL_ENV[key] = current  # never written by us, or the learner set it since
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+    _WRITTEN[key] = value
+
+
+def _forget_endpoint(endpoint: str | None) -> None:
+    """After a stop, a server-mode sandbox's endpoint is no longer this process's: clients
+    made from now on go nowhere (the SDK guard refuses them) instead of to that server."""
+    if endpoint is not None and _WRITTEN.get("AWS_ENDPOINT_URL") == endpoint:
+        _write_env("AWS_ENDPOINT_URL", None)
+
+
+def _restore_environment() -> None:
+    """Give back the learner's AWS environment (the real-AWS opt-in): every variable we
+    changed and nobody has changed since."""
+    for key, real in _REAL_ENV.items():
+        if os.environ.get(key) != _WRITTEN.get(key):
+            continue  # set since we wrote it: that value is the learner's now
+        if real is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = real
+    _REAL_ENV.clear()
+    _WRITTEN.clear()
+
+
+def _check_origins(origins: list[str]) -> list[str]:
+    from workshop_lib.server import cors_origin
+
+    try:
+        return [cors_origin(origin) for origin in origins]
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from None
 
 
 def _load_layer(spec: Layer | str) -> Layer:

@@ -3,6 +3,11 @@
 The server runs in its own process (``python -m workshop_lib.server --port N``), records
 its pid under ``$WORKSHOP_HOME`` so ``workshop sandbox stop`` can find it, and refuses
 non-loopback sockets like the in-process sandbox.
+
+:class:`LoopbackEndpoint` is the endpoint itself, here and behind ``aws.endpoint_url``:
+moto's server application behind :class:`EndpointGuard`, so a web page open in the
+learner's browser can neither read, reset nor drive the sandbox (Jupyter Server's Host and
+Origin checks are the model).
 """
 
 from __future__ import annotations
@@ -18,7 +23,159 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from workshop_lib import netguard
+
+_STATE_CHANGING = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
+def cors_origin(value: str) -> str:
+    """An allow-listed origin as browsers send it (``http://localhost:3000``); a
+    ValueError saying the fix for anything else."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(
+            f"CORS origin {value!r} is not an origin: give scheme, host and port only, "
+            "e.g. http://localhost:3000"
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class EndpointGuard:
+    """WSGI middleware in front of a loopback endpoint.
+
+    - a ``Host`` that is not loopback (DNS rebinding: ``rebind.example`` resolving to
+      127.0.0.1) gets 403 before the application sees the request;
+    - an ``Origin`` that is neither this endpoint nor allow-listed gets 403 (whatever the
+      method: moto runs Query-protocol actions from GET requests too);
+    - a state-changing request (POST, PUT, DELETE, PATCH, or ``/moto-api/reset``) that
+      the browser marks ``Sec-Fetch-Site: cross-site`` gets 403 (forms send no Origin in
+      some browsers);
+    - no CORS headers, except for allow-listed origins (a learner's own front end).
+    """
+
+    def __init__(self, app: Callable[..., Any], cors_origins: Iterable[str] = ()) -> None:
+        self.app = app
+        self.cors_origins = frozenset(cors_origin(origin) for origin in cors_origins)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        host = environ.get("HTTP_HOST")
+        if not netguard.is_loopback_host_header(host):
+            return _forbidden(
+                start_response,
+                f"Host {host!r} is not this machine: the sandbox answers only requests for "
+                "127.0.0.1, localhost or [::1]; use http://127.0.0.1:PORT",
+            )
+        origin = environ.get("HTTP_ORIGIN")
+        allowed = origin is not None and origin.lower() in self.cors_origins
+        if origin is not None and not allowed and urlsplit(origin).netloc != host:
+            return _forbidden(
+                start_response,
+                f"requests from the web page at {origin} are refused: if it is your own front "
+                "end, allow it with sandbox(cors_origins=[...]) or `workshop sandbox start "
+                f"--cors-origin {origin}`",
+            )
+        method = environ.get("REQUEST_METHOD", "GET")
+        changes_state = method in _STATE_CHANGING or environ.get("PATH_INFO", "").startswith(
+            "/moto-api/reset"
+        )
+        if changes_state and not allowed and environ.get("HTTP_SEC_FETCH_SITE") == "cross-site":
+            return _forbidden(
+                start_response,
+                "a cross-site request from a web page may not change the sandbox: send it "
+                "from your code, or allow your front end with --cors-origin",
+            )
+        cors = _cors_headers(origin, environ) if allowed else []
+        if allowed and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            start_response("204 No Content", [*cors, ("Content-Length", "0")])
+            return [b""]
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            return start_response(status, kept + cors, exc_info)
+
+        return self.app(environ, start)
+
+
+def _cors_headers(origin: str | None, environ: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("Access-Control-Allow-Origin", str(origin)),
+        ("Vary", "Origin"),
+        ("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, PATCH"),
+        (
+            "Access-Control-Allow-Headers",
+            environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "*"),
+        ),
+        ("Access-Control-Expose-Headers", "*"),
+        ("Access-Control-Max-Age", "600"),
+    ]
+
+
+def _forbidden(start_response: Callable[..., Any], message: str) -> list[bytes]:
+    """An AWS-shaped 403 (JSON protocol's error body, the type in x-amzn-ErrorType)."""
+    import json
+
+    body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+    start_response(
+        "403 Forbidden",
+        [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-ErrorType", "AccessDeniedException"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
+
+
+class LoopbackEndpoint:
+    """moto's server application on 127.0.0.1 in a thread, behind :class:`EndpointGuard`.
+
+    It serves this process's moto state (the backends are process-wide), so other
+    processes -- Lambda workers, the AWS CLI -- see what the notebook made.
+    """
+
+    def __init__(self, port: int = 0, cors_origins: Iterable[str] = ()) -> None:
+        self.port = port
+        self.cors_origins = list(cors_origins)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> LoopbackEndpoint:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
+        app = EndpointGuard(DomainDispatcherApplication(create_backend_app), self.cors_origins)
+        self._server = make_server(
+            "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="workshop-endpoint", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def state_dir() -> Path:
@@ -78,7 +235,12 @@ def settle_young() -> None:
     gc.freeze()
 
 
-def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
+def serve(
+    port: int,
+    seed: int | None = 0,
+    region: str | None = None,
+    cors_origins: Iterable[str] = (),
+) -> None:
     """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
 
     It is a full in-process sandbox (moto plus every emulation layer, so Lambda functions
@@ -87,7 +249,9 @@ def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
     from workshop_lib.sandbox import DEFAULT_REGION, Sandbox
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    box = Sandbox(region or DEFAULT_REGION, seed=seed, port=port).start()
+    box = Sandbox(
+        region or DEFAULT_REGION, seed=seed, port=port, cors_origins=list(cors_origins)
+    ).start()
     settle_heap()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -99,7 +263,11 @@ def serve(port: int, seed: int | None = 0, region: str | None = None) -> None:
 
 
 def start(
-    port: int = 5000, seed: int | None = 0, timeout: float = 30.0, region: str | None = None
+    port: int = 5000,
+    seed: int | None = 0,
+    timeout: float = 30.0,
+    region: str | None = None,
+    cors_origins: Iterable[str] = (),
 ) -> int:
     """Start a detached server process; return its pid (the running one if already up)."""
     existing = _read_pid(port)
@@ -118,6 +286,8 @@ def start(
         cmd += ["--seed", str(seed)]
     if region:
         cmd += ["--region", region]  # API Gateway and Lambda logs live in the server's region
+    for origin in cors_origins:
+        cmd += ["--cors-origin", cors_origin(origin)]
     with open(state_dir() / f"sandbox-{port}.log", "ab") as log:
         process = subprocess.Popen(
             cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
@@ -181,8 +351,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--region", default=None)
+    parser.add_argument("--cors-origin", action="append", default=[], dest="cors_origins")
     args = parser.parse_args(argv)
-    serve(args.port, None if args.no_seed else args.seed, args.region)
+    serve(args.port, None if args.no_seed else args.seed, args.region, args.cors_origins)
 
 
 if __name__ == "__main__":

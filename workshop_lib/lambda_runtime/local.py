@@ -221,15 +221,13 @@ class _HandlerMemory:
 
 @contextlib.contextmanager
 def _guarded(needed: bool):
-    """The sandbox's network guard for the call, when no sandbox (which has it on) runs."""
+    """The sandbox's network guard for the call, when no sandbox (which has it on) runs; the
+    process is left as it was afterwards."""
     if not needed:
         yield
         return
-    netguard.install()
-    try:
+    with netguard.guarded():
         yield
-    finally:
-        netguard.uninstall()
 
 
 @contextlib.contextmanager
