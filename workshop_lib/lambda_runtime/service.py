@@ -75,7 +75,7 @@ class Outcome:
 
     request_id: str
     version: str
-    payload: str | None = None
+    payload: str | bytes | None = None  # bytes: a handler's bytes result, passed through
     error: dict[str, Any] | None = None
     log_events: list[str] = field(default_factory=list)
     cold: bool = False
@@ -92,6 +92,8 @@ class Outcome:
         """The response payload as the Invoke API returns it."""
         if self.error is not None:
             return json.dumps(self.error).encode()
+        if isinstance(self.payload, bytes):
+            return self.payload
         return (self.payload or "null").encode()
 
 
@@ -406,7 +408,7 @@ class LambdaLayer:
     def _finish(self, call: _Call) -> Outcome:
         """Size limit, END and REPORT, and the log events into CloudWatch Logs."""
         spec, outcome, request_id = call.spec, call.outcome, call.outcome.request_id
-        if outcome.payload is not None and len(outcome.payload.encode()) > RESPONSE_LIMIT:
+        if outcome.payload is not None and len(outcome.body) > RESPONSE_LIMIT:
             outcome.payload = None
             outcome.error = {
                 "errorMessage": "Response payload size exceeded maximum allowed payload size "
