@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 
 CHECKED = "2026-11-27"
 
@@ -63,6 +64,129 @@ _A_PRICING_WP = (
 )
 # EC2
 _E_PRICING = "https://aws.amazon.com/ec2/pricing/on-demand/"
+
+
+# --- Lambda's runtime lifecycle: one table for facts, the sandbox and the notebooks -----------
+_L_RUNTIMES = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"
+#: When the runtime table was last compared with AWS's runtime page (through cfn-lint's copy).
+RUNTIMES_CHECKED = "2026-12-07"
+_AL1, _AL2, _AL2023 = "Amazon Linux", "Amazon Linux 2", "Amazon Linux 2023"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """One row of AWS's runtime table: when it was deprecated, when Lambda stops creating and
+    then updating functions that use it, the operating system, and what AWS recommends next.
+    Dates are ISO strings (None: not announced); they move, so re-check before teaching."""
+
+    identifier: str
+    deprecated: str | None
+    block_create: str | None
+    block_update: str | None
+    os: str
+    successor: str | None = None
+
+    def supported_on(self, day: date) -> bool:
+        """Listed as supported on ``day``: not yet deprecated."""
+        return self.deprecated is None or day < date.fromisoformat(self.deprecated)
+
+    def blocked_since(self, action: str, day: date) -> str | None:
+        """The date from which ``action`` ("create" or "update") is refused, if it has come."""
+        when = self.block_create if action == "create" else self.block_update
+        return when if when is not None and day >= date.fromisoformat(when) else None
+
+
+#: AWS's table (source: _L_RUNTIMES), deprecated and supported runtimes alike. cfn-lint ships
+#: the same dates as data (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json); the test
+#: tests/test_runtimes.py compares the two.
+RUNTIMES: dict[str, Runtime] = {
+    r.identifier: r
+    for r in (
+        # Python
+        Runtime("python3.14", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("python3.13", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023, "python3.14"),
+        Runtime("python3.12", "2028-10-31", "2028-11-30", "2029-01-10", _AL2023, "python3.14"),
+        Runtime("python3.11", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "python3.14"),
+        Runtime("python3.10", "2026-10-31", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.9", "2025-12-15", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.8", "2024-10-14", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.7", "2023-12-04", "2024-01-09", "2027-03-03", _AL1, "python3.14"),
+        Runtime("python3.6", "2022-07-18", "2022-07-18", "2022-08-29", _AL1, "python3.14"),
+        Runtime("python2.7", "2021-07-15", "2021-07-15", "2022-05-30", _AL1, "python3.14"),
+        # Node.js
+        Runtime("nodejs24.x", "2028-04-30", "2028-06-01", "2028-07-01", _AL2023),
+        Runtime("nodejs22.x", "2027-04-30", "2027-06-01", "2027-07-01", _AL2023, "nodejs24.x"),
+        Runtime("nodejs20.x", "2026-04-30", "2027-02-01", "2027-03-03", _AL2023, "nodejs24.x"),
+        Runtime("nodejs18.x", "2025-09-01", "2027-02-01", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs16.x", "2024-06-12", "2027-02-01", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs14.x", "2023-12-04", "2024-01-09", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs12.x", "2023-03-31", "2023-03-31", "2023-04-30", _AL2, "nodejs24.x"),
+        Runtime("nodejs10.x", "2021-07-30", "2021-07-30", "2022-02-14", _AL2, "nodejs24.x"),
+        Runtime("nodejs8.10", "2020-03-06", "2020-02-04", "2020-03-06", _AL1, "nodejs24.x"),
+        Runtime("nodejs6.10", "2019-08-12", "2019-07-12", "2019-08-12", _AL1, "nodejs24.x"),
+        Runtime("nodejs4.3", "2020-03-05", "2020-02-03", "2020-03-05", _AL1, "nodejs24.x"),
+        Runtime("nodejs4.3-edge", "2020-03-05", "2019-03-31", "2019-04-30", _AL1, "nodejs24.x"),
+        Runtime("nodejs", "2016-08-30", "2016-09-30", "2016-10-31", _AL1, "nodejs24.x"),
+        # Java
+        Runtime("java25", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("java21", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023, "java25"),
+        Runtime("java17", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java11", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java8.al2", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java8", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "java25"),
+        # .NET
+        Runtime("dotnet10", "2028-11-14", "2028-12-14", "2029-01-15", _AL2023),
+        Runtime("dotnet9", "2026-11-10", None, None, _AL2023, "dotnet10"),
+        Runtime("dotnet8", "2026-11-10", "2027-02-01", "2027-03-03", _AL2023, "dotnet10"),
+        Runtime("dotnet6", "2024-12-20", "2027-02-01", "2027-03-03", _AL2, "dotnet10"),
+        Runtime("dotnetcore3.1", "2023-04-03", "2023-04-03", "2023-05-03", _AL2, "dotnet10"),
+        Runtime("dotnetcore2.1", "2022-01-05", "2022-01-05", "2022-04-13", _AL1, "dotnet10"),
+        Runtime("dotnetcore2.0", "2019-05-30", "2019-04-30", "2019-05-30", _AL1, "dotnet10"),
+        Runtime("dotnetcore1.0", "2019-06-27", "2019-06-30", "2019-07-30", _AL1, "dotnet10"),
+        # Ruby
+        Runtime("ruby4.0", "2029-03-31", "2029-04-30", "2029-05-31", _AL2023),
+        Runtime("ruby3.4", "2028-03-31", "2028-04-30", "2028-05-31", _AL2023, "ruby4.0"),
+        Runtime("ruby3.3", "2027-03-31", "2027-04-30", "2027-05-31", _AL2023, "ruby4.0"),
+        Runtime("ruby3.2", "2026-03-31", "2027-02-01", "2027-03-03", _AL2, "ruby4.0"),
+        Runtime("ruby2.7", "2023-12-07", "2024-01-09", "2027-03-03", _AL2, "ruby4.0"),
+        Runtime("ruby2.5", "2021-07-30", "2021-07-30", "2022-03-31", _AL1, "ruby4.0"),
+        # OS-only and Go
+        Runtime("provided.al2023", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("provided.al2", "2026-07-31", "2027-02-01", "2027-03-03", _AL2, "provided.al2023"),
+        Runtime("provided", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "provided.al2023"),
+        Runtime("go1.x", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "provided.al2023"),
+    )
+}
+
+
+def runtimes_supported_on(day: date, prefix: str = "python") -> list[str]:
+    """The runtimes (of one language, by identifier prefix) listed as supported on ``day``,
+    oldest first."""
+    names = [r.identifier for r in RUNTIMES.values() if r.identifier.startswith(prefix)]
+    return sorted((n for n in names if RUNTIMES[n].supported_on(day)), key=_version_key)
+
+
+def _version_key(identifier: str) -> tuple[int, ...]:
+    digits = "".join(c if c.isdigit() else " " for c in identifier).split()
+    return tuple(int(d) for d in digits)
+
+
+def _python_runtimes_fact_values() -> tuple[str, str, str]:
+    """(supported, deprecated but still creatable, newest) Python runtimes on the check date."""
+    day = date.fromisoformat(RUNTIMES_CHECKED)
+    supported = runtimes_supported_on(day)
+    deprecated = [
+        r.identifier
+        for r in RUNTIMES.values()
+        if r.identifier.startswith("python")
+        and not r.supported_on(day)
+        and r.blocked_since("create", day) is None
+    ]
+    deprecated.sort(key=_version_key)
+    return ", ".join(supported), ", ".join(deprecated), supported[-1]
+
+
+_PY_SUPPORTED, _PY_DEPRECATED, _PY_NEWEST = _python_runtimes_fact_values()
 
 _UNVERIFIED_PRICE = "price from memory, not verified against AWS documentation"
 
@@ -243,43 +367,53 @@ _ALL: tuple[Fact, ...] = (
     Fact(
         "lambda.python_runtimes",
         "Lambda Python runtimes listed as supported",
-        "python3.10, python3.11, python3.12, python3.13, python3.14",
+        _PY_SUPPORTED,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         talk="python2.7, python3.6",
         note=(
-            "python3.10 is deprecated (see lambda.python_runtimes_deprecated); python3.9 and "
-            "older can no longer be created or updated."
+            "From the runtime table (facts.RUNTIMES) on its check date: deprecated runtimes "
+            "are no longer listed, although functions can use them until the block dates."
         ),
+        checked=RUNTIMES_CHECKED,
     ),
     Fact(
         "lambda.init_phase_billed_since",
         "Lambda INIT phase (cold start) billed for on-demand ZIP functions on managed runtimes",
-        "2025-08-01",
+        "billed since 2025-08-01",
         "",
         "https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/",
-        talk="not billed",
-        note="Billed Duration in the REPORT line of a cold start now includes Init Duration.",
+        note=(
+            "Billed Duration in the REPORT line of a cold start now includes Init Duration. "
+            "The talk did not say whether INIT was billed."
+        ),
     ),
     Fact(
         "lambda.python_runtimes_deprecated",
-        "Lambda Python runtimes deprecated as of the check date",
-        "python3.10",
+        "Lambda Python runtimes deprecated but still usable for new functions",
+        _PY_DEPRECATED,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         note=(
-            "python3.10 deprecated 2026-10-31; create blocked 2026-11-30, update blocked "
-            "2027-01-15. Next: python3.11 on 2027-06-30."
+            "From the runtime table (facts.RUNTIMES): deprecated, no security patches; "
+            "creating functions on them is blocked from "
+            + ", ".join(f"{n} {RUNTIMES[n].block_create}" for n in _PY_DEPRECATED.split(", ") if n)
+            + "."
         ),
+        checked=RUNTIMES_CHECKED,
     ),
     Fact(
         "lambda.python_runtime_latest",
         "Newest Lambda Python runtime",
-        "python3.14",
+        _PY_NEWEST,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         talk="python3.6",
-        note="python3.14 and python3.13 (Amazon Linux 2023) are supported until 2029-06-30.",
+        note=(
+            f"{_PY_NEWEST} runs on {RUNTIMES[_PY_NEWEST].os}; deprecated on "
+            f"{RUNTIMES[_PY_NEWEST].deprecated}."
+        ),
+        checked=RUNTIMES_CHECKED,
     ),
     # ---------------------------------------------------------------- Lambda: execution
     Fact(

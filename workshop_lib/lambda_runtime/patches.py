@@ -73,7 +73,7 @@ def _function_invoke(
 
 
 def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
-    runtimes.check_runtime(spec.get("Runtime"))
+    runtimes.check_runtime(spec.get("Runtime"), layer().aws.clock.now().date(), "create")
     runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
     runtimes.check_configuration(spec)
     fn = _ORIGINALS[(LambdaBackend, "create_function")](self, spec)
@@ -82,8 +82,9 @@ def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunctio
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
-    if "Runtime" in config_updates:
-        runtimes.check_runtime(config_updates["Runtime"])
+    # the runtime the function will have: blocked once its block-update date has come
+    runtime = config_updates.get("Runtime") or self.run_time
+    runtimes.check_runtime(runtime, layer().aws.clock.now().date(), "update")
     if "Environment" in config_updates:
         runtimes.check_environment((config_updates["Environment"] or {}).get("Variables"))
     runtimes.check_configuration(config_updates)
