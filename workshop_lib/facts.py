@@ -22,6 +22,11 @@ class Fact:
     talk: float | int | str | None = None  # 2018 value from the talk transcript, None if not stated
     note: str = ""  # one line: caveat, what changed, etc.
     checked: str = CHECKED
+    #: False: no AWS text confirming the value was found; a notebook must not print it
+    #: (tests/test_facts.py scans the executed notebooks)
+    verified: bool = True
+    #: what AWS's own documentation said when the talk was given, where the talk differs
+    aws_then: float | int | str | None = None
 
 
 # --- AWS pages the facts were checked against ------------------------------------------------
@@ -188,7 +193,9 @@ def _python_runtimes_fact_values() -> tuple[str, str, str]:
 
 _PY_SUPPORTED, _PY_DEPRECATED, _PY_NEWEST = _python_runtimes_fact_values()
 
-_UNVERIFIED_PRICE = "price from memory, not verified against AWS documentation"
+#: A price no AWS text open to the course confirmed (the pricing pages render their rates
+#: client-side): kept for the cost models, marked verified=False, never printed as a fact.
+_UNVERIFIED_PRICE = "no AWS text confirming it was found"
 
 _ALL: tuple[Fact, ...] = (
     # ---------------------------------------------------------------- Lambda: limits
@@ -291,9 +298,11 @@ _ALL: tuple[Fact, ...] = (
         "count",
         _L_QUOTAS,
         talk=100,
+        aws_then=1000,
         note=(
             "Default account quota per Region, adjustable; docs warn new accounts start with "
-            "reduced concurrency that AWS raises with usage."
+            "reduced concurrency that AWS raises with usage. Slide 31 said 100; AWS's limits "
+            "page of the time already gave 1,000."
         ),
     ),
     Fact(
@@ -357,11 +366,12 @@ _ALL: tuple[Fact, ...] = (
         "Lambda price per GB-second, Arm, first tier (us-east-1)",
         0.0000133334,
         "USD",
-        _L_TIERED,
+        _L_PRICING,
         note=(
             "First 7.5 billion GB-s/month; pricing page renders rates client-side, value "
             "consistent with AWS tier boundaries (7.5B Arm = 6B x86 in USD)."
         ),
+        verified=False,
     ),
     # ---------------------------------------------------------------- Lambda: runtimes
     Fact(
@@ -718,6 +728,7 @@ _ALL: tuple[Fact, ...] = (
             f"Halved from $1.25 on 2024-11-01; {_UNVERIFIED_PRICE} (pricing page renders rates "
             "client-side)."
         ),
+        verified=False,
     ),
     Fact(
         "dynamodb.ondemand_read_price_per_million_usd",
@@ -729,6 +740,7 @@ _ALL: tuple[Fact, ...] = (
             f"Halved from $0.25 on 2024-11-01; {_UNVERIFIED_PRICE} (pricing page renders rates "
             "client-side)."
         ),
+        verified=False,
     ),
     Fact(
         "dynamodb.provisioned_wcu_hour_usd",
@@ -737,6 +749,7 @@ _ALL: tuple[Fact, ...] = (
         "USD",
         _D_PRICING_PROV,
         note=f"Standard table class; {_UNVERIFIED_PRICE} (rates rendered client-side).",
+        verified=False,
     ),
     Fact(
         "dynamodb.provisioned_rcu_hour_usd",
@@ -745,6 +758,7 @@ _ALL: tuple[Fact, ...] = (
         "USD",
         _D_PRICING_PROV,
         note=f"Standard table class; {_UNVERIFIED_PRICE} (rates rendered client-side).",
+        verified=False,
     ),
     Fact(
         "dynamodb.free_tier_storage_gb",
@@ -808,13 +822,13 @@ _ALL: tuple[Fact, ...] = (
     ),
     Fact(
         "apigateway.account_burst",
-        "API Gateway account burst quota",
-        "service-determined (token bucket); not published as a number",
-        "",
+        "API Gateway account burst quota per Region (default)",
+        5000,
+        "requests",
         _A_QUOTAS,
         note=(
-            "Docs no longer list the old 5,000 burst: AWS sets it from the rps quota and "
-            "customers cannot request changes."
+            "Token bucket shared by the account's APIs in a Region; 1,250 in smaller Regions "
+            "(with their 2,500 rps). Not adjustable."
         ),
     ),
     Fact(
@@ -822,24 +836,29 @@ _ALL: tuple[Fact, ...] = (
         "API Gateway REST API price per 1M requests, first tier (us-east-1)",
         3.50,
         "USD",
-        _A_PRICING_WP,
+        _A_PRICING,
         note="First 333M requests/month; then $2.80, $2.38, $1.51.",
+        verified=False,
     ),
     Fact(
         "apigateway.http_price_per_million_usd",
         "API Gateway HTTP API price per 1M requests, first tier (us-east-1)",
         1.00,
         "USD",
-        _A_PRICING_WP,
+        _A_PRICING,
         note="First 300M requests/month, then $0.90; metered in 512 KB increments.",
+        verified=False,
     ),
     Fact(
         "apigateway.free_tier_requests",
         "API Gateway free tier calls per month (REST and HTTP each)",
         1_000_000,
         "requests",
-        _A_PRICING,
-        note="Only for the first 12 months of a new account (unlike Lambda's free tier).",
+        "https://aws.amazon.com/free/",
+        note=(
+            "Only for the first 12 months of an account opened before 2025-07-15 (unlike "
+            "Lambda's free tier); accounts opened from 2025-07-15 get Free Tier credits instead."
+        ),
     ),
     # ---------------------------------------------------------------- EC2 (cost comparison)
     Fact(
@@ -851,6 +870,7 @@ _ALL: tuple[Fact, ...] = (
         note=(
             f"{_UNVERIFIED_PRICE}; matches many third-party cost sheets. 2 vCPU (burstable), 1 GiB."
         ),
+        verified=False,
     ),
     Fact(
         "ec2.hours_per_month",
@@ -911,7 +931,23 @@ def value(key: str, *, talk: bool = False) -> float | int | str:
 def then_and_now(keys: list[str] | None = None) -> list[tuple[str, str, str, str]]:
     """Rows for a "the talk said / true today" table: (title, 2018, today, source)."""
     chosen = changed_since_talk() if keys is None else [fact(k) for k in keys]
-    return [(f.title, _show(f.talk, f.unit), _show(f.today, f.unit), f.source) for f in chosen]
+    return [(f.title, _talk_said(f), stated(f.key), f.source) for f in chosen]
+
+
+def stated(key: str) -> str:
+    """Today's value of a fact as the course prints it, with its unit; a fact no AWS text
+    confirmed (``verified=False``) is never printed: it reads "not verified: see SOURCE"."""
+    found = fact(key)
+    if not found.verified:
+        return f"not verified: see {found.source}"
+    return _show(found.today, found.unit)
+
+
+def _talk_said(f: Fact) -> str:
+    said = _show(f.talk, f.unit)
+    if f.aws_then is not None:
+        said += f" (AWS's own page then: {_show(f.aws_then, f.unit)})"
+    return said
 
 
 class TalkVsToday:
@@ -958,9 +994,14 @@ def changed_since_talk() -> list[Fact]:
 __all__ = [
     "CHECKED",
     "FACTS",
+    "RUNTIMES",
+    "RUNTIMES_CHECKED",
     "Fact",
+    "Runtime",
     "changed_since_talk",
     "fact",
+    "runtimes_supported_on",
+    "stated",
     "talk_vs_today",
     "then_and_now",
     "value",

@@ -100,7 +100,7 @@ class OnDemandAllowance:
         self.quota = float(quota)
         self.peak = ON_DEMAND_INITIAL_PEAK[kind]
         self.limit = PerSecondLimit(self.allowed(), clock)
-        self.seconds: deque[list[float]] = deque()  # [second, units], not yet a peak
+        self.seconds: deque[list[float]] = deque()  # [second, level], not yet a peak
 
     def allowed(self) -> float:
         return min(self.quota, 2 * self.peak)
@@ -113,12 +113,14 @@ class OnDemandAllowance:
         return self.limit.available()
 
     def consume(self, units: float) -> None:
-        second = math.floor(self.clock.time())
-        if self.seconds and self.seconds[-1][0] == second:
-            self.seconds[-1][1] += units
-        else:
-            self.seconds.append([second, units])
         self.limit.consume(units)
+        # the traffic level: the units of the last second (a sliding window), highest per
+        # second of the clock, so a burst that straddles two seconds counts whole
+        second, level = math.floor(self.clock.time()), self.limit.used
+        if self.seconds and self.seconds[-1][0] == second:
+            self.seconds[-1][1] = max(self.seconds[-1][1], level)
+        else:
+            self.seconds.append([second, level])
 
 
 def partition_of(key: bytes, count: int) -> int:
