@@ -5,11 +5,20 @@ and the INIT time shows in that invocation's Duration.
 Source: AWS Lambda developer guide, "Understanding the Lambda execution environment
 lifecycle", section "Suppressed init":
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+
+The timed-out invocation's own log is Lambda's text for Python: a platform line
+"<ISO time> <request id> Task timed out after 1.00 seconds" (the timeout with two decimals),
+then END, then REPORT with "Status: timeout" and Duration at the timeout. Source: the
+developer guide's "Configure Lambda function timeout" and "Troubleshoot invocation issues"
+pages (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html,
+https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html) and the
+telemetry API's platform.report status values (telemetry-schema-reference.html).
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -58,6 +67,17 @@ def test_the_invocation_after_a_reset_is_a_suppressed_init(aws):
     for failure in ({"sleep": 5}, {"exit": True}):  # a timeout, then a crash
         failed = invoke(aws, "fn", failure)
         assert failed["FunctionError"] == "Unhandled" and "Status:" in failed["log"]
+        if "sleep" in failure:  # the timeout's log lines, as Lambda writes them
+            rid = failed["ResponseMetadata"]["RequestId"]
+            lines = failed["log"].splitlines()
+            assert re.fullmatch(
+                rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z {rid} "
+                r"Task timed out after 1\.00 seconds",
+                lines[-3],
+            )
+            assert lines[-2] == f"END RequestId: {rid}"
+            assert lines[-1].startswith(f"REPORT RequestId: {rid}\tDuration: 1000.00 ms\t")
+            assert lines[-1].endswith("\tStatus: timeout\t")
         after = invoke(aws, "fn")
         report = _report(after["log"])
         assert after["body"]["calls"] == 1, failure  # INIT ran again: module state is gone
