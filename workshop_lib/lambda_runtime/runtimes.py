@@ -44,11 +44,13 @@ def is_python(runtime: str | None) -> bool:
     return runtime is not None and runtime.startswith("python3.") and runtime in RUNTIMES
 
 
-def check_runtime(runtime: str | None, day: date, action: str = "create") -> None:
+def check_runtime(runtime: str | None, day: date | None = None, action: str = "create") -> None:
     """Raise AWS's error for an unknown runtime, or one whose block date for ``action``
-    ("create" or "update") has come on ``day`` (the sandbox's clock)."""
+    ("create" or "update") has come on ``day`` (the sandbox's clock; today if None)."""
     if runtime is None:
         return
+    if day is None:
+        day = date.today()
     known = RUNTIMES.get(runtime)
     if known is None:
         allowed = ", ".join(sorted(r.identifier for r in RUNTIMES.values() if r.supported_on(day)))
