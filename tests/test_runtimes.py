@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from tests.lambda_helpers import create
 from workshop_lib import facts, sandbox
 from workshop_lib.clock import VirtualClock
-from workshop_lib.lambda_runtime import runtimes
+from workshop_lib.lambda_runtime import package, runtimes
 
 
 def _cfn_lint_table() -> dict[str, dict]:
@@ -76,6 +76,8 @@ def test_create_then_update_are_refused_from_their_block_dates_on_the_sandboxs_c
         _move_to(clock, "2027-03-03")
         with pytest.raises(ClientError, match="Lambda blocks updating functions on python3.9"):
             lam.update_function_configuration(FunctionName="old", MemorySize=512)
+        with pytest.raises(ClientError, match="Lambda blocks updating functions on python3.9"):
+            lam.update_function_code(FunctionName="old", ZipFile=package({"app.py": code}))
         lam.update_function_configuration(FunctionName="old", Runtime="python3.14")  # the fix
 
 

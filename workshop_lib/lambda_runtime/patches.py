@@ -93,6 +93,15 @@ def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) 
     return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
 
 
+def _update_function_code(
+    self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    # UpdateFunctionCode is an update too: refused from the runtime's block-update date
+    fn = self.get_function(function_name, qualifier)
+    runtimes.check_runtime(fn.run_time, layer().aws.clock.now().date(), "update")
+    return _ORIGINALS[(LambdaBackend, "update_function_code")](self, function_name, qualifier, body)
+
+
 def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
     config = _ORIGINALS[(LambdaFunction, "get_configuration")](self, on_create)
     dead_letter = getattr(self, "dead_letter_config", None)
@@ -168,6 +177,7 @@ PATCHES: list[tuple[type | ModuleType, str, Any]] = [
     (LambdaFunction, "invoke", _function_invoke),
     (LambdaBackend, "create_function", _create_function),
     (LambdaFunction, "update_configuration", _update_configuration),
+    (LambdaBackend, "update_function_code", _update_function_code),
     (LambdaFunction, "get_configuration", _get_configuration),
     (LambdaBackend, "delete_function", _delete_function),
     (LambdaBackend, "create_event_source_mapping", _create_event_source_mapping),
