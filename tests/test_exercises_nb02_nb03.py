@@ -406,12 +406,16 @@ def test_2_4_needs_the_function(aws):
 
 # -- 3.1: count cold starts ----------------------------------------------------------------------
 def count_cold_starts(lines):
-    return sum(1 for line in lines if line.startswith("REPORT") and "Init Duration" in line)
+    count, after_failure = 0, False
+    for line in lines:
+        if line.startswith("REPORT"):
+            count += "Init Duration" in line or after_failure
+            after_failure = "Status: timeout" in line or "Status: error" in line
+    return count
 
 
 def test_3_1_the_solution_passes():
     passes("3.1", count_cold_starts)
-    passes("3.1", lambda lines: sum("Init Duration" in line for line in lines))
 
 
 def test_3_1_stubs_are_not_attempted():
@@ -441,8 +445,26 @@ def test_3_1_stubs_are_not_attempted():
         ),
         (lambda lines: "Init Duration" in "".join(lines), ["returned True"]),
         (lambda lines: 1, ["expected 0"]),
+        (
+            # the rule before suppressed inits: misses the INIT after a timeout or crash
+            lambda lines: sum("Init Duration" in line for line in lines),
+            ["counted the 'Init Duration' lines", "suppressed init"],
+        ),
+        (
+            lambda lines: sum("Init Duration" in line or "Status:" in line for line in lines),
+            ["counted the failed invocations themselves", "NEXT REPORT line"],
+        ),
     ],
-    ids=["every-report", "every-line", "warm", "a-list", "a-bool", "constant"],
+    ids=[
+        "every-report",
+        "every-line",
+        "warm",
+        "a-list",
+        "a-bool",
+        "constant",
+        "init-duration-only",
+        "the-failures",
+    ],
 )
 def test_3_1_typical_mistakes_get_a_hint(counter, phrases):
     failed_with("3.1", counter, *phrases)

@@ -38,6 +38,12 @@ def test_signatures_of_the_patched_moto_functions():
     assert params(LambdaFunction.invoke) == ["self", "body", "request_headers", "response_headers"]
     assert params(LambdaBackend.create_function) == ["self", "spec"]
     assert params(LambdaFunction.update_configuration) == ["self", "config_updates"]
+    assert params(LambdaBackend.update_function_code) == [
+        "self",
+        "function_name",
+        "qualifier",
+        "body",
+    ]
     assert params(LambdaFunction.get_configuration) == ["self", "on_create"]
     assert params(LambdaBackend.delete_function) == ["self", "function_name", "qualifier"]
     assert params(LambdaBackend.create_event_source_mapping) == ["self", "spec"]

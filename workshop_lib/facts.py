@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import date
 
 CHECKED = "2026-11-27"
 
@@ -21,6 +22,11 @@ class Fact:
     talk: float | int | str | None = None  # 2018 value from the talk transcript, None if not stated
     note: str = ""  # one line: caveat, what changed, etc.
     checked: str = CHECKED
+    #: False: no AWS text confirming the value was found; a notebook must not print it
+    #: (tests/test_facts.py scans the executed notebooks)
+    verified: bool = True
+    #: what AWS's own documentation said when the talk was given, where the talk differs
+    aws_then: float | int | str | None = None
 
 
 # --- AWS pages the facts were checked against ------------------------------------------------
@@ -64,7 +70,132 @@ _A_PRICING_WP = (
 # EC2
 _E_PRICING = "https://aws.amazon.com/ec2/pricing/on-demand/"
 
-_UNVERIFIED_PRICE = "price from memory, not verified against AWS documentation"
+
+# --- Lambda's runtime lifecycle: one table for facts, the sandbox and the notebooks -----------
+_L_RUNTIMES = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"
+#: When the runtime table was last compared with AWS's runtime page (through cfn-lint's copy).
+RUNTIMES_CHECKED = "2026-12-07"
+_AL1, _AL2, _AL2023 = "Amazon Linux", "Amazon Linux 2", "Amazon Linux 2023"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """One row of AWS's runtime table: when it was deprecated, when Lambda stops creating and
+    then updating functions that use it, the operating system, and what AWS recommends next.
+    Dates are ISO strings (None: not announced); they move, so re-check before teaching."""
+
+    identifier: str
+    deprecated: str | None
+    block_create: str | None
+    block_update: str | None
+    os: str
+    successor: str | None = None
+
+    def supported_on(self, day: date) -> bool:
+        """Listed as supported on ``day``: not yet deprecated."""
+        return self.deprecated is None or day < date.fromisoformat(self.deprecated)
+
+    def blocked_since(self, action: str, day: date) -> str | None:
+        """The date from which ``action`` ("create" or "update") is refused, if it has come."""
+        when = self.block_create if action == "create" else self.block_update
+        return when if when is not None and day >= date.fromisoformat(when) else None
+
+
+#: AWS's table (source: _L_RUNTIMES), deprecated and supported runtimes alike. cfn-lint ships
+#: the same dates as data (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json); the test
+#: tests/test_runtimes.py compares the two.
+RUNTIMES: dict[str, Runtime] = {
+    r.identifier: r
+    for r in (
+        # Python
+        Runtime("python3.14", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("python3.13", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023, "python3.14"),
+        Runtime("python3.12", "2028-10-31", "2028-11-30", "2029-01-10", _AL2023, "python3.14"),
+        Runtime("python3.11", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "python3.14"),
+        Runtime("python3.10", "2026-10-31", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.9", "2025-12-15", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.8", "2024-10-14", "2027-02-01", "2027-03-03", _AL2, "python3.14"),
+        Runtime("python3.7", "2023-12-04", "2024-01-09", "2027-03-03", _AL1, "python3.14"),
+        Runtime("python3.6", "2022-07-18", "2022-07-18", "2022-08-29", _AL1, "python3.14"),
+        Runtime("python2.7", "2021-07-15", "2021-07-15", "2022-05-30", _AL1, "python3.14"),
+        # Node.js
+        Runtime("nodejs24.x", "2028-04-30", "2028-06-01", "2028-07-01", _AL2023),
+        Runtime("nodejs22.x", "2027-04-30", "2027-06-01", "2027-07-01", _AL2023, "nodejs24.x"),
+        Runtime("nodejs20.x", "2026-04-30", "2027-02-01", "2027-03-03", _AL2023, "nodejs24.x"),
+        Runtime("nodejs18.x", "2025-09-01", "2027-02-01", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs16.x", "2024-06-12", "2027-02-01", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs14.x", "2023-12-04", "2024-01-09", "2027-03-03", _AL2, "nodejs24.x"),
+        Runtime("nodejs12.x", "2023-03-31", "2023-03-31", "2023-04-30", _AL2, "nodejs24.x"),
+        Runtime("nodejs10.x", "2021-07-30", "2021-07-30", "2022-02-14", _AL2, "nodejs24.x"),
+        Runtime("nodejs8.10", "2020-03-06", "2020-02-04", "2020-03-06", _AL1, "nodejs24.x"),
+        Runtime("nodejs6.10", "2019-08-12", "2019-07-12", "2019-08-12", _AL1, "nodejs24.x"),
+        Runtime("nodejs4.3", "2020-03-05", "2020-02-03", "2020-03-05", _AL1, "nodejs24.x"),
+        Runtime("nodejs4.3-edge", "2020-03-05", "2019-03-31", "2019-04-30", _AL1, "nodejs24.x"),
+        Runtime("nodejs", "2016-08-30", "2016-09-30", "2016-10-31", _AL1, "nodejs24.x"),
+        # Java
+        Runtime("java25", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("java21", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023, "java25"),
+        Runtime("java17", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java11", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java8.al2", "2027-06-30", "2027-07-31", "2027-08-31", _AL2, "java25"),
+        Runtime("java8", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "java25"),
+        # .NET
+        Runtime("dotnet10", "2028-11-14", "2028-12-14", "2029-01-15", _AL2023),
+        Runtime("dotnet9", "2026-11-10", None, None, _AL2023, "dotnet10"),
+        Runtime("dotnet8", "2026-11-10", "2027-02-01", "2027-03-03", _AL2023, "dotnet10"),
+        Runtime("dotnet6", "2024-12-20", "2027-02-01", "2027-03-03", _AL2, "dotnet10"),
+        Runtime("dotnetcore3.1", "2023-04-03", "2023-04-03", "2023-05-03", _AL2, "dotnet10"),
+        Runtime("dotnetcore2.1", "2022-01-05", "2022-01-05", "2022-04-13", _AL1, "dotnet10"),
+        Runtime("dotnetcore2.0", "2019-05-30", "2019-04-30", "2019-05-30", _AL1, "dotnet10"),
+        Runtime("dotnetcore1.0", "2019-06-27", "2019-06-30", "2019-07-30", _AL1, "dotnet10"),
+        # Ruby
+        Runtime("ruby4.0", "2029-03-31", "2029-04-30", "2029-05-31", _AL2023),
+        Runtime("ruby3.4", "2028-03-31", "2028-04-30", "2028-05-31", _AL2023, "ruby4.0"),
+        Runtime("ruby3.3", "2027-03-31", "2027-04-30", "2027-05-31", _AL2023, "ruby4.0"),
+        Runtime("ruby3.2", "2026-03-31", "2027-02-01", "2027-03-03", _AL2, "ruby4.0"),
+        Runtime("ruby2.7", "2023-12-07", "2024-01-09", "2027-03-03", _AL2, "ruby4.0"),
+        Runtime("ruby2.5", "2021-07-30", "2021-07-30", "2022-03-31", _AL1, "ruby4.0"),
+        # OS-only and Go
+        Runtime("provided.al2023", "2029-06-30", "2029-07-31", "2029-08-31", _AL2023),
+        Runtime("provided.al2", "2026-07-31", "2027-02-01", "2027-03-03", _AL2, "provided.al2023"),
+        Runtime("provided", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "provided.al2023"),
+        Runtime("go1.x", "2024-01-08", "2024-02-08", "2027-03-03", _AL1, "provided.al2023"),
+    )
+}
+
+
+def runtimes_supported_on(day: date, prefix: str = "python") -> list[str]:
+    """The runtimes (of one language, by identifier prefix) listed as supported on ``day``,
+    oldest first."""
+    names = [r.identifier for r in RUNTIMES.values() if r.identifier.startswith(prefix)]
+    return sorted((n for n in names if RUNTIMES[n].supported_on(day)), key=_version_key)
+
+
+def _version_key(identifier: str) -> tuple[int, ...]:
+    digits = "".join(c if c.isdigit() else " " for c in identifier).split()
+    return tuple(int(d) for d in digits)
+
+
+def _python_runtimes_fact_values() -> tuple[str, str, str]:
+    """(supported, deprecated but still creatable, newest) Python runtimes on the check date."""
+    day = date.fromisoformat(RUNTIMES_CHECKED)
+    supported = runtimes_supported_on(day)
+    deprecated = [
+        r.identifier
+        for r in RUNTIMES.values()
+        if r.identifier.startswith("python")
+        and not r.supported_on(day)
+        and r.blocked_since("create", day) is None
+    ]
+    deprecated.sort(key=_version_key)
+    return ", ".join(supported), ", ".join(deprecated), supported[-1]
+
+
+_PY_SUPPORTED, _PY_DEPRECATED, _PY_NEWEST = _python_runtimes_fact_values()
+
+#: A price no AWS text open to the course confirmed (the pricing pages render their rates
+#: client-side): kept for the cost models, marked verified=False, never printed as a fact.
+_UNVERIFIED_PRICE = "no AWS text confirming it was found"
 
 _ALL: tuple[Fact, ...] = (
     # ---------------------------------------------------------------- Lambda: limits
@@ -167,9 +298,11 @@ _ALL: tuple[Fact, ...] = (
         "count",
         _L_QUOTAS,
         talk=100,
+        aws_then=1000,
         note=(
             "Default account quota per Region, adjustable; docs warn new accounts start with "
-            "reduced concurrency that AWS raises with usage."
+            "reduced concurrency that AWS raises with usage. Slide 31 said 100; AWS's limits "
+            "page of the time already gave 1,000."
         ),
     ),
     Fact(
@@ -233,53 +366,64 @@ _ALL: tuple[Fact, ...] = (
         "Lambda price per GB-second, Arm, first tier (us-east-1)",
         0.0000133334,
         "USD",
-        _L_TIERED,
+        _L_PRICING,
         note=(
             "First 7.5 billion GB-s/month; pricing page renders rates client-side, value "
             "consistent with AWS tier boundaries (7.5B Arm = 6B x86 in USD)."
         ),
+        verified=False,
     ),
     # ---------------------------------------------------------------- Lambda: runtimes
     Fact(
         "lambda.python_runtimes",
         "Lambda Python runtimes listed as supported",
-        "python3.10, python3.11, python3.12, python3.13, python3.14",
+        _PY_SUPPORTED,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         talk="python2.7, python3.6",
         note=(
-            "python3.10 is deprecated (see lambda.python_runtimes_deprecated); python3.9 and "
-            "older can no longer be created or updated."
+            "From the runtime table (facts.RUNTIMES) on its check date: deprecated runtimes "
+            "are no longer listed, although functions can use them until the block dates."
         ),
+        checked=RUNTIMES_CHECKED,
     ),
     Fact(
         "lambda.init_phase_billed_since",
         "Lambda INIT phase (cold start) billed for on-demand ZIP functions on managed runtimes",
-        "2025-08-01",
+        "billed since 2025-08-01",
         "",
         "https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/",
-        talk="not billed",
-        note="Billed Duration in the REPORT line of a cold start now includes Init Duration.",
+        note=(
+            "Billed Duration in the REPORT line of a cold start now includes Init Duration. "
+            "The talk did not say whether INIT was billed."
+        ),
     ),
     Fact(
         "lambda.python_runtimes_deprecated",
-        "Lambda Python runtimes deprecated as of the check date",
-        "python3.10",
+        "Lambda Python runtimes deprecated but still usable for new functions",
+        _PY_DEPRECATED,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         note=(
-            "python3.10 deprecated 2026-10-31; create blocked 2026-11-30, update blocked "
-            "2027-01-15. Next: python3.11 on 2027-06-30."
+            "From the runtime table (facts.RUNTIMES): deprecated, no security patches; "
+            "creating functions on them is blocked from "
+            + ", ".join(f"{n} {RUNTIMES[n].block_create}" for n in _PY_DEPRECATED.split(", ") if n)
+            + "."
         ),
+        checked=RUNTIMES_CHECKED,
     ),
     Fact(
         "lambda.python_runtime_latest",
         "Newest Lambda Python runtime",
-        "python3.14",
+        _PY_NEWEST,
         "",
-        _L_PYTHON,
+        _L_RUNTIMES,
         talk="python3.6",
-        note="python3.14 and python3.13 (Amazon Linux 2023) are supported until 2029-06-30.",
+        note=(
+            f"{_PY_NEWEST} runs on {RUNTIMES[_PY_NEWEST].os}; deprecated on "
+            f"{RUNTIMES[_PY_NEWEST].deprecated}."
+        ),
+        checked=RUNTIMES_CHECKED,
     ),
     # ---------------------------------------------------------------- Lambda: execution
     Fact(
@@ -584,6 +728,7 @@ _ALL: tuple[Fact, ...] = (
             f"Halved from $1.25 on 2024-11-01; {_UNVERIFIED_PRICE} (pricing page renders rates "
             "client-side)."
         ),
+        verified=False,
     ),
     Fact(
         "dynamodb.ondemand_read_price_per_million_usd",
@@ -595,6 +740,7 @@ _ALL: tuple[Fact, ...] = (
             f"Halved from $0.25 on 2024-11-01; {_UNVERIFIED_PRICE} (pricing page renders rates "
             "client-side)."
         ),
+        verified=False,
     ),
     Fact(
         "dynamodb.provisioned_wcu_hour_usd",
@@ -603,6 +749,7 @@ _ALL: tuple[Fact, ...] = (
         "USD",
         _D_PRICING_PROV,
         note=f"Standard table class; {_UNVERIFIED_PRICE} (rates rendered client-side).",
+        verified=False,
     ),
     Fact(
         "dynamodb.provisioned_rcu_hour_usd",
@@ -611,6 +758,7 @@ _ALL: tuple[Fact, ...] = (
         "USD",
         _D_PRICING_PROV,
         note=f"Standard table class; {_UNVERIFIED_PRICE} (rates rendered client-side).",
+        verified=False,
     ),
     Fact(
         "dynamodb.free_tier_storage_gb",
@@ -674,13 +822,13 @@ _ALL: tuple[Fact, ...] = (
     ),
     Fact(
         "apigateway.account_burst",
-        "API Gateway account burst quota",
-        "service-determined (token bucket); not published as a number",
-        "",
+        "API Gateway account burst quota per Region (default)",
+        5000,
+        "requests",
         _A_QUOTAS,
         note=(
-            "Docs no longer list the old 5,000 burst: AWS sets it from the rps quota and "
-            "customers cannot request changes."
+            "Token bucket shared by the account's APIs in a Region; 1,250 in smaller Regions "
+            "(with their 2,500 rps). Not adjustable."
         ),
     ),
     Fact(
@@ -688,24 +836,29 @@ _ALL: tuple[Fact, ...] = (
         "API Gateway REST API price per 1M requests, first tier (us-east-1)",
         3.50,
         "USD",
-        _A_PRICING_WP,
+        _A_PRICING,
         note="First 333M requests/month; then $2.80, $2.38, $1.51.",
+        verified=False,
     ),
     Fact(
         "apigateway.http_price_per_million_usd",
         "API Gateway HTTP API price per 1M requests, first tier (us-east-1)",
         1.00,
         "USD",
-        _A_PRICING_WP,
+        _A_PRICING,
         note="First 300M requests/month, then $0.90; metered in 512 KB increments.",
+        verified=False,
     ),
     Fact(
         "apigateway.free_tier_requests",
         "API Gateway free tier calls per month (REST and HTTP each)",
         1_000_000,
         "requests",
-        _A_PRICING,
-        note="Only for the first 12 months of a new account (unlike Lambda's free tier).",
+        "https://aws.amazon.com/free/",
+        note=(
+            "Only for the first 12 months of an account opened before 2025-07-15 (unlike "
+            "Lambda's free tier); accounts opened from 2025-07-15 get Free Tier credits instead."
+        ),
     ),
     # ---------------------------------------------------------------- EC2 (cost comparison)
     Fact(
@@ -717,6 +870,7 @@ _ALL: tuple[Fact, ...] = (
         note=(
             f"{_UNVERIFIED_PRICE}; matches many third-party cost sheets. 2 vCPU (burstable), 1 GiB."
         ),
+        verified=False,
     ),
     Fact(
         "ec2.hours_per_month",
@@ -777,7 +931,23 @@ def value(key: str, *, talk: bool = False) -> float | int | str:
 def then_and_now(keys: list[str] | None = None) -> list[tuple[str, str, str, str]]:
     """Rows for a "the talk said / true today" table: (title, 2018, today, source)."""
     chosen = changed_since_talk() if keys is None else [fact(k) for k in keys]
-    return [(f.title, _show(f.talk, f.unit), _show(f.today, f.unit), f.source) for f in chosen]
+    return [(f.title, _talk_said(f), stated(f.key), f.source) for f in chosen]
+
+
+def stated(key: str) -> str:
+    """Today's value of a fact as the course prints it, with its unit; a fact no AWS text
+    confirmed (``verified=False``) is never printed: it reads "not verified: see SOURCE"."""
+    found = fact(key)
+    if not found.verified:
+        return f"not verified: see {found.source}"
+    return _show(found.today, found.unit)
+
+
+def _talk_said(f: Fact) -> str:
+    said = _show(f.talk, f.unit)
+    if f.aws_then is not None:
+        said += f" (AWS's own page then: {_show(f.aws_then, f.unit)})"
+    return said
 
 
 class TalkVsToday:
@@ -824,9 +994,14 @@ def changed_since_talk() -> list[Fact]:
 __all__ = [
     "CHECKED",
     "FACTS",
+    "RUNTIMES",
+    "RUNTIMES_CHECKED",
     "Fact",
+    "Runtime",
     "changed_since_talk",
     "fact",
+    "runtimes_supported_on",
+    "stated",
     "talk_vs_today",
     "then_and_now",
     "value",

@@ -9,6 +9,9 @@
   Swagger 2.0 and OpenAPI 3 with API Gateway's extensions (``openapi.py``).
 - ``APIGatewayResponse.create_deployment``, ``Stage.to_json`` / ``apply_operations``: canary
   deployments (``canarySettings``), which moto ignores.
+- ``APIGatewayResponse.update_method`` / ``update_integration``: ``UpdateMethod`` and
+  ``UpdateIntegration`` (PATCH with ``patchOperations``, what the console and the AWS CLI
+  send), which moto lacks.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.apigateway import urls
-from moto.apigateway.exceptions import BadRequestException, StageNotFoundException
+from moto.apigateway.exceptions import (
+    BadRequestException,
+    NoIntegrationDefined,
+    StageNotFoundException,
+)
 from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage
 from moto.apigateway.responses import APIGatewayResponse
 
@@ -171,6 +178,97 @@ def _stage_apply_operations(self: Stage, patch_operations: list[dict[str, Any]])
     return _ORIGINALS[(Stage, "apply_operations")](self, others)
 
 
+# -- UpdateMethod / UpdateIntegration ----------------------------------------------------------
+#: patch path -> attribute of moto's Method / Integration; a path ending in "/" takes a name
+#: after it (a map entry, or a set member for the list ones), JSON-pointer escaped ("~1": "/")
+_METHOD_PATHS = {
+    "/authorizationType": "authorization_type",
+    "/authorizerId": "authorizer_id",
+    "/apiKeyRequired": "api_key_required",
+    "/operationName": "operation_name",
+    "/requestValidatorId": "request_validator_id",
+    "/requestParameters/": "request_parameters",
+    "/requestModels/": "request_models",
+    "/authorizationScopes/": "authorization_scopes",
+}
+_INTEGRATION_PATHS = {
+    "/uri": "uri",
+    "/httpMethod": "http_method",
+    "/passthroughBehavior": "passthrough_behaviour",
+    "/timeoutInMillis": "timeout_in_millis",
+    "/contentHandling": "content_handling",
+    "/credentials": "credentials",
+    "/connectionType": "connection_type",
+    "/cacheNamespace": "cache_namespace",
+    "/requestTemplates/": "request_templates",
+    "/requestParameters/": "request_parameters",
+    "/cacheKeyParameters/": "cache_key_parameters",
+}
+_LISTS = {"authorization_scopes", "cache_key_parameters"}
+_BOOLEANS = {"api_key_required"}
+
+
+def apply_patch(target: Any, operations: list[dict[str, Any]], paths: dict[str, str]) -> None:
+    """Apply API Gateway ``patchOperations`` (op add / replace / remove, path, value) to a moto
+    model; a path it does not allow is a BadRequestException naming those it does."""
+    for operation in operations or []:
+        op, path, value = operation.get("op"), operation.get("path") or "", operation.get("value")
+        if op not in ("add", "replace", "remove"):
+            raise BadRequestException(
+                f"Invalid patch operation specified. Must be one of: [add, remove, replace] "
+                f"(got {op!r})"
+            )
+        prefix = path if path in paths else path[: path.rfind("/") + 1]
+        if prefix not in paths or (prefix.endswith("/") and prefix == path):
+            allowed = ", ".join(p + ("{name}" if p.endswith("/") else "") for p in paths)
+            raise BadRequestException(
+                f"Invalid patch path '{path}' specified for op '{op}'. Must be one of: [{allowed}]"
+            )
+        attribute = paths[prefix]
+        if not prefix.endswith("/"):  # a plain field
+            if attribute in _BOOLEANS:
+                value = str(value).lower() == "true"
+            setattr(target, attribute, None if op == "remove" else value)
+            continue
+        name = path[len(prefix) :].replace("~1", "/").replace("~0", "~")
+        if attribute in _LISTS:
+            members = list(getattr(target, attribute) or [])
+            if op == "remove":
+                members = [m for m in members if m != name]
+            elif name not in members:
+                members.append(name)
+            setattr(target, attribute, members)
+            continue
+        entries = dict(getattr(target, attribute) or {})
+        if op == "remove":
+            entries.pop(name, None)
+        else:
+            entries[name] = value
+        setattr(target, attribute, entries or None)
+
+
+def _method_ids(response: APIGatewayResponse) -> tuple[str, str, str]:
+    parts = response.path.split("/")
+    return parts[2], parts[4], parts[6]
+
+
+def _update_method(self: APIGatewayResponse) -> str:
+    method = self.backend.get_method(*_method_ids(self))
+    apply_patch(method, self._get_param("patchOperations"), _METHOD_PATHS)
+    return json.dumps(method.to_json())
+
+
+def _update_integration(self: APIGatewayResponse) -> str:
+    integration = self.backend.get_integration(*_method_ids(self))
+    if integration is None:
+        raise NoIntegrationDefined()
+    apply_patch(integration, self._get_param("patchOperations"), _INTEGRATION_PATHS)
+    return json.dumps(integration.to_json())
+
+
+_ADDED = {"update_method": _update_method, "update_integration": _update_integration}
+
+
 def install(layer: ApiGatewayLayer) -> None:
     if _LAYER:
         uninstall(_LAYER[0])
@@ -187,6 +285,8 @@ def install(layer: ApiGatewayLayer) -> None:
         _ORIGINALS[(owner, name)] = vars(owner)[name]
         setattr(owner, name, replacement)
     APIGatewayResponse.get_usage = _get_usage  # moto has no such method
+    for name, added in _ADDED.items():  # nor these
+        setattr(APIGatewayResponse, name, added)
     urls.url_paths[USAGE_PATH] = APIGatewayResponse.dispatch
     _LAYER.append(layer)
 
@@ -198,6 +298,7 @@ def uninstall(layer: ApiGatewayLayer) -> None:
         setattr(owner, name, original)
     _ORIGINALS.clear()
     urls.url_paths.pop(USAGE_PATH, None)
-    if "get_usage" in vars(APIGatewayResponse):
-        del APIGatewayResponse.get_usage
+    for name in ("get_usage", *_ADDED):
+        if name in vars(APIGatewayResponse):
+            delattr(APIGatewayResponse, name)
     _LAYER.clear()

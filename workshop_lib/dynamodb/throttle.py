@@ -1,18 +1,26 @@
-"""Token buckets on the sandbox clock: provisioned throughput, burst capacity, partitions.
+"""Throughput limits on the sandbox clock: provisioned throughput, burst capacity,
+partitions, on-demand tables.
 
 A provisioned table (and each GSI) refills at its RCU / WCU per second and keeps up to
 ``burst_seconds`` (AWS: 300 s) of unused capacity. Every table is also split into
 partitions, placed by the hash of the partition key, each with DynamoDB's hard limit of
-3,000 RCU and 1,000 WCU per second: a hot key throttles even when the table has room.
-A request is admitted while its buckets hold tokens; what it consumed is then charged,
-which may take a bucket below zero (DynamoDB lets a request finish, then throttles).
+3,000 RCU and 1,000 WCU in any one second, which burst capacity cannot lift: a hot key
+throttles even when the table has room. An on-demand table serves up to twice its previous
+peak (a new table's previous peak is 2,000 WRU / 6,000 RRU); a new peak counts towards that
+30 minutes later, and the table's quota (40,000 of each by default) caps it.
+A request is admitted while its limits have room; what it consumed is then charged, which
+may go past a limit by that one request (DynamoDB lets a request finish, then throttles).
+Sources: the DynamoDB developer guide's "Burst and adaptive capacity"
+(burst-adaptive-capacity.html), "On-demand capacity mode" (initial throughput, peak
+traffic) and "Service quotas" (ServiceQuotas.html).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +28,12 @@ from workshop_lib.clock import Clock
 from workshop_lib.dynamodb.capacity import partitions as partition_count
 from workshop_lib.facts import value
 
-ON_DEMAND_PARTITIONS = 4  # new on-demand tables serve up to 4,000 WCU / 12,000 RCU
-PARTITION_BURST_S = 0.5  # a partition's hard per-second limit leaves little room to burst
+#: a new on-demand table's "previous peak" (developer guide, on-demand initial throughput):
+#: it serves twice that at once, 12,000 RRU / 4,000 WRU
+ON_DEMAND_INITIAL_PEAK = {"read": 6000.0, "write": 2000.0}
+ON_DEMAND_PEAK_DELAY_S = 30 * 60  # a new peak raises the allowance after 30 minutes
+#: a new on-demand table's partitions: 12,000 RRU / 3,000 per partition = 4,000 WRU / 1,000
+ON_DEMAND_PARTITIONS = 4
 
 
 class TokenBucket:
@@ -54,6 +66,63 @@ class TokenBucket:
         self.tokens = min(self.tokens, self.capacity)
 
 
+class PerSecondLimit:
+    """A hard limit: at most ``limit`` units in any one second (a sliding window), with no
+    burst above it. Same interface as :class:`TokenBucket`."""
+
+    def __init__(self, limit: float, clock: Clock) -> None:
+        self.clock = clock
+        self.limit = float(limit)
+        self.window: deque[tuple[float, float]] = deque()
+        self.used = 0.0
+
+    def available(self) -> float:
+        now = self.clock.time()
+        while self.window and self.window[0][0] <= now - 1.0:
+            self.used -= self.window.popleft()[1]
+        if not self.window:
+            self.used = 0.0  # no float drift once the window is empty
+        return self.limit - self.used
+
+    def consume(self, units: float) -> None:
+        self.available()
+        self.window.append((self.clock.time(), units))
+        self.used += units
+
+
+class OnDemandAllowance:
+    """What an on-demand table serves of one kind (read or write) per second: twice its
+    previous peak, where a second's traffic counts as a peak 30 minutes after it happened,
+    never more than the table's quota."""
+
+    def __init__(self, kind: str, quota: float, clock: Clock) -> None:
+        self.clock = clock
+        self.quota = float(quota)
+        self.peak = ON_DEMAND_INITIAL_PEAK[kind]
+        self.limit = PerSecondLimit(self.allowed(), clock)
+        self.seconds: deque[list[float]] = deque()  # [second, level], not yet a peak
+
+    def allowed(self) -> float:
+        return min(self.quota, 2 * self.peak)
+
+    def available(self) -> float:
+        now = self.clock.time()
+        while self.seconds and self.seconds[0][0] <= now - ON_DEMAND_PEAK_DELAY_S:
+            self.peak = max(self.peak, self.seconds.popleft()[1])
+        self.limit.limit = self.allowed()
+        return self.limit.available()
+
+    def consume(self, units: float) -> None:
+        self.limit.consume(units)
+        # the traffic level: the units of the last second (a sliding window), highest per
+        # second of the clock, so a burst that straddles two seconds counts whole
+        second, level = math.floor(self.clock.time()), self.limit.used
+        if self.seconds and self.seconds[-1][0] == second:
+            self.seconds[-1][1] = max(self.seconds[-1][1], level)
+        else:
+            self.seconds.append([second, level])
+
+
 def partition_of(key: bytes, count: int) -> int:
     """Which of ``count`` partitions a partition-key value lands in (hash ranges)."""
     digest = int.from_bytes(hashlib.md5(key).digest(), "big")  # noqa: S324 - placement only
@@ -79,7 +148,8 @@ class TableThroughput:
     read: TokenBucket | None
     write: TokenBucket | None
     indexes: dict[str, tuple[TokenBucket, TokenBucket]]
-    partitions: list[tuple[TokenBucket, TokenBucket]]
+    partitions: list[tuple[PerSecondLimit, PerSecondLimit]]
+    on_demand: tuple[OnDemandAllowance, OnDemandAllowance] | None = None  # (read, write)
     usage: dict[int, dict[str, float]] = field(
         default_factory=lambda: defaultdict(lambda: {"read": 0.0, "write": 0.0})
     )
@@ -107,7 +177,8 @@ class ThroughputModel:
             provisioned = table.billing_mode != "PAY_PER_REQUEST"
             rcu = float(table.throughput.get("ReadCapacityUnits") or 0)
             wcu = float(table.throughput.get("WriteCapacityUnits") or 0)
-            count = partition_count(rcu, wcu) if provisioned else ON_DEMAND_PARTITIONS
+            per_rcu = float(value("dynamodb.partition_max_rcu"))
+            per_wcu = float(value("dynamodb.partition_max_wcu"))
             state = self.tables.get(table.name)
             if state is None or state.provisioned != provisioned:
                 state = TableThroughput(
@@ -118,18 +189,33 @@ class ThroughputModel:
                     {},
                     [],
                 )
+                if not provisioned:
+                    state.on_demand = (
+                        OnDemandAllowance(
+                            "read", float(value("dynamodb.table_max_rcu")), self.clock
+                        ),
+                        OnDemandAllowance(
+                            "write", float(value("dynamodb.table_max_wcu")), self.clock
+                        ),
+                    )
                 self.tables[table.name] = state
             elif provisioned:
                 state.read.set_rate(rcu)
                 state.write.set_rate(wcu)
-            per_rcu = float(value("dynamodb.partition_max_rcu"))
-            per_wcu = float(value("dynamodb.partition_max_wcu"))
+            if provisioned:
+                count = partition_count(rcu, wcu)
+            else:  # enough partitions for what the table may serve now
+                read, write = state.on_demand
+                read.available()
+                write.available()
+                count = max(
+                    ON_DEMAND_PARTITIONS,
+                    math.ceil(read.allowed() / per_rcu),
+                    math.ceil(write.allowed() / per_wcu),
+                )
             while len(state.partitions) < count:  # partitions split, never merge
                 state.partitions.append(
-                    (
-                        TokenBucket(per_rcu, PARTITION_BURST_S, self.clock),
-                        TokenBucket(per_wcu, PARTITION_BURST_S, self.clock),
-                    )
+                    (PerSecondLimit(per_rcu, self.clock), PerSecondLimit(per_wcu, self.clock))
                 )
             gsis = {}
             for index in table.global_indexes:
@@ -164,6 +250,8 @@ class ThroughputModel:
                 for name in indexes:
                     if name in state.indexes and state.indexes[name][slot].available() <= 0:
                         return self._refuse(state, kind, f"index:{name}")
+            elif state.on_demand is not None and state.on_demand[slot].available() <= 0:
+                return self._refuse(state, kind, "table")
             if partition is not None and state.partitions[partition][slot].available() <= 0:
                 return self._refuse(state, kind, f"partition:{partition}")
             return None
@@ -189,6 +277,8 @@ class ThroughputModel:
                 for name, units in index_units.items():
                     if name in state.indexes:
                         state.indexes[name][slot].consume(units)
+            elif state.on_demand is not None:
+                state.on_demand[slot].consume(table_units)
             for partition, units in partition_units.items():
                 state.partitions[partition][slot].consume(units)
                 state.usage[partition][kind] += units

@@ -32,7 +32,9 @@ def _ids(n: int) -> list[str]:
 
 
 def _log(kinds: str) -> list[str]:
-    """A log from a pattern: ``c`` cold start, ``w`` warm, ``t`` warm timeout, ``s`` START/END."""
+    """One log stream from a pattern: ``c`` cold start, ``w`` warm, ``t`` warm timeout,
+    ``x`` warm crash (Runtime.ExitError), ``u`` the invocation after a timeout or crash (a
+    suppressed init: INIT ran, no Init Duration, a longer Duration), ``s`` START/END."""
     lines: list[str] = []
     for request_id, kind in zip(_ids(len(kinds)), kinds, strict=True):
         if kind == "s":
@@ -43,17 +45,34 @@ def _log(kinds: str) -> list[str]:
             lines.append(logs.report_line(request_id, 1.2, 128, 41))
         elif kind == "t":
             lines.append(logs.report_line(request_id, 1000.0, 128, 41, status="timeout"))
+        elif kind == "x":
+            status = "error\tError Type: Runtime.ExitError"
+            lines.append(logs.report_line(request_id, 2.5, 128, 41, status=status))
+        elif kind == "u":
+            lines.append(logs.report_line(request_id, 190.6, 128, 41))
     return lines
 
 
-#: (pattern, how many cold starts): what 3.1's function is called with.
-CASES_3_1 = [("scswsw", 1), ("cwwww", 1), ("", 0), ("cwwtcww", 2), ("cccw", 3), ("wwww", 0)]
+#: (pattern, how many invocations ran INIT): what 3.1's function is called with.
+CASES_3_1 = [
+    ("scswsw", 1),
+    ("cwwww", 1),
+    ("", 0),
+    ("cwwtuww", 2),
+    ("cccw", 3),
+    ("wwww", 0),
+    ("cwxuw", 2),
+    ("ctuxuw", 3),
+    ("cwwt", 1),
+]
+_FAILED = ("Status: timeout", "Status: error")
 
 
 @exercise(
     "3.1",
     title="Count cold starts in REPORT lines",
-    hint="loop over the lines and count those that contain 'Init Duration'",
+    hint="count the REPORT lines with 'Init Duration', and each REPORT line that comes right "
+    "after one with 'Status: timeout' or 'Status: error' (a suppressed init)",
 )
 def check_count_cold_starts(count_cold_starts: Any) -> None:
     require_function(count_cold_starts, "3.1", "count_cold_starts")
@@ -64,32 +83,57 @@ def check_count_cold_starts(count_cold_starts: Any) -> None:
         if isinstance(got, bool) or not isinstance(got, int):
             raise Fail(
                 f"for {shown}, your function returned {got!r}, not a whole number",
-                "return how many lines are cold starts, e.g. sum(1 for line in lines if ...)",
+                "return how many invocations ran INIT, e.g. a count kept in a loop",
             )
         if got == expected:
             continue
-        reports = sum(1 for line in lines if line.startswith("REPORT"))
-        if got == reports:
+        reports = [line for line in lines if line.startswith("REPORT")]
+        reported = sum("Init Duration" in line for line in reports)
+        failures = sum(any(f in line for f in _FAILED) for line in reports)
+        if got == len(reports):
             hint = "every REPORT line has 'Duration'; only a cold start's also has 'Init Duration'"
             raise Fail(f"for {shown}, you counted every REPORT line ({got})", hint)
         if got == len(lines):
             raise Fail(
                 f"for {shown}, you counted every line ({got})",
-                "count only the lines that contain 'Init Duration'",
+                "count only REPORT lines: those with 'Init Duration', and those right after a "
+                "timeout or crash",
             )
-        if got == reports - expected:
+        if got == len(reports) - expected:
             raise Fail(
                 f"for {shown}, you returned {got}, the number of warm starts",
                 "a cold start is a REPORT line WITH 'Init Duration'",
             )
+        if got == reported:
+            raise Fail(
+                f"for {shown}, you counted the 'Init Duration' lines ({got}), expected {expected}",
+                "after a timeout or crash ('Status: timeout' / 'Status: error') Lambda resets "
+                "the environment: the next invocation runs INIT again but its REPORT has no "
+                "Init Duration (a suppressed init), so count the REPORT line after each failure",
+            )
+        if got == reported + failures:
+            raise Fail(
+                f"for {shown}, you counted the failed invocations themselves ({got}), expected "
+                f"{expected}",
+                "the timed-out or crashed invocation ran in a started environment; it is the "
+                "NEXT REPORT line that ran INIT again (and a failure at the very end has none)",
+            )
         raise Fail(
             f"for {shown}, you returned {got}, expected {expected}",
-            "count the lines that contain 'Init Duration'",
+            "count the REPORT lines with 'Init Duration', plus each REPORT line right after "
+            "one with 'Status: timeout' or 'Status: error'",
         )
 
 
 def _describe(pattern: str) -> str:
-    names = {"c": "cold", "w": "warm", "t": "timeout", "s": "START/END"}
+    names = {
+        "c": "cold",
+        "w": "warm",
+        "t": "timeout",
+        "x": "crash",
+        "u": "after a reset",
+        "s": "START/END",
+    }
     return ", ".join(names[k] for k in pattern) if pattern else "none"
 
 

@@ -125,6 +125,9 @@ class ExecutionEnvironment:
         self.last_used = 0.0  # set by the pool, on the sandbox clock
         self.init_ms = 0.0
         self.max_memory_mb = 0
+        # set by the service: this environment replaces one that an invoke-phase timeout,
+        # crash or out-of-memory reset, so its INIT is a "suppressed init"
+        self.after_reset = False
         # event loops watching the answer pipe (see watch) and the one awaiting an answer
         self._watchers: set[asyncio.AbstractEventLoop] = set()
         self._waiting: tuple[asyncio.AbstractEventLoop, Callable[[bool], None]] | None = None

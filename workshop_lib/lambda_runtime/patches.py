@@ -73,7 +73,7 @@ def _function_invoke(
 
 
 def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
-    runtimes.check_runtime(spec.get("Runtime"))
+    runtimes.check_runtime(spec.get("Runtime"), layer().aws.clock.now().date(), "create")
     runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
     runtimes.check_configuration(spec)
     fn = _ORIGINALS[(LambdaBackend, "create_function")](self, spec)
@@ -82,8 +82,9 @@ def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunctio
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
-    if "Runtime" in config_updates:
-        runtimes.check_runtime(config_updates["Runtime"])
+    # the runtime the function will have: blocked once its block-update date has come
+    runtime = config_updates.get("Runtime") or self.run_time
+    runtimes.check_runtime(runtime, layer().aws.clock.now().date(), "update")
     if "Environment" in config_updates:
         runtimes.check_environment((config_updates["Environment"] or {}).get("Variables"))
     runtimes.check_configuration(config_updates)
@@ -93,6 +94,15 @@ def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) 
         # moto 5 keeps the size given at creation: the new /tmp size would never apply
         self.ephemeral_storage = int(config_updates["EphemeralStorage"]["Size"])
     return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
+
+
+def _update_function_code(
+    self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    # UpdateFunctionCode is an update too: refused from the runtime's block-update date
+    fn = self.get_function(function_name, qualifier)
+    runtimes.check_runtime(fn.run_time, layer().aws.clock.now().date(), "update")
+    return _ORIGINALS[(LambdaBackend, "update_function_code")](self, function_name, qualifier, body)
 
 
 def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
@@ -170,6 +180,7 @@ PATCHES: list[tuple[type | ModuleType, str, Any]] = [
     (LambdaFunction, "invoke", _function_invoke),
     (LambdaBackend, "create_function", _create_function),
     (LambdaFunction, "update_configuration", _update_configuration),
+    (LambdaBackend, "update_function_code", _update_function_code),
     (LambdaFunction, "get_configuration", _get_configuration),
     (LambdaBackend, "delete_function", _delete_function),
     (LambdaBackend, "create_event_source_mapping", _create_event_source_mapping),

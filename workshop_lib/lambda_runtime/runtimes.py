@@ -1,33 +1,23 @@
 """Which runtimes a function may use, and the checks AWS makes when it is created or updated.
 
-Supported Python runtimes come from the facts file; retired runtimes (the talk's
-``nodejs6.10`` and ``python2.7`` among them) get AWS's ``InvalidParameterValueException``.
-The sandbox runs Python functions on its own interpreter; other supported runtimes are
-accepted, as AWS would, but cannot be invoked here.
+The runtimes and their lifecycle dates are facts.RUNTIMES (AWS's runtime table): a function
+is refused with AWS's ``InvalidParameterValueException`` once the sandbox's clock has reached
+its runtime's block-create (CreateFunction) or block-update (UpdateFunctionConfiguration)
+date. The sandbox runs Python 3 functions on its own interpreter; other runtimes are accepted,
+as AWS would, but cannot be invoked here.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException, ValidationException
 
-from workshop_lib.facts import value
+from workshop_lib.facts import RUNTIMES, runtimes_supported_on, value
 
-#: Runtimes AWS no longer lets anyone create or update (a selection: the ones a course meets).
-RETIRED = frozenset(
-    "python2.7 python3.6 python3.7 python3.8 python3.9 "
-    "nodejs nodejs4.3 nodejs4.3-edge nodejs6.10 nodejs8.10 nodejs10.x nodejs12.x nodejs14.x "
-    "nodejs16.x java8 go1.x dotnetcore1.0 dotnetcore2.0 dotnetcore2.1 dotnetcore3.1 dotnet6 "
-    "ruby2.5 ruby2.7 provided".split()
-)
-#: Supported runtimes of other languages: accepted at create, not runnable in the sandbox.
-OTHER_SUPPORTED = frozenset(
-    "nodejs20.x nodejs22.x java11 java17 java21 dotnet8 ruby3.3 ruby3.4 provided.al2 "
-    "provided.al2023".split()
-)
 #: Environment variables the Lambda runtime sets itself; a function may not define them.
 RESERVED_ENV = frozenset(
     "_HANDLER _X_AMZN_TRACE_ID AWS_DEFAULT_REGION AWS_REGION AWS_EXECUTION_ENV "
@@ -38,33 +28,46 @@ RESERVED_ENV = frozenset(
 )
 
 
-def python_runtimes() -> list[str]:
-    """The Python runtimes AWS supports today (facts: ``lambda.python_runtimes``)."""
-    return [r.strip() for r in str(value("lambda.python_runtimes")).split(",")]
+def python_runtimes(day: date | None = None) -> list[str]:
+    """The Python runtimes AWS lists as supported on ``day`` (the facts' check date if None)."""
+    if day is None:
+        return [r.strip() for r in str(value("lambda.python_runtimes")).split(",")]
+    return runtimes_supported_on(day, "python")
 
 
 def newest_python() -> str:
-    return python_runtimes()[-1]
+    return str(value("lambda.python_runtime_latest"))
 
 
 def is_python(runtime: str | None) -> bool:
-    return runtime in python_runtimes()
+    """A Python 3 runtime of AWS's table: the sandbox can run it (once it was created)."""
+    return runtime is not None and runtime.startswith("python3.") and runtime in RUNTIMES
 
 
-def check_runtime(runtime: str | None) -> None:
-    """Raise AWS's error for a retired or unknown runtime."""
-    if runtime is None or runtime in OTHER_SUPPORTED or is_python(runtime):
+def check_runtime(runtime: str | None, day: date | None = None, action: str = "create") -> None:
+    """Raise AWS's error for an unknown runtime, or one whose block date for ``action``
+    ("create" or "update") has come on ``day`` (the sandbox's clock; today if None)."""
+    if runtime is None:
         return
-    if runtime in RETIRED:
+    if day is None:
+        day = date.today()
+    known = RUNTIMES.get(runtime)
+    if known is None:
+        allowed = ", ".join(sorted(r.identifier for r in RUNTIMES.values() if r.supported_on(day)))
         raise InvalidParameterValueException(
-            f"The runtime parameter of {runtime} is no longer supported for creating or "
-            "updating AWS Lambda functions. We recommend you use the new runtime "
-            f"({newest_python()}) while creating or updating functions."
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: [{allowed}] or be a valid ARN"
         )
-    allowed = ", ".join(sorted(set(python_runtimes()) | OTHER_SUPPORTED))
+    blocked = known.blocked_since(action, day)
+    if blocked is None:
+        return
+    successor = known.successor or newest_python()
+    what = "creating functions" if action == "create" else "updating functions"
     raise InvalidParameterValueException(
-        f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
-        f"enum value set: [{allowed}] or be a valid ARN"
+        f"The runtime parameter of {runtime} is no longer supported for creating or updating "
+        f"AWS Lambda functions. We recommend you use the new runtime ({successor}) while "
+        f"creating or updating functions. (Lambda blocks {what} on {runtime} since {blocked}, "
+        f"AWS's runtime table; the sandbox's date is {day}: use Runtime={successor!r}.)"
     )
 
 

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import json
+import threading
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -75,13 +76,16 @@ class Outcome:
 
     request_id: str
     version: str
-    payload: str | None = None
+    payload: str | bytes | None = None  # bytes: a handler's bytes result, passed through
     error: dict[str, Any] | None = None
     log_events: list[str] = field(default_factory=list)
     cold: bool = False
     duration_ms: float = 0.0
     init_ms: float | None = None
     environment: str = ""
+    #: INIT ran again in an environment an invoke-phase timeout, crash or out-of-memory had
+    #: reset: REPORT shows no Init Duration, and Duration includes the INIT time
+    suppressed_init: bool = False
 
     @property
     def function_error(self) -> str | None:
@@ -92,6 +96,8 @@ class Outcome:
         """The response payload as the Invoke API returns it."""
         if self.error is not None:
             return json.dumps(self.error).encode()
+        if isinstance(self.payload, bytes):
+            return self.payload
         return (self.payload or "null").encode()
 
 
@@ -119,6 +125,7 @@ class _Call:
     status: str | None = None
     max_memory: int = 0
     reusable: bool = False
+    invoking: bool = False  # past INIT: a failure now resets the environment
 
 
 async def _hop(
@@ -169,6 +176,10 @@ class LambdaLayer:
         self.async_speedup = async_speedup
         self.init_timeout_s = init_timeout_s
         self.aws: Sandbox | None = None
+        # environments reset by an invoke-phase failure, per function ARN: (the spec's key,
+        # the log stream), waiting for the invocation that initialises them again
+        self._reset: dict[str, list[tuple[tuple, str]]] = {}
+        self._reset_lock = threading.Lock()
 
     # -- life cycle ---------------------------------------------------------------------------
     def install(self, aws: Sandbox) -> None:
@@ -197,10 +208,17 @@ class LambdaLayer:
     def reset(self, aws: Sandbox) -> None:
         self.queue.clear()
         self.pool.retire()
+        with self._reset_lock:
+            self._reset.clear()
 
     def retire(self, function_name: str | None = None) -> int:
         """Recycle idle execution environments (of one function, or all): the next
         invocation is a cold start. Returns how many were stopped."""
+        with self._reset_lock:  # environments a failure reset go too: a plain cold start next
+            if function_name is None:
+                self._reset.clear()
+            else:
+                self._reset.pop(self.function(function_name).function_arn, None)
         if function_name is None:
             return self.pool.retire()
         return self.pool.retire(self.function(function_name).function_arn)
@@ -250,9 +268,14 @@ class LambdaLayer:
         return layer.code_sha_256, layer.code_bytes
 
     def _new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        now = self.aws.clock.now()
-        stream = f"{now:%Y/%m/%d}/[{spec.version}]{self.aws.ids.hex(32)}"
-        return ExecutionEnvironment(
+        """A new worker: in place of a reset environment of this configuration if there is
+        one (its log stream goes on, as the environment does on AWS), else a fresh one."""
+        reset_stream = self._take_reset(spec)
+        stream = reset_stream
+        if stream is None:
+            now = self.aws.clock.now()
+            stream = f"{now:%Y/%m/%d}/[{spec.version}]{self.aws.ids.hex(32)}"
+        env = ExecutionEnvironment(
             spec,
             env_id=self.aws.ids.hex(8),
             log_stream=stream,
@@ -260,6 +283,27 @@ class LambdaLayer:
             endpoint_url=self.aws.endpoint_url,
             credentials=self._credentials(),
         )
+        env.after_reset = reset_stream is not None
+        return env
+
+    def _take_reset(self, spec: FunctionSpec) -> str | None:
+        with self._reset_lock:
+            waiting = [r for r in self._reset.get(spec.arn, []) if r[0] == spec.key]
+            if not waiting:
+                self._reset.pop(spec.arn, None)  # none, or only of an older configuration
+                return None
+            _, stream = waiting.pop(0)
+            self._reset[spec.arn] = waiting
+            return stream
+
+    def _note_reset(self, call: _Call) -> None:
+        """An invoke-phase timeout, crash or out-of-memory: Lambda resets the environment
+        and initialises it again on its next invocation, without reporting an Init Duration
+        (the developer guide's "suppressed init", lambda-runtime-environment.html)."""
+        if call.invoking and not call.reusable and call.status is not None:
+            with self._reset_lock:
+                resets = self._reset.setdefault(call.spec.arn, [])
+                resets.append((call.spec.key, call.env.log_stream))
 
     def _credentials(self) -> dict[str, str]:
         from workshop_lib.sandbox import FAKE_CREDENTIALS
@@ -287,6 +331,7 @@ class LambdaLayer:
             call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
             if call.outcome.error is None:
                 request = self._invoke_request(call)
+                call.invoking = True
                 self._record(call, call.env.invoke(request, call.spec.timeout_s))
         except EnvironmentGone as exc:
             self._gone(call, exc)
@@ -314,6 +359,7 @@ class LambdaLayer:
             call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
             if call.outcome.error is None:
                 request = self._invoke_request(call)
+                call.invoking = True
                 self._record(call, await _hop(loop, call.env, request, call.spec.timeout_s))
         except EnvironmentGone as exc:
             self._gone(call, exc)
@@ -338,6 +384,7 @@ class LambdaLayer:
             return call
         call.env, call.cold = self.pool.acquire(spec)
         outcome.cold, outcome.environment = call.cold, call.env.id
+        outcome.suppressed_init = call.cold and call.env.after_reset
         call.max_memory = call.env.max_memory_mb
         return call
 
@@ -407,13 +454,15 @@ class LambdaLayer:
     def _finish(self, call: _Call) -> Outcome:
         """Size limit, END and REPORT, and the log events into CloudWatch Logs."""
         spec, outcome, request_id = call.spec, call.outcome, call.outcome.request_id
-        if outcome.payload is not None and len(outcome.payload.encode()) > RESPONSE_LIMIT:
+        if outcome.payload is not None and len(outcome.body) > RESPONSE_LIMIT:
             outcome.payload = None
             outcome.error = {
                 "errorMessage": "Response payload size exceeded maximum allowed payload size "
                 f"({RESPONSE_LIMIT} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
+        if outcome.suppressed_init and outcome.init_ms is not None:
+            outcome.duration_ms += outcome.init_ms  # the INIT shows in this Duration instead
         call.events.append(logs.end_line(request_id))
         call.events.append(
             logs.report_line(
@@ -421,10 +470,11 @@ class LambdaLayer:
                 outcome.duration_ms,
                 spec.memory_mb,
                 call.max_memory,
-                outcome.init_ms if call.cold else None,
+                outcome.init_ms if call.cold and not outcome.suppressed_init else None,
                 call.status,
             )
         )
+        self._note_reset(call)
         outcome.log_events = call.events
         self.cloudwatch.write(spec.log_group, call.env.log_stream, call.events)
         return outcome
