@@ -657,6 +657,14 @@ _ALL: tuple[Fact, ...] = (
         note="HTTP APIs (payload format 2.0) did not exist in 2018; cannot be increased.",
     ),
     Fact(
+        "apigateway.request_head_max_bytes",
+        "API Gateway REST request line and headers, total size",
+        10240,
+        "bytes",
+        _A_REST_QUOTAS,
+        note="Total combined size of request line and header values; cannot be increased.",
+    ),
+    Fact(
         "apigateway.payload_max_mb",
         "API Gateway request payload size",
         10,
