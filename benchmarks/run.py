@@ -256,7 +256,12 @@ def served_api(seconds: int = 5) -> dict[str, float]:
 def served_ratios(figures: dict[str, float]) -> dict[str, float]:
     """The workshop's served API against the ceiling and each peer measured in this run."""
     ratios = {}
-    for other in ("ceiling", "chalice local", "serverless-offline"):
+    others = {
+        name.split(":")[0][len("served ") :] for name in figures if name.startswith("served ")
+    }
+    peers = ("ceiling", "chalice local", "serverless-offline")
+    variants = sorted(o for o in others if o.startswith("workshop ") and o != "workshop")
+    for other in (*peers, *variants):
         for method in ("GET", "POST"):
             mine = figures.get(f"served workshop: {method} req/s")
             theirs = figures.get(f"served {other}: {method} req/s")

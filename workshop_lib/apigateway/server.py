@@ -579,11 +579,15 @@ class H11Parser:
         self.h11, self.protocol = h11, protocol
         self.connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD + 1)
         self.version, self.method, self.keep_alive = "1.1", b"", True
+        self.in_message = False  # h11 has bytes of a request it has not finished
 
     def feed_data(self, data: bytes) -> None:
         h11, connection, protocol = self.h11, self.connection, self.protocol
         connection.receive_data(data)
         while True:
+            if not self.in_message and connection.trailing_data[0]:
+                self.in_message = True  # a request's first bytes: its header clock starts
+                protocol.on_message_begin()
             try:
                 event = connection.next_event()
             except h11.RemoteProtocolError as exc:
@@ -597,7 +601,6 @@ class H11Parser:
             if kind is h11.Request:
                 self.version = event.http_version.decode()
                 self.method = event.method
-                protocol.on_message_begin()
                 protocol.on_url(event.target)
                 for name, value in event.headers.raw_items():
                     protocol.on_header(name, value)
@@ -609,6 +612,7 @@ class H11Parser:
             elif kind is h11.Data:
                 protocol.on_body(bytes(event.data))
             elif kind is h11.EndOfMessage:
+                self.in_message = False
                 protocol.on_message_complete()
                 connection.send(h11.Response(status_code=204, headers=[]))
                 connection.send(h11.EndOfMessage())
