@@ -18,6 +18,7 @@ import pytest
 from tests.apigateway_helpers import ECHO, Api
 from tests.lambda_helpers import create
 from workshop_lib import sandbox
+from workshop_lib.apigateway.server import StageServer
 
 SPLIT_HEADER = """
 def handler(event, context):
@@ -30,8 +31,9 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def served():
-    """(aws, the StageServer, port) of an echo API with a header-splitting route."""
+def stage():
+    """(aws, {parser: StageServer}) of an echo API with header-splitting routes, served
+    twice: with llhttp (httptools, what the sandbox uses) and with h11 (its fallback)."""
     with sandbox(clock="virtual") as aws:
         aws.shared_by_module = True
         api = Api(aws)
@@ -42,9 +44,28 @@ def served():
         api.proxy("/split", "GET", create(aws, "split", SPLIT_HEADER)["FunctionArn"])
         api.proxy("/badname", "GET", create(aws, "badname", BAD_NAME)["FunctionArn"])
         api.deploy("dev")
-        base = aws.serve_api(api.id, "dev")
-        server = aws.layer("apigateway").servers[(api.id, "dev")]
-        yield aws, server, int(base.split(":")[2].split("/")[0])
+        aws.serve_api(api.id, "dev")
+        main = aws.layer("apigateway").servers[(api.id, "dev")]
+        fallback = StageServer(aws.layer("apigateway"), api.id, "dev")
+        fallback.parser = "h11"
+        fallback.start()
+        try:
+            yield aws, {main.parser: main, "h11": fallback}
+        finally:
+            fallback.stop()
+
+
+@pytest.fixture(params=["httptools", "h11"])
+def port(stage, request):
+    """The port of the stage served with each parser."""
+    return stage[1][request.param].port
+
+
+@pytest.fixture
+def served(stage):
+    """(aws, the sandbox's own StageServer, its port)."""
+    aws, servers = stage
+    return aws, servers["httptools"], servers["httptools"].port
 
 
 def connect(port: int) -> socket.socket:
@@ -148,9 +169,8 @@ MALFORMED = [
     ("request_", "status", "h11_agrees"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED]
 )
 def test_malformed_framing_is_refused_and_the_connection_closed(
-    served, request_, status, h11_agrees, caplog
+    port, request_, status, h11_agrees, caplog
 ):
-    _, _, port = served
     with caplog.at_level(logging.DEBUG), connect(port) as sock:
         sock.sendall(request_ + get("/dev/apps/smuggled"))  # nothing after it is answered
         answer, headers, body = read_response(sock, bytearray())
@@ -162,8 +182,7 @@ def test_malformed_framing_is_refused_and_the_connection_closed(
         assert h11_refuses(request_) in (400, 501) and h11_refuses(request_) == status
 
 
-def test_a_half_closed_client_still_gets_its_answers(served):
-    _, _, port = served
+def test_a_half_closed_client_still_gets_its_answers(port):
     with connect(port) as sock:
         sock.sendall(get("/dev/apps/1") + get("/dev/apps/2"))
         sock.shutdown(socket.SHUT_WR)
@@ -175,8 +194,7 @@ def test_a_half_closed_client_still_gets_its_answers(served):
         assert closed(sock)
 
 
-def test_pipelined_requests_are_answered_in_order(served):
-    _, _, port = served
+def test_pipelined_requests_are_answered_in_order(port):
     with connect(port) as sock:
         sock.sendall(get("/dev/apps/a") + post(b"{}", "Content-Length: 2") + get("/dev/apps/b"))
         buffer = bytearray()
@@ -185,8 +203,7 @@ def test_pipelined_requests_are_answered_in_order(served):
         assert answers[2]["pathParameters"] == {"id": "b"}
 
 
-def test_expect_100_continue_only_when_the_body_is_wanted(served):
-    _, _, port = served
+def test_expect_100_continue_only_when_the_body_is_wanted(port):
     with connect(port) as sock:
         sock.sendall(post(b"", "Content-Length: 4", "Expect: 100-continue"))
         buffer = bytearray()
@@ -199,8 +216,7 @@ def test_expect_100_continue_only_when_the_body_is_wanted(served):
         assert read_response(sock, bytearray())[0] == 413
 
 
-def test_chunk_extensions_and_trailers(served):
-    _, _, port = served
+def test_chunk_extensions_and_trailers(port):
     body = b"5;name=value\r\nhello\r\n6;x\r\n world\r\n0\r\nX-Checksum: 1\r\n\r\n"
     with connect(port) as sock:
         sock.sendall(post(body, TE_CHUNKED))
@@ -239,8 +255,7 @@ def test_http_1_0_keep_alive(served):
 
 
 # -- API Gateway's quotas ---------------------------------------------------------------------
-def test_a_long_url_and_large_headers_are_refused(served):
-    _, _, port = served
+def test_a_long_url_and_large_headers_are_refused(port):
     cases = [
         (get("/dev/apps/" + "a" * 16_000), 414),
         (get("/dev/apps/1", *[f"X-Pad-{n}: {'v' * 100}" for n in range(600)]), 431),
@@ -256,8 +271,7 @@ def test_a_long_url_and_large_headers_are_refused(served):
         assert read_response(sock, bytearray())[0] == 200
 
 
-def test_a_body_over_10_mb_is_refused_before_it_is_read(served):
-    _, _, port = served
+def test_a_body_over_10_mb_is_refused_before_it_is_read(port):
     with connect(port) as sock:  # declared: refused from Content-Length alone
         sock.sendall(post(b"", f"Content-Length: {2**30}"))
         status, headers, body = read_response(sock, bytearray())
@@ -311,8 +325,7 @@ def test_connections_over_the_cap_get_a_clean_503(served):
             sock.close()
 
 
-def test_a_handler_header_that_would_split_the_response_becomes_api_gateways_502(served):
-    _, _, port = served
+def test_a_handler_header_that_would_split_the_response_becomes_api_gateways_502(port):
     for path in ("/dev/split", "/dev/badname"):
         with connect(port) as sock:
             sock.sendall(get(path))

@@ -53,6 +53,7 @@ METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}
 MAX_HEAD = int(facts.value("apigateway.request_head_max_bytes"))  # request line + headers
 MAX_BODY = int(facts.value("apigateway.payload_max_mb")) * 1024 * 1024
 MAX_QUEUED = 16  # complete pipelined requests held per connection before it stops reading
+LINGER_S = 2.0  # after a refusal, how long what the client still sends is read and dropped
 SERVER = f"workshop-apigateway Python/{platform.python_version()}"
 _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 token)
@@ -223,8 +224,7 @@ class _Request:
         "version",
         "headers",
         "body",
-        "parts",
-        "size",
+        "received",
         "peer",
         "close",
         "head_size",
@@ -236,8 +236,9 @@ class _Request:
         self.method, self.target, self.version = "", "", "1.1"
         self.headers: list[tuple[str, str]] = []
         self.body = b""
-        self.parts: list[bytes] = []  # body pieces, joined once at the end (never re-parsed)
-        self.size = 0
+        # the body so far: appended in place, each byte parsed once (a body of 1-byte
+        # chunks costs what its bytes cost, not a list of millions of pieces)
+        self.received = bytearray()
         self.peer, self.started = peer, started
         self.close = False
         self.head_size = 0  # bytes of the request line and headers seen so far
@@ -295,6 +296,8 @@ class _Connection(asyncio.Protocol):
             self.timer.cancel()
 
     def eof_received(self) -> bool:
+        if self.refusal is not None and self.closed:  # lingering after a refusal: done
+            return False
         self.eof = True
         self._next()
         return True  # keep the write side open: a half-closed client still gets its answers
@@ -398,16 +401,15 @@ class _Connection(asyncio.Protocol):
             self._wait(self.server.body_timeout_s, self._time_out)
 
     def on_body(self, body: bytes) -> None:
-        request = self.request
-        request.size += len(body)
-        if request.size > MAX_BODY:  # a chunked body growing past the quota
+        received = self.request.received
+        received += body
+        if len(received) > MAX_BODY:  # a chunked body growing past the quota
             raise Refusal(413, "Request Too Long")
-        request.parts.append(body)
 
     def on_message_complete(self) -> None:
         request, self.request = self.request, None
-        request.body = b"".join(request.parts)
-        request.parts = []
+        request.body = bytes(request.received)
+        request.received = bytearray()
         self.queue.append(request)
         if len(self.queue) >= MAX_QUEUED and self.reading:
             self.reading = False  # a pipelining client waits in its socket, not our memory
@@ -450,7 +452,7 @@ class _Connection(asyncio.Protocol):
             return
         if self.refusal is not None:
             status, headers, body = self.refusal.response()
-            self._write(status, headers, body, True, False)
+            self._write(status, headers, body, True, False, linger=True)
         elif self.request is not None:
             if self.request.continue_wanted and not self.in_head:
                 self.request.continue_wanted = False  # its turn: ask for the body now
@@ -486,7 +488,13 @@ class _Connection(asyncio.Protocol):
             self._next()
 
     def _write(
-        self, status: int, headers: list[tuple[str, str]], body: bytes, close: bool, head: bool
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        close: bool,
+        head: bool,
+        linger: bool = False,
     ) -> None:
         if self.closed or self.transport is None or self.transport.is_closing():
             return
@@ -496,7 +504,21 @@ class _Connection(asyncio.Protocol):
         self.transport.write(data if head else data + body)
         if close:
             self.closed = True
-            self.transport.close()
+            if linger and self.transport.can_write_eof():
+                self._linger()
+            else:
+                self.transport.close()
+
+    def _linger(self) -> None:
+        """Close after a refusal without losing it (RFC 9112 9.6): the client may still be
+        sending, and closing a socket with unread bytes answers them with a reset that can
+        destroy the refusal before the client reads it. So: send FIN after the refusal, read
+        and drop whatever still arrives, close when the client does or after LINGER_S."""
+        self.transport.write_eof()
+        if not self.reading:
+            self.reading = True
+            self.transport.resume_reading()
+        self.server.loop.call_later(LINGER_S, self.transport.close)
 
     # -- timeouts -----------------------------------------------------------------------------
     def _wait(self, seconds: float, then: Callable[[], None]) -> None:
@@ -592,7 +614,9 @@ class H11Parser:
                 event = connection.next_event()
             except h11.RemoteProtocolError as exc:
                 status = exc.error_status_hint
-                if status == 431 and protocol.in_head:
+                if status == 431:  # h11's limit on an incomplete head: which part is long
+                    if b"\n" not in connection.trailing_data[0][:MAX_HEAD]:
+                        raise Refusal(414, "Request-URI Too Long") from None
                     raise Refusal(431, "Request Header Fields Too Large") from None
                 raise Refusal(status, f"Bad request: {exc}") from None
             if event is h11.NEED_DATA or event is h11.PAUSED:
