@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import http
 import json
 import os
@@ -59,6 +60,8 @@ _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 token)
 _NOT_IN_VALUE = re.compile(r"[\r\n\x00]")  # would end or split a header line on the wire
 _JSON = ("Content-Type", "application/json")
+# the Host check parses addresses (~20 us); a server sees a handful of distinct values
+_loopback_host = functools.lru_cache(maxsize=256)(is_loopback_host_header)
 _REQUEST_LINE = re.compile(rb"(?:^|\n)([!#$%&'*+\-.^_`|~0-9A-Za-z]+) [^ \r\n]+ HTTP/1\.[01]\r\n")
 # API Gateway's answer to a Lambda proxy response it cannot map (here: a header that cannot
 # go on the wire)
@@ -386,7 +389,7 @@ class _Connection(asyncio.Protocol):
             raise Refusal(400, "A request needs exactly one Host header")
         # (an HTTP/1.0 request may lack Host; a browser, which a rebinding page drives,
         # always sends one)
-        if hosts and not is_loopback_host_header(hosts[0]):
+        if hosts and not _loopback_host(hosts[0]):
             raise Refusal(
                 403,
                 "Host not served: this sandbox answers only loopback names "
