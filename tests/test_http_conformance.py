@@ -241,6 +241,13 @@ def test_a_body_in_one_byte_chunks_arrives_whole_without_stalling_others(served)
         assert status == 200 and json.loads(answer)["body"] == "x" * count
 
 
+def test_an_upgrade_request_is_answered_as_plain_http(port):
+    with connect(port) as sock:
+        sock.sendall(get("/dev/apps/1", "Connection: Upgrade", "Upgrade: websocket"))
+        status, headers, body = read_response(sock, bytearray())
+        assert status == 200 and json.loads(body)["pathParameters"] == {"id": "1"}
+
+
 def test_http_1_0_keep_alive(served):
     _, _, port = served
     with connect(port) as sock:

@@ -318,7 +318,7 @@ class _Connection(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self.data_received(bytes(self.buffer[:nbytes]))
-        if nbytes == READ_BYTES and self.reading:  # more is waiting: others go first
+        if nbytes == READ_BYTES and self.reading and not self.closed:  # more waits: others first
             self.reading = False
             self.transport.pause_reading()
             self.server.loop.call_soon(self._resume_reading)
@@ -332,7 +332,15 @@ class _Connection(asyncio.BufferedProtocol):
         except Refusal as refusal:
             self._refuse(refusal)
         except Exception as exc:  # the parser's verdict on the bytes
-            self._refuse(self._verdict(exc, data))
+            upgrade = httptools is not None and isinstance(exc, httptools.HttpParserUpgrade)
+            if upgrade and self.queue and self.request is None:
+                # an Upgrade (WebSocket, h2c) this server declines: the request is answered
+                # as plain HTTP/1.1 (RFC 9110 7.8) and the connection ends after it
+                self.queue[-1].close = True
+                self.reading = False
+                self.transport.pause_reading()
+            else:
+                self._refuse(self._verdict(exc, data))
         else:
             if continuing and self.in_head:
                 # a head arriving in pieces: the parser keeps the partial header line, so
@@ -449,7 +457,7 @@ class _Connection(asyncio.BufferedProtocol):
         if isinstance(inner, Refusal):
             return inner
         if httptools is not None and isinstance(exc, httptools.HttpParserUpgrade):
-            return Refusal(400, "Upgrade is not supported")
+            return Refusal(400, "Upgrade is not supported")  # CONNECT, or an upgrade body
         if httptools is not None and isinstance(exc, httptools.HttpParserInvalidMethodError):
             # llhttp knows only registered methods; a well-formed request line with another
             # token is a method this server does not implement (RFC 9110 9.1), else bad syntax
