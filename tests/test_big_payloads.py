@@ -32,22 +32,29 @@ def handler(event, context):
 """
 
 
-@pytest.fixture(params=["uvloop", "asyncio"])
-def served(request, monkeypatch):
-    """A sandbox serving /big/{n} and /loud on the chosen event loop."""
+@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+def served(request):
+    """A sandbox serving /big/{n} and /loud on the chosen event loop (one per loop)."""
+    patch = pytest.MonkeyPatch()
     if request.param == "asyncio":
-        monkeypatch.setattr(server_module, "new_loop", asyncio.new_event_loop)
-    with sandbox(clock="virtual") as aws:
-        api = Api(aws)
-        api.proxy("/big/{n}", "GET", create(aws, "big", BIG, MemorySize=512)["FunctionArn"])
-        api.proxy("/loud", "GET", create(aws, "loud", LOUD, MemorySize=512)["FunctionArn"])
-        api.deploy("dev")
-        base = aws.serve_api(api.id, "dev")
-        loop = aws.layer("apigateway").servers[(api.id, "dev")].loop
-        assert ("uvloop" in type(loop).__module__) == (request.param == "uvloop")
-        yield aws, base
+        patch.setattr(server_module, "new_loop", asyncio.new_event_loop)
+    try:
+        with sandbox(clock="virtual") as aws:
+            aws.shared_by_module = True
+            api = Api(aws)
+            big = create(aws, "big", BIG, MemorySize=512)["FunctionArn"]
+            api.proxy("/big/{n}", "GET", big)
+            api.proxy("/loud", "GET", create(aws, "loud", LOUD, MemorySize=512)["FunctionArn"])
+            api.deploy("dev")
+            base = aws.serve_api(api.id, "dev")
+            loop = aws.layer("apigateway").servers[(api.id, "dev")].loop
+            assert ("uvloop" in type(loop).__module__) == (request.param == "uvloop")
+            yield aws, base
+    finally:
+        patch.undo()
 
 
+@pytest.mark.slow
 def test_responses_up_to_6_mb_pass_and_bigger_ones_are_lambdas_and_api_gateways_errors(served):
     aws, base = served
     limit = facts.value("lambda.payload_sync_mb") * 2**20
@@ -70,6 +77,7 @@ def test_responses_up_to_6_mb_pass_and_bigger_ones_are_lambdas_and_api_gateways_
     assert requests.get(f"{base}/big/1", params={"size": 10}).text == "x" * 10  # still warm
 
 
+@pytest.mark.slow
 def test_a_handler_printing_10_mb_is_answered_and_its_log_cut_into_256_kb_events(served):
     aws, base = served
     answer = requests.get(f"{base}/loud")

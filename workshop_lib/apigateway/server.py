@@ -628,7 +628,8 @@ class H11Parser:
 
     h11 is a whole connection state machine: it moves to the next request only after a
     response went through it. The server writes its own responses, so each complete request
-    is closed in h11 with an empty one whose bytes are dropped.
+    is closed in h11 with an empty one whose bytes are dropped. h11 has no HTTP/1.0
+    keep-alive: with it, every HTTP/1.0 request ends its connection.
     """
 
     def __init__(self, protocol: _Connection) -> None:
