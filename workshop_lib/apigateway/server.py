@@ -350,8 +350,13 @@ class _Connection(asyncio.BufferedProtocol):
                     self._refuse(Refusal(431, "Request Header Fields Too Large"))
             elif not self.in_head:
                 self.head_bytes = 0
-        if self.request is not None and not self.in_head:  # a body arriving: patience
-            self._wait(self.server.body_timeout_s, self._time_out)
+        request = self.request
+        if request is not None:  # a request left incomplete by this read: how long to wait
+            if self.in_head:  # its head's clock runs from its first byte
+                remaining = request.started + self.server.header_timeout_s - self.server.loop.time()
+                self._wait(remaining, self._time_out)
+            else:  # its body's, from the latest byte
+                self._wait(self.server.body_timeout_s, self._time_out)
         self._next()
 
     def _resume_reading(self) -> None:
@@ -376,7 +381,6 @@ class _Connection(asyncio.BufferedProtocol):
     def on_message_begin(self) -> None:
         self.request = _Request(self.peer, self.server.loop.time())
         self.in_head, self.head_bytes, self.codings = True, 0, ""
-        self._wait(self.server.header_timeout_s, self._time_out)
 
     def on_url(self, url: bytes) -> None:
         request = self.request
@@ -433,8 +437,6 @@ class _Connection(asyncio.BufferedProtocol):
         request.close = not parser.should_keep_alive()
         has_body = bool(self.codings) or (length is not None and int(length) > 0)
         request.continue_wanted = expect == "100-continue" and request.version == "1.1" and has_body
-        if has_body:
-            self._wait(self.server.body_timeout_s, self._time_out)
 
     def on_body(self, body: bytes) -> None:
         received = self.request.received
@@ -560,7 +562,8 @@ class _Connection(asyncio.BufferedProtocol):
     def _wait(self, seconds: float, then: Callable[[], None]) -> None:
         """Call ``then`` unless something happens within ``seconds``. One timer per
         connection, moved lazily: a later deadline only updates a number, the timer checks
-        it when it fires (a timer per request would cost more than the deadline itself)."""
+        it when it fires (a timer per request would cost more than the deadline itself). A
+        request that arrives whole in one read sets no deadline at all."""
         loop = self.server.loop
         self.deadline, self.on_deadline = loop.time() + seconds, then
         if self.timer is None or self.timer.when() > self.deadline:
