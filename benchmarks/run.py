@@ -10,8 +10,9 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
 - served: the same trivial handler through ``workshop sls offline``, a stdlib
   ``ThreadingHTTPServer`` calling it directly (the ceiling), chalice local and
   serverless-offline (``targets.py``; peers installed on first use), each loaded with
-  ``wrk -t2 -c8``: req/s, p50/p99 for GET and POST, start-to-first-response, RSS of the
-  server and its children after load; ratios of the workshop to each, from this run
+  ``wrk -t2 -c8``: req/s, p50/p99 and the server's CPU per request (its children
+  included) for GET and POST, start-to-first-response, RSS of the server and its children
+  after load; ratios of the workshop to each, from this run
   (absolute numbers swing with the machine's load, ratios much less);
 - course: executing every notebook of both folders one at a time (in a copy), and
   ``make test``.
@@ -149,6 +150,21 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) so far of a process and all its descendants alive now."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(wrk: str, url: str, seconds: int, script: str | None = None) -> dict[str, float]:
     cmd = [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", url]
     if script:
@@ -163,6 +179,7 @@ def run_wrk(wrk: str, url: str, seconds: int, script: str | None = None) -> dict
         "req/s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50 ms": latency("50%"),
         "p99 ms": latency("99%"),
+        "requests": float(re.search(r"(\d+) requests in", out).group(1)),
     }
 
 
@@ -241,8 +258,13 @@ def served_api(seconds: int = 5) -> dict[str, float]:
                 run_wrk(wrk, f"{target.base}/items/42", 1)  # warm up
                 for method, script in (("GET", None), ("POST", lua.name)):
                     url = f"{target.base}/items/42" if method == "GET" else f"{target.base}/items"
-                    for key, value in run_wrk(wrk, url, seconds, script).items():
+                    cpu_before = cpu_seconds(proc.pid)
+                    measured = run_wrk(wrk, url, seconds, script)
+                    # CPU per request swings far less with the machine's load than req/s
+                    cpu_us = (cpu_seconds(proc.pid) - cpu_before) / measured.pop("requests") * 1e6
+                    for key, value in measured.items():
                         figures[f"{name}: {method} {key}"] = value
+                    figures[f"{name}: {method} server CPU per request (us)"] = cpu_us
                 figures[f"{name}: RSS after load (MB)"] = rss_mb(proc.pid)
             except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
                 print(f"served {target.name}: failed ({exc}); its output is in {log}")
@@ -256,12 +278,24 @@ def served_api(seconds: int = 5) -> dict[str, float]:
 def served_ratios(figures: dict[str, float]) -> dict[str, float]:
     """The workshop's served API against the ceiling and each peer measured in this run."""
     ratios = {}
-    for other in ("ceiling", "chalice local", "serverless-offline"):
+    others = {
+        name.split(":")[0][len("served ") :] for name in figures if name.startswith("served ")
+    }
+    peers = ("ceiling", "chalice local", "serverless-offline")
+    variants = sorted(o for o in others if o.startswith("workshop ") and o != "workshop")
+    for other in (*peers, *variants):
         for method in ("GET", "POST"):
             mine = figures.get(f"served workshop: {method} req/s")
             theirs = figures.get(f"served {other}: {method} req/s")
             if mine and theirs:
                 ratios[f"served workshop / {other}: {method} req/s"] = mine / theirs
+        for method in ("GET", "POST"):
+            mine = figures.get(f"served workshop: {method} server CPU per request (us)")
+            theirs = figures.get(f"served {other}: {method} server CPU per request (us)")
+            if mine and theirs:
+                ratios[f"served workshop / {other}: {method} server CPU per request"] = (
+                    mine / theirs
+                )
         mine = figures.get("served workshop: start to first response (s)")
         theirs = figures.get(f"served {other}: start to first response (s)")
         if mine and theirs and other != "ceiling":

@@ -3,7 +3,8 @@
 - ``ceiling``: a stdlib ``ThreadingHTTPServer`` calling the handler directly (``served.py``):
   the most one Python process does with no gateway and no Lambda in between;
 - ``workshop``: ``workshop sls offline`` on a one-function service: the full path (routing,
-  proxy event, context, a Lambda worker process, CloudWatch logs);
+  proxy event, context, a Lambda worker process, CloudWatch logs); ``workshop (h11)`` the
+  same with h11 framing HTTP instead of httptools (llhttp), the parser it falls back to;
 - ``chalice local``: AWS Chalice's local server, the route calling the same handler;
 - ``serverless-offline``: serverless 3 + serverless-offline 13 from npm, the same handler
   in the same ``serverless.yml``.
@@ -129,14 +130,32 @@ def ceiling() -> Target:
     return Target("ceiling", argv, f"http://127.0.0.1:{port}/dev")
 
 
-def workshop() -> Target:
+def workshop(parser: str = "", revision: str = "") -> Target:
+    """``workshop sls offline``; ``parser`` forces its HTTP parser (``WORKSHOP_HTTP_PARSER``),
+    ``revision`` runs the ``workshop_lib`` of that git revision instead (a before/after)."""
+    name = "workshop" + (f" ({parser})" if parser else "") + (f" @{revision}" if revision else "")
     port = free_port()
     folder = _folder(
-        "workshop",
+        name.replace(" ", "-").replace("@", "at-").replace("(", "").replace(")", ""),
         {"serverless.yml": SERVERLESS_YML.format(plugins=""), "handler.py": HANDLER},
     )
     argv = [sys.executable, "-m", "workshop_lib.cli", "sls", "offline", "--port", str(port)]
-    return Target("workshop", argv, f"http://127.0.0.1:{port}/dev", cwd=folder)
+    env = {**os.environ}
+    if parser:
+        env["WORKSHOP_HTTP_PARSER"] = parser
+    if revision:
+        tree = PEERS / "revisions" / revision
+        if not tree.exists():
+            tree.mkdir(parents=True)
+            archive = subprocess.run(
+                ["git", "archive", revision, "workshop_lib"], cwd=ROOT, capture_output=True
+            )
+            if archive.returncode != 0:
+                shutil.rmtree(tree)
+                return Target(name, skipped=f"git archive {revision} failed")
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        env["PYTHONPATH"] = str(tree)
+    return Target(name, argv, f"http://127.0.0.1:{port}/dev", cwd=folder, env=env)
 
 
 def ensure_chalice() -> tuple[Path | None, str | None]:
@@ -227,4 +246,9 @@ def serverless_offline() -> Target:
 
 
 def all_targets() -> list[Target]:
-    return [ceiling(), workshop(), chalice_local(), serverless_offline()]
+    """Every target; ``BENCH_BEFORE=<git revision>`` adds the workshop of that revision, so a
+    change to the served path is measured against what it replaces in the same run."""
+    targets = [ceiling(), workshop(), workshop(parser="h11")]
+    if os.environ.get("BENCH_BEFORE"):
+        targets.append(workshop(revision=os.environ["BENCH_BEFORE"]))
+    return [*targets, chalice_local(), serverless_offline()]

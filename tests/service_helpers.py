@@ -100,8 +100,9 @@ def bad_authorizations(secret: str) -> dict[str, str | bytes]:
         "bearer-space": "Bearer    ",
         "three-dots": "Bearer a.b.c",
         "garbage": "Bearer " + "A" * 6000,
-        "nul-suffix": "Bearer " + good + "\x00",
         "two-tokens": f"Bearer {good} {good}",
+        # (a NUL in a header never reaches the authorizer: the served API's framing answers
+        # 400, tests/test_http_conformance.py)
         "emoji": ("Bearer 🔑." + good).encode(),
         "json": 'Bearer {"alg":"none"}',
     }

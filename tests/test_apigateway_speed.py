@@ -111,7 +111,7 @@ def test_a_body_sent_in_pieces_and_a_chunked_body_arrive_whole(served):
         status, _, answer = read_response(sock, buffer)
         assert status == 200 and json.loads(json.loads(answer)["body"]) == json.loads(body)
         chunked = (
-            b"POST /dev/apps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"POST /dev/apps HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n"
         )
         sock.sendall(chunked[:60])
@@ -125,7 +125,7 @@ def test_expect_100_continue_gets_an_interim_response(served):
     _, _, host, port = served
     with connect(host, port) as sock:
         sock.sendall(
-            b"POST /dev/apps HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+            b"POST /dev/apps HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\n"
             b"Expect: 100-continue\r\n\r\n"
         )
         buffer = bytearray()
@@ -166,7 +166,7 @@ def test_head_connection_close_http_1_0_and_bad_requests(served):
         sock.sendall(b"NONSENSE\r\n\r\n")
         assert read_response(sock, bytearray())[0] == 400
     with connect(host, port) as sock:
-        sock.sendall(b"BREW /dev/apps HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"BREW /dev/apps HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert read_response(sock, bytearray())[0] == 501
     outside = requests.get(base.replace("/dev", "/elsewhere"))
     assert outside.status_code == 403

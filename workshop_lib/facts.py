@@ -67,6 +67,11 @@ _A_PRICING_WP = (
     "https://docs.aws.amazon.com/pt_br/whitepapers/latest/"
     "best-practices-api-gateway-private-apis-integration/cost-optimization.html"
 )
+# CloudWatch Logs
+_C_QUOTAS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html"
+_C_PUT = (
+    "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html"
+)
 # EC2
 _E_PRICING = "https://aws.amazon.com/ec2/pricing/on-demand/"
 
@@ -270,6 +275,18 @@ _ALL: tuple[Fact, ...] = (
         _L_INVOKE,
         talk=6,
         note="Same 6 MB limit as in the talk; response streaming can exceed it.",
+    ),
+    Fact(
+        "logs.event_max_kb",
+        "CloudWatch Logs maximum log event size (as Lambda delivers a function's output)",
+        256,
+        "KB",
+        _C_QUOTAS,
+        note=(
+            "Event size quota on the CloudWatch Logs quotas page and in PutLogEvents "
+            f"({_C_PUT}); a longer line of function output is cut into events of at most "
+            "256 KB (262,144 bytes) each."
+        ),
     ),
     Fact(
         "lambda.payload_async_mb",
@@ -803,6 +820,14 @@ _ALL: tuple[Fact, ...] = (
         "s",
         _A_HTTP_QUOTAS,
         note="HTTP APIs (payload format 2.0) did not exist in 2018; cannot be increased.",
+    ),
+    Fact(
+        "apigateway.request_head_max_bytes",
+        "API Gateway REST request line and headers, total size",
+        10240,
+        "bytes",
+        _A_REST_QUOTAS,
+        note="Total combined size of request line and header values; cannot be increased.",
     ),
     Fact(
         "apigateway.payload_max_mb",

@@ -16,6 +16,7 @@ import logging
 import marshal
 import os
 import re
+import select
 import struct
 import sys
 import time
@@ -484,7 +485,7 @@ def read_frame(fd: int) -> bytes | None:
     Usually one ``read``: each side has at most one frame in flight (a request, then its
     answer), so a greedy first read never takes bytes of a later frame.
     """
-    data = os.read(fd, 1 << 16)
+    data = _read_some(fd)
     if not data:
         return None
     if len(data) < _HEADER.size:
@@ -502,10 +503,27 @@ def read_frame(fd: int) -> bytes | None:
     return body
 
 
+def _read_some(fd: int) -> bytes:
+    """One greedy read (empty: end of file), waiting if the pipe is non-blocking and empty."""
+    while True:
+        try:
+            return os.read(fd, 1 << 16)
+        except BlockingIOError:
+            select.select([fd], [], [])
+
+
 def _read_exactly(fd: int, n: int) -> bytes | None:
+    """``n`` more bytes of a frame that has begun to arrive. The pipe may be in non-blocking
+    mode (an event loop watching it, uvloop's ``add_reader``, sets O_NONBLOCK): a frame
+    larger than the pipe's buffer then arrives in pieces, and an empty pipe means "wait for
+    the writer", never "give up" (the writer is mid-frame; its end of file ends the wait)."""
     chunks, remaining = [], n
     while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        try:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+        except BlockingIOError:  # see above: wait for the writer
+            select.select([fd], [], [])
+            continue
         if not chunk:
             return None
         chunks.append(chunk)

@@ -13,7 +13,32 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from workshop_lib import facts
+
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
+EVENT_MAX_BYTES = int(facts.value("logs.event_max_kb")) * 1024  # one CloudWatch Logs event
+
+
+def cut(messages: list[str]) -> list[str]:
+    """The events CloudWatch Logs stores for ``messages``: a message over
+    :data:`EVENT_MAX_BYTES` of UTF-8 becomes consecutive events of at most that size, cut
+    between characters (a 10 MB print is 40 events, not one)."""
+    if all(len(m) * 4 <= EVENT_MAX_BYTES for m in messages):  # no character is over 4 bytes
+        return messages
+    events = []
+    for message in messages:
+        data = message.encode()
+        if len(data) <= EVENT_MAX_BYTES:
+            events.append(message)
+            continue
+        start = 0
+        while start < len(data):
+            end = min(start + EVENT_MAX_BYTES, len(data))
+            while end < len(data) and data[end] & 0xC0 == 0x80:  # inside a character
+                end -= 1
+            events.append(data[start:end].decode())
+            start = end
+    return events
 
 
 def start_line(request_id: str, version: str) -> str:
@@ -110,7 +135,8 @@ class CloudWatchWriter:
         return moto_backend(logs_backends, self.account_id, self.region)
 
     def write(self, group: str, stream: str, events: list[str]) -> None:
-        """Append events now (CloudWatch keeps real ingestion times, whatever the clock).
+        """Append events now (CloudWatch keeps real ingestion times, whatever the clock),
+        each long one cut to CloudWatch's event size (:func:`cut`).
 
         Straight into the stream (subscription filters still see them): the backend's
         ``put_log_events`` only adds a check that timestamps are within 14 days back and
@@ -118,6 +144,7 @@ class CloudWatchWriter:
         """
         if not events:
             return
+        events = cut(events)
         backend = self._backend()
         log_group = backend.groups.get(group)
         if log_group is None:

@@ -54,7 +54,17 @@ def _backend_invoke(
     fn = self.get_function(function_name, qualifier)
     payload = layer().api_invoke(fn, body, headers, response_headers, qualifier)
     response_headers["Content-Length"] = str(len(payload))
-    return payload
+    return _LimitApplied(payload)
+
+
+class _LimitApplied(bytes):
+    """An Invoke payload the sandbox has already held to Lambda's response limit (6,291,556
+    bytes, ``service.RESPONSE_LIMIT``). moto's ``LambdaResponse.invoke`` repeats the check
+    as ``sys.getsizeof(payload) > 6000000``, which refuses valid 6.0-6.29 MB responses;
+    this type tells it the check is done (tests/test_big_payloads.py pins moto's line)."""
+
+    def __sizeof__(self) -> int:
+        return 0
 
 
 def _function_invoke(
