@@ -15,7 +15,7 @@ gateway: request line and headers at most 10,240 bytes, a body at most 10 MB (re
 its ``Content-Length`` before it is read, and while a chunked body streams in). Only
 loopback ``Host`` values are served (DNS rebinding). A connection waiting too long for a
 request's headers, for more of its body, or idle between requests is closed
-(:class:`StageServer`'s ``*_timeout_s``), and at most ``max_connections`` are open at once.
+(:class:`LoopbackServer`'s ``*_timeout_s``), and at most ``max_connections`` are open at once.
 """
 
 from __future__ import annotations
@@ -119,17 +119,17 @@ class Refusal(Exception):
         return self.status, [_JSON], json.dumps({"message": str(self)}).encode()
 
 
-class StageServer:
-    """One stage of one API on one loopback port."""
+class LoopbackServer:
+    """An HTTP/1.1 server on one loopback port: the framing, limits and timeouts above; what
+    answers a request is :meth:`respond` (a REST stage here, an HTTP API or function URL in
+    :mod:`workshop_lib.apigatewayv2.server`)."""
 
     header_timeout_s = 10.0  # from a request's first byte to the end of its headers
     body_timeout_s = 30.0  # with no byte of a started body arriving
     idle_timeout_s = 60.0  # a keep-alive connection between requests
 
-    def __init__(self, layer: ApiGatewayLayer, api_id: str, stage: str, port: int = 0) -> None:
-        self.layer, self.api_id, self.stage = layer, api_id, stage
-        self.prefix = f"/{stage}"
-        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"apigw-{stage}")
+    def __init__(self, name: str, port: int = 0) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix=name)
         self.loop = new_loop()
         self.parser = parser_name()
         self.max_connections = max_connections()
@@ -139,11 +139,9 @@ class StageServer:
         self._socket.bind(("127.0.0.1", port))
         self._socket.listen(128)
         self.port = self._socket.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/{stage}"
+        self.base_url = f"http://127.0.0.1:{self.port}"
         self._server: asyncio.AbstractServer | None = None
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, daemon=True, name=f"apigw-{api_id}-{stage}"
-        )
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=name)
         self._date = (0, "")
 
     def start(self) -> None:
@@ -190,24 +188,16 @@ class StageServer:
     async def answer(self, request: _Request) -> tuple[int, list[tuple[str, str]], bytes]:
         """Status, headers and body for one parsed request (AWS-shaped errors throughout)."""
         parts = urlsplit(request.target)
-        path = parts.path
-        if path != self.prefix and not path.startswith(self.prefix + "/"):
-            return (
-                403,
-                [_JSON, ("x-amzn-ErrorType", "MissingAuthenticationTokenException")],
-                b'{"message":"Missing Authentication Token"}',
-            )
-        gateway_request = HttpRequest(
+        http_request = HttpRequest(
             method=request.method,
-            path=path[len(self.prefix) :] or "/",
+            path=parts.path,
             query=parts.query,
             headers=request.headers,
             body=request.body,
             source_ip=request.peer,
         )
         try:
-            gateway = Gateway(self.layer, self.api_id, self.stage)
-            response: HttpResponse = await gateway.handle_async(gateway_request, self.executor)
+            response = await self.respond(http_request)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug, not the client's: API Gateway's own 500
@@ -217,6 +207,32 @@ class StageServer:
                 b'{"message": "Internal server error"}',
             )
         return response.status, response.headers, response.body
+
+    async def respond(self, request: HttpRequest) -> HttpResponse:
+        """The answer to one request (``request.path`` is the whole path)."""
+        raise NotImplementedError
+
+
+class StageServer(LoopbackServer):
+    """One stage of one REST API on one loopback port: ``/{stage}/path``."""
+
+    def __init__(self, layer: ApiGatewayLayer, api_id: str, stage: str, port: int = 0) -> None:
+        super().__init__(f"apigw-{api_id}-{stage}", port)
+        self.layer, self.api_id, self.stage = layer, api_id, stage
+        self.prefix = f"/{stage}"
+        self.base_url = f"http://127.0.0.1:{self.port}/{stage}"
+
+    async def respond(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path != self.prefix and not path.startswith(self.prefix + "/"):
+            return HttpResponse(
+                403,
+                [_JSON, ("x-amzn-ErrorType", "MissingAuthenticationTokenException")],
+                b'{"message":"Missing Authentication Token"}',
+            )
+        request.path = path[len(self.prefix) :] or "/"
+        gateway = Gateway(self.layer, self.api_id, self.stage)
+        return await gateway.handle_async(request, self.executor)
 
 
 class _Request:
@@ -259,7 +275,7 @@ class _Connection(asyncio.BufferedProtocol):
     would hold every other connection up for seconds.
     """
 
-    def __init__(self, server: StageServer) -> None:
+    def __init__(self, server: LoopbackServer) -> None:
         self.server = server
         self.parser: Any = (
             httptools.HttpRequestParser(self) if server.parser == "httptools" else H11Parser(self)
@@ -606,7 +622,7 @@ def _writable(headers: list[tuple[str, str]]) -> bool:
     return True
 
 
-def _head(server: StageServer, status: int, headers: list, length: int, close: bool) -> bytes:
+def _head(server: LoopbackServer, status: int, headers: list, length: int, close: bool) -> bytes:
     """A response's status line and headers, ``Content-Length`` and ``Connection`` added."""
     lines = [
         f"HTTP/1.1 {status} {_REASONS.get(status, '')}",
