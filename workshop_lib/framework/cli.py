@@ -90,7 +90,8 @@ def aws_error(exc: BaseException) -> str | None:
     dug out instead of showing the body or a traceback."""
     import re
 
-    from botocore.exceptions import BotoCoreError, ClientError, ResponseParserError
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})

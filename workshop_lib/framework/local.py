@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from workshop_lib.framework.service import Function, Service
@@ -52,20 +54,28 @@ def lambda_environment(service: Service, fn: Function) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _task_root(service: Service, env: dict[str, str]) -> Iterator[None]:
+def _task_root(service: Service, env: dict[str, str]) -> Iterator[list[Path]]:
+    """The service folder importable (and the files plugins write beside it, in a temporary
+    folder), the environment set; all undone afterwards."""
+    from workshop_lib.framework import plugins
+
     saved_env = {k: os.environ.get(k) for k in env}
     saved_path = list(sys.path)
     before = set(sys.modules)
     os.environ.update(env)
-    sys.path.insert(0, str(service.root))
-    try:
-        yield
-    finally:
-        sys.path[:] = saved_path
-        for name in set(sys.modules) - before:  # the next call imports the code afresh
-            module = sys.modules.get(name)
-            if getattr(module, "__file__", "") and str(service.root) in str(module.__file__):
-                del sys.modules[name]
+    with tempfile.TemporaryDirectory(prefix="workshop-invoke-local-") as extra:
+        for name, data in plugins.handler_files(service).items():
+            (Path(extra) / name).write_bytes(data)
+        roots = [service.root, Path(extra)]
+        sys.path[:0] = [str(root) for root in roots]
+        try:
+            yield roots
+        finally:
+            sys.path[:] = saved_path
+            for name in set(sys.modules) - before:  # the next call imports the code afresh
+                file = str(getattr(sys.modules.get(name), "__file__", "") or "")
+                if any(file.startswith(str(root)) for root in roots):
+                    del sys.modules[name]
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -92,10 +102,12 @@ def _sandbox(service: Service, endpoint: str | None) -> Iterator[None]:
         yield
 
 
-def load_handler(service: Service, fn: Function) -> Callable[[Any, Any], Any]:
+def load_handler(
+    service: Service, fn: Function, roots: list[Path] | None = None
+) -> Callable[[Any, Any], Any]:
     """Import ``fn.handler`` from the service folder as Lambda's runtime does; a failure
     becomes a handler that fails with the runtime's error (the invocation reports it)."""
-    if not (service.root / fn.module_path).is_file():
+    if not any((root / fn.module_path).is_file() for root in roots or [service.root]):
         raise ValueError(
             f"handler {fn.handler!r}: no file {fn.module_path} in {service.root}; "
             "check the function's handler in serverless.yml"
@@ -120,8 +132,11 @@ def invoke_local(
     endpoint: str | None = None,
 ) -> LocalResult:
     """Run ``fn``'s handler here with ``event``; the result, error and log lines."""
-    with _sandbox(service, endpoint), _task_root(service, lambda_environment(service, fn)):
-        handler = load_handler(service, fn)
+    with (
+        _sandbox(service, endpoint),
+        _task_root(service, lambda_environment(service, fn)) as roots,
+    ):
+        handler = load_handler(service, fn, roots)
         return run_handler(
             handler,
             event,

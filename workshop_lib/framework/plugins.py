@@ -57,8 +57,11 @@ AFTER_DEPLOY = {
 def check(service: Service) -> None:
     """Refuse (or warn about) the plugins the sandbox does not provide; apply
     ``serverless-wsgi``'s handler rename as the plugin does."""
-    where = service.raw.where(("plugins",))
-    for plugin in service.plugins:
+    listed = service.config.get("plugins")
+    in_modules = isinstance(listed, dict)
+    for index, plugin in enumerate(service.plugins):
+        keys = ("plugins", "modules", str(index)) if in_modules else ("plugins", str(index))
+        where = service.raw.where(keys)
         if plugin in PROVIDED:
             continue
         does = MISSING.get(plugin)
@@ -106,6 +109,13 @@ def _wsgi_check(service: Service) -> None:
             f"{service.raw.where(('custom', 'wsgi', 'app'))}: custom.wsgi.app must be "
             f"'module.variable' (the WSGI app), not {app!r}; e.g. app: app.app"
         )
+
+
+def handler_files(service: Service) -> dict[str, bytes]:
+    """The files a plugin writes beside the code for ``invoke local`` (serverless-wsgi's
+    ``before:invoke:local:invoke`` hook writes its handler files, then removes them)."""
+    wsgi = _wsgi(service) if WSGI in service.plugins else {}
+    return _wsgi_files(service, wsgi) if wsgi.get("app") else {}
 
 
 def package_contents(service: Service) -> dict[str, bytes]:

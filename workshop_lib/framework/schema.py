@@ -32,7 +32,22 @@ def _list(items: dict[str, Any], expect: str, example: str = "") -> dict[str, An
 TEXT = {"type": "string", "x-expect": "text"}
 FLAG = {"type": "boolean", "x-expect": "true or false"}
 MAPPING = {"type": ["object", "null"], "x-expect": "a mapping of keys"}
-CFN_VALUE = {"type": ["string", "object", "array"], "x-expect": "text or a CloudFormation function"}
+NAME = {"type": "string", "minLength": 1}
+CFN_VALUE = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "object", "required": ["Ref"], "maxProperties": 1, "properties": {"Ref": NAME}},
+        {"type": "object", "required": ["Fn::GetAtt"], "maxProperties": 1, "properties": {
+            "Fn::GetAtt": {"anyOf": [
+                {"type": "array", "minItems": 2, "maxItems": 2, "items": NAME},
+                {"type": "string", "pattern": "^[^.]+[.].+$"},
+            ]}}},
+        {"type": "object", "minProperties": 1, "maxProperties": 1,
+         "propertyNames": {"pattern": "^Fn::(Join|Sub|ImportValue|Select|If|FindInMap)$"}},
+    ],
+    "x-expect": "text or a CloudFormation function ({Ref: X}, {'Fn::GetAtt': [X, Arn]}, ...)",
+    "x-example": "arn: {'Fn::GetAtt': [MyQueue, Arn]}",
+}  # fmt: skip
 WHOLE = _any(
     {"type": "integer"},
     {"type": "string", "pattern": "^[0-9]+$"},
