@@ -288,6 +288,10 @@ def _unknown_keys(raw: RawConfig, data: dict[str, Any]) -> None:
         if isinstance(fn.get("package"), dict):
             _check(raw, (*keys, "package"), fn["package"], PACKAGE)
         for index, event in enumerate(fn.get("events") or []):
+            if isinstance(event, str):  # a bare event name: v3's schema warns, goes on
+                where = raw.where((*keys, "events", str(index)))
+                raw.complain(f"{where}: {'.'.join(keys)}.events.{index} must be object")
+                continue
             _check_event(raw, (*keys, "events", str(index)), event)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from workshop_lib.framework.config import ConfigError
+from workshop_lib.framework.config import EVENTS, ConfigError
 
 if TYPE_CHECKING:
     from workshop_lib.framework.config import RawConfig
@@ -181,6 +181,10 @@ EVENT = {
     "x-expect": "one mapping such as '- http: ...'",
     "x-example": "events: [{http: {path: users, method: get}}]",
 }
+#: ``- alexaSkill``: an event written as its bare name. v3's schema warns ("must be object")
+#: and goes on for the events that need no settings; so does the sandbox (it creates none of
+#: them, and says so).
+BARE_EVENT = {"type": "string", "enum": sorted(EVENTS - {"http", "sqs", "s3", "schedule"})}
 FUNCTION = {
     "type": "object",
     "properties": {
@@ -191,7 +195,11 @@ FUNCTION = {
         "memorySize": WHOLE,
         "timeout": WHOLE,
         "environment": ENVIRONMENT,
-        "events": _list(EVENT, "a list of events", "events: [{http: {path: users, method: get}}]"),
+        "events": _list(
+            {"anyOf": [EVENT, BARE_EVENT], "x-expect": EVENT["x-expect"],
+             "x-example": EVENT["x-example"]},
+            "a list of events", "events: [{http: {path: users, method: get}}]",
+        ),  # fmt: skip
         "onError": CFN_VALUE,
         "description": TEXT,
         "package": PACKAGE,

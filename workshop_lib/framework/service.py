@@ -195,14 +195,14 @@ class Service:
             ),
             timeout_s=int(spec.get("timeout") or provider.get("timeout") or DEFAULT_TIMEOUT_S),
             environment={k: _env_value(v) for k, v in env.items()},
-            events=list(spec.get("events") or []),
+            events=[e for e in spec.get("events") or [] if isinstance(e, dict)],
             on_error=spec.get("onError"),
             description=spec.get("description"),
             package=dict(spec.get("package") or {}),
         )
-        for index, event in enumerate(fn.events):
+        for index, event in enumerate(spec.get("events") or []):
             keys = ("functions", key, "events", str(index))
-            (kind,) = event
+            (kind,) = [event] if isinstance(event, str) else event
             if kind == "http":
                 fn.http.append(self._http(event["http"], keys))
             elif kind not in BUILT_EVENTS and kind in config.EVENTS:
