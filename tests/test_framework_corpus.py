@@ -182,8 +182,19 @@ INVOKE_LOCAL = {
 }
 
 
+@pytest.fixture(scope="module")
+def one_sandbox():
+    """One sandbox for the module's invoke local calls (each would start its own)."""
+    from workshop_lib import sandbox
+
+    aws = sandbox(region="us-east-1").start()
+    aws.shared_by_module = True
+    yield aws
+    aws.stop()
+
+
 @pytest.mark.parametrize("name", sorted(INVOKE_LOCAL))
-def test_invoke_local(name, tmp_path):
+def test_invoke_local(name, tmp_path, one_sandbox):
     status, out, err = run(
         "invoke", "local", "-f", INVOKE_LOCAL[name], "--service", str(copy(name, tmp_path))
     )
@@ -193,11 +204,10 @@ def test_invoke_local(name, tmp_path):
 
 
 @pytest.mark.slow
-def test_crud_service_deployed_then_invoked_remotely_and_locally(tmp_path, capsys):
+def test_crud_service_deployed_then_invoked_remotely_and_locally(tmp_path, capsys, one_sandbox):
     """The flagship http-api + DynamoDB example: deploy (its httpApi events are named as not
     created), then `invoke` (the deployed Lambda) and `invoke local` (this process) against
     the same table."""
-    from workshop_lib import sandbox
     from workshop_lib.framework import sls
     from workshop_lib.lambda_runtime.runtimes import check_runtime
 
@@ -205,19 +215,17 @@ def test_crud_service_deployed_then_invoked_remotely_and_locally(tmp_path, capsy
     try:
         check_runtime("python3.9")  # the example's runtime, by the sandbox's lifecycle table
     except Exception:  # refused for new functions: the deploy says so, in one line
-        with sandbox(region="us-east-1"):
-            capsys.readouterr()
-            assert sls("deploy", service=folder) == 1
+        capsys.readouterr()
+        assert sls("deploy", service=folder) == 1
         errors = [e for e in capsys.readouterr().err.splitlines() if "warning" not in e]
         assert len(errors) == 1 and "python3.9" in errors[0] and "Traceback" not in errors[0]
         assert errors[0].startswith("workshop sls deploy: the sandbox refused a call: The runtime")
         return
-    with sandbox(region="us-east-1"):
-        assert sls("deploy", service=folder) == 0
-        created = json.dumps({"body": json.dumps({"text": "buy milk"})})
-        assert sls(f"invoke -f create -d '{created}'", service=folder) == 0
-        capsys.readouterr()
-        assert sls("invoke local -f list", service=folder) == 0
-        listed = json.loads(capsys.readouterr().out)
+    assert sls("deploy", service=folder) == 0
+    created = json.dumps({"body": json.dumps({"text": "buy milk"})})
+    assert sls(f"invoke -f create -d '{created}'", service=folder) == 0
+    capsys.readouterr()
+    assert sls("invoke local -f list", service=folder) == 0
+    listed = json.loads(capsys.readouterr().out)
     assert listed["statusCode"] == 200
     assert [item["text"] for item in json.loads(listed["body"])] == ["buy milk"]
