@@ -155,3 +155,28 @@ def test_against_a_sandbox_server_and_invoke_of_what_is_not_deployed(service, of
     finally:
         workshop("sandbox", "stop", "--port", str(port))
     assert off_machine == []
+
+
+def test_environment_refs_are_read_back_from_the_deployed_stack(tmp_path, capsys):
+    """v3's invoke local resolves {Ref: X} to the deployed stack's physical id; before a
+    deploy it cannot, and says so in one line."""
+    from workshop_lib import sandbox
+
+    (tmp_path / "serverless.yml").write_text(
+        SERVICE.replace("    QUEUE: jobs\n", "    QUEUE: {Ref: Jobs}\n")
+        + "resources:\n  Resources:\n    Jobs:\n      Type: AWS::SQS::Queue\n"
+        + "      Properties: {QueueName: stays-home-jobs}\n"
+    )
+    (tmp_path / "handler.py").write_text(
+        "import os\n\n\ndef hello(event, context):\n    return os.environ['QUEUE']\n"
+    )
+    with sandbox(region="eu-west-1"):
+        capsys.readouterr()
+        assert sls("invoke local -f hello", service=tmp_path) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith('workshop sls invoke: Could not resolve "QUEUE" environment ')
+        assert "\n" not in err and "deploy the service" in err
+        assert sls("deploy", service=tmp_path) == 0
+        capsys.readouterr()
+        assert sls("invoke local -f hello", service=tmp_path) == 0
+        assert json.loads(capsys.readouterr().out).endswith("/stays-home-jobs")  # a queue URL

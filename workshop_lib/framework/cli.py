@@ -69,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
-        print(f"workshop sls: {exc}", file=sys.stderr)
+        print(f"workshop sls: {_one_line(exc)}", file=sys.stderr)
         return 1
     except (RuntimeError, ValueError, OSError) as exc:
-        print(f"workshop sls {args.command}: {exc}", file=sys.stderr)
+        print(f"workshop sls {args.command}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:
         message = aws_error(exc)
@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"workshop sls {args.command}: {message}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message on one line (an AWS reason or a file's text may hold line breaks)."""
+    return " ".join(str(exc).split())
 
 
 def aws_error(exc: BaseException) -> str | None:

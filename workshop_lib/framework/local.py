@@ -6,8 +6,9 @@ region (``AWS_REGION``, ``AWS_DEFAULT_REGION``: the service's), credentials, the
 ``boto3.client("sqs")`` works. The handler's AWS calls stay on this machine: they go to the
 sandbox running in this process (a notebook's), else to the sandbox server at
 ``--endpoint`` (what ``workshop sls deploy`` deployed to), else to a temporary, empty
-in-process sandbox made for the call. Values that are CloudFormation functions (a ``Ref`` to
-a table) cannot be known without a deploy and are left out with a note.
+in-process sandbox made for the call. Environment values that are CloudFormation functions
+are read back from that sandbox's stack as v3 does (``Ref``: the physical id,
+``Fn::ImportValue``: the export), so a table's name works after a deploy.
 
 An import that fails (a missing module, a syntax error, no such function, an exception at
 module level) is the invocation's error, worded as Lambda's Python runtime words it.
@@ -43,14 +44,39 @@ def lambda_environment(service: Service, fn: Function) -> dict[str, str]:
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
     }
     for key, value in fn.environment.items():
-        if isinstance(value, str):
-            env[key] = value
-        else:
-            print(
-                f"note: {key} is set by CloudFormation at deploy time; not set locally",
-                file=sys.stderr,
-            )
+        env[key] = value if isinstance(value, str) else _from_stack(service, key, value)
     return env
+
+
+def _from_stack(service: Service, name: str, value: Any) -> str:
+    """A value CloudFormation sets, read back as v3's invoke local does: ``Ref`` is the
+    deployed stack's physical id, ``Fn::ImportValue`` an export; anything else refused."""
+    from botocore.exceptions import ClientError
+
+    from workshop_lib import sandbox
+
+    cf = sandbox.active().client("cloudformation", region_name=service.region)
+    try:
+        if isinstance(value, dict) and set(value) == {"Ref"}:
+            pages = cf.get_paginator("list_stack_resources").paginate(StackName=service.stack_name)
+            for item in (i for page in pages for i in page["StackResourceSummaries"]):
+                if item.get("LogicalResourceId") == value["Ref"]:
+                    return item["PhysicalResourceId"]
+            problem = f"Could not resolve Ref with name {value['Ref']} in {service.stack_name}"
+        elif isinstance(value, dict) and set(value) == {"Fn::ImportValue"}:
+            exports = cf.get_paginator("list_exports").paginate()
+            for export in (e for page in exports for e in page["Exports"]):
+                if export["Name"] == value["Fn::ImportValue"]:
+                    return export["Value"]
+            problem = f"no export named {value['Fn::ImportValue']!r}"
+        else:
+            problem = f"Unsupported environment variable format: {value!r} (Ref, Fn::ImportValue)"
+    except ClientError as exc:  # no such stack: nothing deployed here
+        problem = exc.response.get("Error", {}).get("Message", str(exc))
+    raise ValueError(
+        f'Could not resolve "{name}" environment variable: {problem}; deploy the service to '
+        "the sandbox the call uses (--endpoint URL of a `workshop sandbox start` server)"
+    )
 
 
 @contextlib.contextmanager
@@ -132,10 +158,7 @@ def invoke_local(
     endpoint: str | None = None,
 ) -> LocalResult:
     """Run ``fn``'s handler here with ``event``; the result, error and log lines."""
-    with (
-        _sandbox(service, endpoint),
-        _task_root(service, lambda_environment(service, fn)) as roots,
-    ):
+    with _sandbox(service, endpoint), _task_root(service, lambda_environment(service, fn)) as roots:
         handler = load_handler(service, fn, roots)
         return run_handler(
             handler,
