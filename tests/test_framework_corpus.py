@@ -52,7 +52,8 @@ EXPECTED = {
     # ${opt:stage, self:provider.stage} without provider.stage: serverless@3 stops as well
     "aws-python-rest-api-with-dynamodb": (PASS_STAGE,) * 2,
     "aws-python-rest-api-with-faunadb": (OK, "pip install 'faunadb==0.1.2'"),
-    # ${env:MONGO_DB_USER} and friends: the user sets them first; serverless@3 stops too
+    # ${env:MONGO_DB_USER} and friends: the user sets them first (v3 refuses an unset
+    # ${env:...} without a default too)
     "aws-python-rest-api-with-pymongo": ("${env:MONGO_DB_USER}",) * 2,
     "aws-python-rest-api-with-pynamodb": (PASS_STAGE,) * 2,
     "aws-python-scheduled-cron": (OK, OK),
