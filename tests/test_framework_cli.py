@@ -42,7 +42,7 @@ def test_create_then_invoke_local_package_and_print(tmp_path, capsys):
     assert json.loads(result["body"])["input"] == {"name": "Ada"}
     assert sls("package", service=folder) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Packaged hello-service (2 files,")
+    assert out.startswith("Packaged hello-service.zip (1 file,")  # handler.py: not the yml
     assert ".serverless/cloudformation-template-update-stack.json" in out
     assert sls("print --stage prod", service=folder) == 0
     printed = capsys.readouterr().out
@@ -59,20 +59,25 @@ def test_invoke_local_logs_and_errors(tmp_path, capsys):
     assert sls("invoke local -f hello --log", service=folder) == 1
     out = capsys.readouterr().out
     assert "hi" in out and '"errorType": "ZeroDivisionError"' in out and "REPORT RequestId" in out
-    assert sls("invoke local -f nope", service=folder) == 2
+    assert sls("invoke local -f nope", service=folder) == 1
     assert "function 'nope' is not in serverless.yml" in capsys.readouterr().err
 
 
-def test_bad_yaml_is_exit_2_naming_the_line(tmp_path, capsys):
+def test_unknown_keys_warn_naming_the_line_and_error_when_asked(tmp_path, capsys):
     folder = tmp_path / "svc"
     sls(f"create --path {folder}")
     text = (folder / "serverless.yml").read_text().replace("  memorySize:", "  memorysize:")
     (folder / "serverless.yml").write_text(text)
     capsys.readouterr()
-    assert sls("print", service=folder) == 2
+    assert sls("print", service=folder) == 0  # v3's default, configValidationMode: warn
     err = capsys.readouterr().err
-    assert "serverless.yml, line 12: unknown key 'memorysize' in provider" in err
-    assert "did you mean 'memorySize'" in err
+    assert err.startswith("workshop sls: warning: serverless.yml, line 12: unknown key ")
+    assert "'memorysize' in provider; did you mean 'memorySize'" in err
+    (folder / "serverless.yml").write_text("configValidationMode: error\n" + text)
+    assert sls("print", service=folder) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("workshop sls: serverless.yml, line 13: unknown key 'memorysize'")
+    assert err.count("\n") == 1
 
 
 def test_the_whole_cycle_in_a_notebook_sandbox(service_dir, capsys):

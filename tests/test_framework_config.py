@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -84,21 +85,90 @@ def test_circular_self_references_are_reported(tmp_path):
     ("text", "expected"),
     [
         (BASE.replace("handler: handler.hello", "handlr: handler.hello"),
-         "line 7: unknown key 'handlr'"),
-        (BASE.replace("  runtime:", "  runtim:"),
-         "line 4: unknown key 'runtim' in provider; did you mean 'runtime'"),
+         "line 6: function 'hello' needs a 'handler' ('handlr' on line 7: a typo?)"),
         (BASE + "  bad: [\n", "not valid YAML"),
-        (BASE + "foo: 1\n", "line 8: unknown key 'foo' in the top level"),
-        (BASE + "    events:\n      - htp: {path: x, method: get}\n", "line 9: unknown key 'htp'"),
         (BASE + "    events:\n      - http: {path: x, method: fetch}\n", "http method 'fetch'"),
         (BASE.replace("python3.12", "nodejs18.x"), "runs Python functions"),
         (BASE + "  other: {}\n", "needs a 'handler'"),
         (BASE + "resources:\n  Resources:\n    T: !Ref X\n", "long form"),
+        (BASE.replace("  runtime: python3.12\n", "  runtime: python3.12\n  environment: oops\n"),
+         "line 5: provider.environment must be a mapping of NAME: value, not the text 'oops'; "
+         "write it like environment: {TABLE: notes}"),
+        (BASE + "    events: {http: x}\n",
+         "line 8: functions.hello.events must be a list of events"),
+        (BASE + "    events:\n      - {http: {path: x, method: get}, sqs: q}\n",
+         "line 9: functions.hello.events.0 must be one mapping such as '- http: ...'"),
+        (BASE + "package:\n  patterns: '!tests/**'\n", "line 9: package.patterns must be a list"),
+        ("frameworkVersion: '>=1.1.0 <=2.1.1'\n" + BASE,
+         'line 1: The Serverless version (3.40.0) does not satisfy the "frameworkVersion" '
+         "(>=1.1.0 <=2.1.1) in serverless.yml"),
+        (BASE + "plugins: [serverless-lift]\n", "plugin 'serverless-lift' is not available in the "
+         "sandbox (it would have built the `constructs:`"),
+        (BASE + "plugins: [serverless-foo]\n", "plugin 'serverless-foo' is not available"),
     ],
 )  # fmt: skip
 def test_bad_configuration_is_a_clear_error(tmp_path, text, expected):
-    with pytest.raises(ConfigError, match=expected.replace("[", r"\[").replace("(", r"\(")):
+    with pytest.raises(ConfigError, match=re.escape(expected)):
         Service.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BASE.replace("  runtime:", "  runtim: python3.12\n  runtime:"),
+         "line 4: unknown key 'runtim' in provider; did you mean 'runtime'?"),
+        (BASE + "foo: 1\n", "line 8: unknown key 'foo' in the top level"),
+        (BASE + "    events:\n      - htp: {path: x, method: get}\n", "line 9: unknown key 'htp'"),
+        (BASE + "    cors: true\n", "line 8: unknown key 'cors' in functions.hello"),
+        (BASE + "    events:\n      - http: {path: x, method: get, request: {paths: {id: true}}}\n",
+         "line 9: unknown key 'paths' in functions.hello.events.0.http.request"),
+        (BASE + "constructs:\n  jobs: {type: queue}\n", "line 8: unknown key 'constructs'"),
+    ],
+)  # fmt: skip
+def test_unknown_keys_follow_config_validation_mode(tmp_path, text, expected):
+    """v3: a warning naming file, line and key by default; refused with 'error'; 'off'."""
+    service = Service.load(write(tmp_path, text))
+    assert [w for w in service.warnings if expected in w] != [], service.warnings
+    write(tmp_path, "configValidationMode: error\n" + text)
+    with pytest.raises(ConfigError, match=re.escape("unknown key")):
+        Service.load(tmp_path)
+    write(tmp_path, "configValidationMode: off\n" + text)
+    assert Service.load(tmp_path).warnings == []
+
+
+def test_framework_version_ranges(tmp_path):
+    for wanted in ("'3'", "^3.0.0", "'>=2.0.0 <4'", "3.40.0"):
+        Service.load(write(tmp_path, f"frameworkVersion: {wanted}\n" + BASE))
+    for wanted in ("'2'", "'>=1.1.0 <=2.1.1'", "^4.0.0"):
+        with pytest.raises(ConfigError, match="does not satisfy"):
+            Service.load(write(tmp_path, f"frameworkVersion: {wanted}\n" + BASE))
+    service = Service.load(write(tmp_path, "frameworkVersion: not-a-range\n" + BASE))
+    assert "does not represent a valid semver version range" in service.warnings[0]
+
+
+def test_provider_stage_default_is_applied_after_variables_as_v3_does(tmp_path):
+    """serverless@3 stops at ${opt:stage, self:provider.stage} without provider.stage (its
+    default dev comes after variables): so does the sandbox, saying what to pass."""
+    text = BASE + "custom:\n  table: t-${opt:stage, self:provider.stage}\n  s: ${sls:stage}\n"
+    with pytest.raises(ConfigError, match=re.escape("pass --stage or set provider.stage")):
+        Service.load(write(tmp_path, text))
+    service = Service.load(tmp_path, stage="dev")
+    assert service.config["custom"] == {"table": "t-dev", "s": "dev"}
+    assert service.stage == "dev" and service.region == "us-east-1"  # the defaults, after
+
+
+def test_whole_file_variables(tmp_path):
+    (tmp_path / "env.yml").write_text("TABLE: t-${sls:stage}\nLEVEL: debug\n")
+    text = BASE.replace(
+        "  runtime: python3.12\n", "  runtime: python3.12\n  environment: ${file(./env.yml)}\n"
+    )
+    text += "custom:\n  level: ${file(./env.yml):LEVEL}\n"
+    service = Service.load(write(tmp_path, text))
+    assert service.functions["hello"].environment == {"TABLE": "t-dev", "LEVEL": "debug"}
+    assert service.config["custom"]["level"] == "debug"
+    (tmp_path / "env.yml").write_text("TABLE: [\n")
+    with pytest.raises(ConfigError, match=r"env.yml, line 2 is not valid YAML"):
+        Service.load(tmp_path)
 
 
 def test_missing_file_says_how_to_start(tmp_path):
@@ -162,7 +232,7 @@ def test_package_excludes_patterns_and_is_deterministic(tmp_path):
     (folder / "src" / "__pycache__" / "notes.cpython-311.pyc").write_bytes(b"x")
     service = Service.load(folder, env={})
     first = build_artifact(service)
-    assert first.files == ["serverless.yml", "src/notes.py"]
+    assert first.files == ["src/notes.py"]  # serverless.yml stays out, as in v3
     assert build_artifact(service).data == first.data
     packaged = deploy.package(service)
     written = sorted(p.name for p in (folder / ".serverless").iterdir())
@@ -172,9 +242,8 @@ def test_package_excludes_patterns_and_is_deterministic(tmp_path):
         "notes.zip",
         "serverless-state.json",
     ]
-    assert (folder / ".serverless" / "notes.zip").read_bytes() == packaged.artifact.data
+    assert (folder / ".serverless" / "notes.zip").read_bytes() == packaged.packages.main.data
     assert select_files(folder, ["!src/**", "src/notes.py"]) == [
-        "serverless.yml",
         "settings.yml",
         "src/notes.py",
         "tests/excluded.txt",
@@ -186,3 +255,74 @@ def test_glob_patterns():
     assert glob_regex("**/__pycache__/**").match("__pycache__/x.pyc")
     assert not glob_regex("*.py").match("a/b.py")
     assert glob_regex("tests/**").match("tests/unit/test_x.py")
+
+
+def _zip_names(data: bytes) -> list[str]:
+    import io
+    import zipfile
+
+    return sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
+
+
+def _service_with_files(tmp_path: Path, text: str) -> Service:
+    for name in ("handler.py", "lib/util.py", "README.md", "tests/test_handler.py", "other.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    return Service.load(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("package", "expected"),
+    [
+        # the deprecated include/exclude: excludes first, then includes put back
+        ("  exclude: ['**']\n  include: [handler.py]\n", ["handler.py"]),
+        ("  include: [handler.py]\n  exclude: ['**']\n", ["handler.py"]),
+        ("  exclude: ['tests/**', README.md]\n", ["handler.py", "lib/util.py", "other.py"]),
+        # v3 patterns, in order
+        ("  patterns: ['!**', handler.py, 'lib/**']\n", ["handler.py", "lib/util.py"]),
+        ("  patterns: ['!lib/**', '!{README.md,other.py}', '!tests/**']\n", ["handler.py"]),
+        ("  exclude: ['**']\n  patterns: ['*.py', '!other.py']\n", ["handler.py"]),
+    ],
+)  # fmt: skip
+def test_package_patterns_in_the_framework_order(tmp_path, package, expected):
+    service = _service_with_files(tmp_path, BASE + "package:\n" + package)
+    assert build_artifact(service).files == expected
+
+
+def test_package_individually_and_artifacts(tmp_path):
+    text = BASE + (
+        "    package: {patterns: ['!lib/**']}\n"
+        "  other:\n    handler: other.main\n    package: {patterns: ['!handler.py']}\n"
+        "  given:\n    handler: handler.hello\n    package: {artifact: prebuilt.zip}\n"
+        "package:\n  individually: true\n  patterns: ['!tests/**', '!README.md']\n"
+    )
+    import zipfile
+
+    service = _service_with_files(tmp_path, text)
+    with zipfile.ZipFile(tmp_path / "prebuilt.zip", "w") as z:
+        z.writestr("handler.py", "def hello(e, c): return 1\n")
+    packaged = deploy.package(service)
+    zips = {key: a for key, a in packaged.packages.by_function.items()}
+    assert zips["hello"].name == "hello.zip" and zips["hello"].files == [
+        "handler.py",
+        "other.py",
+        "prebuilt.zip",
+    ]
+    assert zips["other"].files == ["lib/util.py", "other.py", "prebuilt.zip"]
+    assert zips["given"].name == "prebuilt.zip" and zips["given"].files == ["handler.py"]
+    functions = packaged.template["Resources"]
+    assert functions["OtherLambdaFunction"]["Properties"]["Code"]["S3Key"].endswith("/other.zip")
+    assert functions["GivenLambdaFunction"]["Properties"]["Code"]["S3Key"].endswith("/prebuilt.zip")
+    written = {p.name for p in (tmp_path / ".serverless").iterdir()}
+    assert {"hello.zip", "other.zip", "prebuilt.zip"} <= written
+    (tmp_path / "prebuilt.zip").unlink()
+    with pytest.raises(
+        ValueError, match="line 14: Cannot access package artifact at 'prebuilt.zip'"
+    ):
+        deploy.package(Service.load(tmp_path))
+
+
+def test_no_file_matched_is_one_line(tmp_path):
+    service = _service_with_files(tmp_path, BASE + "package:\n  patterns: ['!**']\n")
+    with pytest.raises(ValueError, match="No file matches include / exclude patterns"):
+        build_artifact(service)

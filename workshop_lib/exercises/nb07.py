@@ -64,14 +64,21 @@ def _load(answer: Any, exercise_id: str, stage: str | None = None) -> Any:
             f"there is no serverless.yml in {Path(answer).name!r}",
             f"pass the folder the notebook's service is in: check('{exercise_id}', '{SERVICE}')",
         )
+    where = f" for --stage {stage}" if stage else ""
     try:
-        return Service.load(answer, stage=stage)
+        service = Service.load(answer, stage=stage)
     except ConfigError as exc:
-        where = f" for --stage {stage}" if stage else ""
         raise Fail(
             f"serverless.yml cannot be read{where}: {exc}",
             "fix the line the message names; sls('print', service=...) shows the file resolved",
         ) from None
+    unknown = [w for w in service.warnings if "unknown key" in w]
+    if unknown:  # v3 only warns, but the key then does nothing: a typo the check names
+        raise Fail(
+            f"serverless.yml has a key the framework ignores{where}: {unknown[0]}",
+            "fix the line the message names; sls('print', service=...) shows the file resolved",
+        )
+    return service
 
 
 def _stack_template(aws: Any, service: Any) -> dict[str, Any]:

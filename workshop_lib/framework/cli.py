@@ -63,16 +63,55 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one ``workshop sls`` command; 0 on success, 1 on a failure, 2 on bad input."""
+    """Run one ``workshop sls`` command; 0 on success, 1 on a failure (one line that says
+    what to do, as the framework exits 1), 2 on a mistyped command line."""
     args = parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
-        print(f"workshop sls: {exc}", file=sys.stderr)
-        return 2
-    except (RuntimeError, ValueError, OSError) as exc:
-        print(f"workshop sls {args.command}: {exc}", file=sys.stderr)
+        print(f"workshop sls: {_one_line(exc)}", file=sys.stderr)
         return 1
+    except (RuntimeError, ValueError, OSError) as exc:
+        print(f"workshop sls {args.command}: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        message = aws_error(exc)
+        if message is None:
+            raise
+        print(f"workshop sls {args.command}: {message}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message on one line (an AWS reason or a file's text may hold line breaks)."""
+    return " ".join(str(exc).split())
+
+
+def aws_error(exc: BaseException) -> str | None:
+    """One line for an error an AWS API (the sandbox's or AWS's) answered with, or None.
+
+    A Lambda error that CloudFormation passes on can arrive as JSON inside CloudFormation's
+    XML; botocore then raises ``ResponseParserError`` with the whole body: its message is
+    dug out instead of showing the body or a traceback."""
+    import re
+
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        operation = getattr(exc, "operation_name", "") or "the call"
+        text = error.get("Message") or str(exc)
+        return f"{operation} failed: {error.get('Code', 'Error')}: {' '.join(text.split())}"
+    if isinstance(exc, ResponseParserError):
+        body = str(exc)
+        found = re.search(r'"(?:message|Message|errorMessage)"\s*:\s*"((?:[^"\\]|\\.)*)"', body)
+        found = found or re.search(r"<Message>(.*?)</Message>", body, re.S)
+        text = found.group(1) if found else body.splitlines()[0]
+        return f"the sandbox refused a call: {' '.join(text.split())}"
+    if isinstance(exc, BotoCoreError):
+        return " ".join(str(exc).split())
+    return None
 
 
 def sls(command: str, *, service: str | Path = ".") -> int:
@@ -88,9 +127,14 @@ def sls(command: str, *, service: str | Path = ".") -> int:
 
 # -- helpers --------------------------------------------------------------------------------
 def _service(args: argparse.Namespace) -> Any:
+    """The service, its warnings (``configValidationMode: warn``, plugins, events the
+    sandbox does not create) printed first, one line each."""
     from workshop_lib.framework.service import Service
 
-    return Service.load(args.service, stage=args.stage, region=args.region)
+    service = Service.load(args.service, stage=args.stage, region=args.region)
+    for warning in service.warnings:
+        print(f"workshop sls: warning: {warning}", file=sys.stderr)
+    return service
 
 
 @contextlib.contextmanager
@@ -164,18 +208,24 @@ def _invoke(args: argparse.Namespace) -> int:
     if args.where == "local":
         from workshop_lib.framework.local import invoke_local
 
-        result = invoke_local(service, fn, event, show_logs=args.log)
+        result = invoke_local(service, fn, event, show_logs=args.log, endpoint=args.endpoint)
         print(json.dumps(result.error if result.error else result.result, indent=4))
         return 1 if result.error else 0
     import base64
 
     with _target(args, service) as aws:
         lam = aws.client("lambda", region_name=service.region)
-        response = lam.invoke(
-            FunctionName=fn.name,
-            Payload=json.dumps(event).encode(),
-            LogType="Tail" if args.log else "None",
-        )
+        try:
+            response = lam.invoke(
+                FunctionName=fn.name,
+                Payload=json.dumps(event).encode(),
+                LogType="Tail" if args.log else "None",
+            )
+        except lam.exceptions.ResourceNotFoundException:
+            raise ValueError(
+                f"function {fn.name} is not deployed (stage {service.stage}, region "
+                f"{service.region}): deploy first with `workshop sls deploy`"
+            ) from None
         payload = json.loads(response["Payload"].read() or b"null")
         print(json.dumps(payload, indent=4))
         if args.log and response.get("LogResult"):
@@ -217,8 +267,10 @@ def _package(args: argparse.Namespace) -> int:
     service = _service(args)
     packaged = deploy.package(service)
     folder = service.root / ".serverless"
-    size = len(packaged.artifact.data)
-    print(f"Packaged {service.name} ({len(packaged.artifact.files)} files, {size:,} bytes zipped)")
+    for artifact in packaged.packages.artifacts:
+        size, count = len(artifact.data), len(artifact.files)
+        files = f"{count} file" + ("s" if count != 1 else "")
+        print(f"Packaged {artifact.name} ({files}, {size:,} bytes zipped)")
     for path in sorted(folder.iterdir()):
         print(f"  .serverless/{path.name}")
     return 0

@@ -88,7 +88,10 @@ def create_template() -> dict[str, Any]:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "The AWS CloudFormation template for this Serverless application",
-        "Resources": {"ServerlessDeploymentBucket": _bucket()},
+        "Resources": {
+            "ServerlessDeploymentBucket": _bucket(),
+            "ServerlessDeploymentBucketPolicy": _bucket_policy(),
+        },
         "Outputs": {
             "ServerlessDeploymentBucketName": {"Value": _ref("ServerlessDeploymentBucket")}
         },
@@ -108,19 +111,39 @@ def _bucket() -> dict[str, Any]:
     }
 
 
+def _bucket_policy() -> dict[str, Any]:
+    """v3's policy on its deployment bucket: nothing over plain HTTP."""
+    bucket = ["arn:", _ref("AWS::Partition"), ":s3:::", _ref("ServerlessDeploymentBucket")]
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": _ref("ServerlessDeploymentBucket"),
+            "PolicyDocument": {
+                "Statement": [{
+                    "Action": "s3:*", "Effect": "Deny", "Principal": "*",
+                    "Resource": [{"Fn::Join": ["", [*bucket, "/*"]]}, {"Fn::Join": ["", bucket]}],
+                    "Condition": {"Bool": {"aws:SecureTransport": False}},
+                }]
+            },
+        },
+    }  # fmt: skip
+
+
 def update_template(
-    service: Service, artifact_key: str, code_sha256: str, deployment_suffix: str
+    service: Service, prefix: str, code: dict[str, tuple[str, str]], deployment_suffix: str
 ) -> dict[str, Any]:
-    """Everything the service needs, referring to the zip at ``artifact_key`` in the bucket."""
+    """Everything the service needs; ``code`` gives each function's zip (its file name under
+    ``prefix`` in the bucket) and that zip's SHA-256."""
     template = create_template()
     resources: dict[str, Any] = template["Resources"]
     outputs: dict[str, Any] = template["Outputs"]
     for fn in service.functions.values():
+        zip_name, code_sha256 = code[fn.key]
         resources[log_group_id(fn)] = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": f"/aws/lambda/{fn.name}"},
         }
-        resources[function_id(fn)] = _function(service, fn, artifact_key)
+        resources[function_id(fn)] = _function(service, fn, f"{prefix}/{zip_name}")
         version_id = f"{normalize_function_name(fn.key)}LambdaVersion{_short(code_sha256)}"
         resources[version_id] = {
             "Type": "AWS::Lambda::Version",

@@ -1,13 +1,17 @@
 """Reading ``serverless.yml`` (Serverless Framework v3 syntax) with the line of every key.
 
-The framework's own ``configValidationMode: error`` behaviour, made the default: a YAML
-syntax error or a key the framework does not know stops with a message that names the file,
-the line and the key (with the nearest known key as a suggestion), before anything deploys.
+``load`` parses the file and notes the line of every key; ``validate`` checks the resolved
+configuration as v3 does after its variables: ``configValidationMode`` decides what a key the
+framework does not know costs (``warn``, the default: a warning naming file, line and key;
+``error``: refused; ``off``: nothing), ``frameworkVersion`` must admit the framework version
+the sandbox follows, and a key the sandbox reads must have the type it needs (a string where
+a mapping belongs is refused in every mode: v3 warns there and then fails further on).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +23,21 @@ class ConfigError(ValueError):
     """``serverless.yml`` cannot be used as written; the message says where and why."""
 
 
+#: The Serverless Framework release whose behaviour the sandbox follows (and is compared with:
+#: tests/test_framework_corpus.py runs it): what ``frameworkVersion`` is checked against.
+FRAMEWORK_VERSION = "3.40.0"
+VALIDATION_MODES = ("warn", "error", "off")
+
+
 @dataclass
 class RawConfig:
-    """The parsed YAML (variables not yet resolved) and where each key sits."""
+    """The parsed YAML (variables not yet resolved), where each key sits, and the warnings
+    reading it gave (``configValidationMode: warn``)."""
 
     data: dict[str, Any]
     path: Path
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def line_of(self, keys: tuple[str, ...]) -> int | None:
         """The 1-based line of the key at ``keys`` (or of its nearest parent)."""
@@ -38,6 +50,20 @@ class RawConfig:
     def where(self, keys: tuple[str, ...]) -> str:
         line = self.line_of(keys)
         return f"{self.path.name}, line {line}" if line else self.path.name
+
+    @property
+    def mode(self) -> str:
+        """``configValidationMode`` as written (``warn`` when absent or not a known mode)."""
+        mode = self.data.get("configValidationMode", "warn")
+        return mode if mode in VALIDATION_MODES else "warn"
+
+    def complain(self, message: str) -> None:
+        """A finding v3 reports according to ``configValidationMode``: refused, warned, or
+        nothing."""
+        if self.mode == "error":
+            raise ConfigError(f"{message} (configValidationMode: error)")
+        if self.mode == "warn":
+            self.warnings.append(message)
 
 
 # -- the keys the framework (v3) knows, as far as the sandbox reads them ----------------------
@@ -102,7 +128,9 @@ RESOURCES = {"Resources", "Outputs", "Conditions", "Mappings", "Parameters", "De
 
 
 def load(service_dir: str | Path, filename: str = "serverless.yml") -> RawConfig:
-    """Parse ``serverless.yml`` in ``service_dir``; :class:`ConfigError` names line and key."""
+    """Parse ``serverless.yml`` in ``service_dir``; :class:`ConfigError` names line and key.
+
+    The keys are checked by :func:`validate` once variables are resolved, as v3 does."""
     path = Path(service_dir) / filename
     if not path.is_file():
         raise ConfigError(
@@ -111,20 +139,36 @@ def load(service_dir: str | Path, filename: str = "serverless.yml") -> RawConfig
         )
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Yaml12Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path.name}{where}: not valid YAML ({problem})") from None
     raw = RawConfig({}, path)
-    builder = _Builder(yaml.SafeLoader(""), raw.lines, path)
+    builder = _Builder(Yaml12Loader(""), raw.lines, path)
     data = builder.build(node, ()) if node is not None else {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}: the top level must be a mapping of keys")
     raw.data = data
-    validate(raw)
     return raw
+
+
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2's booleans, as the framework's js-yaml reads them:
+    only true/false; ``off``, ``no``, ``on``, ``yes`` stay text (``configValidationMode:
+    off`` is the mode, not False)."""
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 class _Builder:
@@ -162,15 +206,68 @@ class _Builder:
             ) from None
 
 
-def validate(raw: RawConfig) -> None:
-    """Unknown keys are errors (v3's ``configValidationMode: error``), with a suggestion."""
-    data = raw.data
-    _check(raw, (), data, TOP_LEVEL)
+def validate(raw: RawConfig, data: dict[str, Any] | None = None) -> None:
+    """Check the configuration (``data``: resolved; else the raw file) as v3 does.
+
+    What the sandbox cannot go on without (no ``service``, a function without a handler, a
+    string where a mapping belongs) is a :class:`ConfigError` naming file, line and key; a
+    key the framework does not know is reported as ``configValidationMode`` says."""
+    data = raw.data if data is None else data
+    if "configValidationMode" in data and data["configValidationMode"] not in VALIDATION_MODES:
+        raw.warnings.append(
+            f"{raw.where(('configValidationMode',))}: configValidationMode must be one of "
+            f"{', '.join(VALIDATION_MODES)}, not {data['configValidationMode']!r}; using warn"
+        )
+    _framework_version(raw, data)
     if "service" not in data:
         raise ConfigError(f"{raw.path.name}: missing the top-level key 'service'")
     provider = data.get("provider")
     if not isinstance(provider, dict) or "name" not in provider:
         raise ConfigError(f"{raw.where(('provider',))}: 'provider' needs 'name: aws'")
+    functions = data.get("functions") or {}
+    if isinstance(functions, dict):
+        for name, fn in functions.items():
+            if isinstance(fn, dict) and "handler" not in fn and "image" not in fn:
+                keys = ("functions", str(name))
+                close = difflib.get_close_matches("handler", [str(k) for k in fn], n=1)
+                fix = "; e.g. handler: handler.hello"
+                if close:
+                    fix = f" ({close[0]!r} on line {raw.line_of((*keys, close[0]))}: a typo?)"
+                raise ConfigError(f"{raw.where(keys)}: function {name!r} needs a 'handler'{fix}")
+    from workshop_lib.framework import schema  # the types the sandbox needs, checked
+
+    schema.check(raw, data)
+    _unknown_keys(raw, data)
+
+
+def _framework_version(raw: RawConfig, data: dict[str, Any]) -> None:
+    """v3's check (lib/classes/service.js), in its words: a range that leaves out the
+    version the sandbox follows is refused; one that is not a range is warned about."""
+    wanted = data.get("frameworkVersion")
+    if wanted is None:
+        return
+    from semantic_version import NpmSpec, Version
+
+    where = raw.where(("frameworkVersion",))
+    try:
+        spec = NpmSpec(str(wanted))
+    except ValueError:
+        raw.complain(
+            f'{where}: Configured "frameworkVersion" does not represent a valid semver version '
+            "range, version validation is skipped"
+        )
+        return
+    if str(wanted) != FRAMEWORK_VERSION and Version(FRAMEWORK_VERSION) not in spec:
+        raise ConfigError(
+            f"{where}: The Serverless version ({FRAMEWORK_VERSION}) does not satisfy the "
+            f'"frameworkVersion" ({wanted}) in {raw.path.name}; the sandbox follows v3: '
+            "set frameworkVersion: '3'"
+        )
+
+
+def _unknown_keys(raw: RawConfig, data: dict[str, Any]) -> None:
+    _check(raw, (), data, TOP_LEVEL)
+    provider = data["provider"]
     _check(raw, ("provider",), provider, PROVIDER)
     if isinstance(provider.get("iam"), dict):
         _check(raw, ("provider", "iam"), provider["iam"], IAM)
@@ -185,23 +282,20 @@ def validate(raw: RawConfig) -> None:
         _check(raw, ("package",), data["package"], PACKAGE)
     if isinstance(data.get("resources"), dict):
         _check(raw, ("resources",), data["resources"], RESOURCES)
-    functions = data.get("functions") or {}
-    if not isinstance(functions, dict):
-        raise ConfigError(f"{raw.where(('functions',))}: 'functions' must be a mapping")
-    for name, fn in functions.items():
-        keys = ("functions", name)
-        if not isinstance(fn, dict):
-            raise ConfigError(f"{raw.where(keys)}: function {name!r} must be a mapping")
+    for name, fn in (data.get("functions") or {}).items():
+        keys = ("functions", str(name))
         _check(raw, keys, fn, FUNCTION)
-        if "handler" not in fn:
-            raise ConfigError(f"{raw.where(keys)}: function {name!r} needs a 'handler'")
+        if isinstance(fn.get("package"), dict):
+            _check(raw, (*keys, "package"), fn["package"], PACKAGE)
         for index, event in enumerate(fn.get("events") or []):
+            if isinstance(event, str):  # a bare event name: v3's schema warns, goes on
+                where = raw.where((*keys, "events", str(index)))
+                raw.complain(f"{where}: {'.'.join(keys)}.events.{index} must be object")
+                continue
             _check_event(raw, (*keys, "events", str(index)), event)
 
 
-def _check_event(raw: RawConfig, keys: tuple[str, ...], event: Any) -> None:
-    if not isinstance(event, dict) or len(event) != 1:
-        raise ConfigError(f"{raw.where(keys)}: each event is one mapping such as '- http: ...'")
+def _check_event(raw: RawConfig, keys: tuple[str, ...], event: dict[str, Any]) -> None:
     _check(raw, keys, event, EVENTS)
     (kind, spec), = event.items()  # fmt: skip
     known = {"http": HTTP_EVENT, "sqs": SQS_EVENT, "s3": S3_EVENT, "schedule": SCHEDULE_EVENT}
@@ -216,7 +310,7 @@ def _check_event(raw: RawConfig, keys: tuple[str, ...], event: Any) -> None:
 def _check(raw: RawConfig, keys: tuple[str, ...], mapping: dict, known: set[str]) -> None:
     for key in mapping:
         if key not in known:
-            close = difflib.get_close_matches(key, sorted(known), n=1)
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             section = ".".join(keys) or "the top level"
-            raise ConfigError(f"{raw.where((*keys, key))}: unknown key {key!r} in {section}{hint}")
+            raw.complain(f"{raw.where((*keys, str(key)))}: unknown key {key!r} in {section}{hint}")

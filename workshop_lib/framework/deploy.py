@@ -23,7 +23,7 @@ from typing import Any
 
 from workshop_lib.framework import compile as cfn
 from workshop_lib.framework import gaps, httpapi, iam
-from workshop_lib.framework.package import Artifact, build_artifact, write_state
+from workshop_lib.framework.package import Packages, build_packages, write_state
 from workshop_lib.framework.service import Service
 
 Printer = Callable[[str], None]
@@ -35,9 +35,9 @@ class DeployError(RuntimeError):
 
 @dataclass
 class Packaged:
-    """What ``package`` produced: the zip, both templates and the upload prefix."""
+    """What ``package`` produced: the zips, both templates and the upload prefix."""
 
-    artifact: Artifact
+    packages: Packages
     create_template: dict[str, Any]
     template: dict[str, Any]
     prefix: str
@@ -100,24 +100,25 @@ def package(
     service: Service, aws: Any | None = None, *, write: bool = True, stamp: int | None = None
 ) -> Packaged:
     """``serverless package``: zip, templates, and ``.serverless/`` when ``write``."""
-    artifact = build_artifact(service)
+    packages = build_packages(service)
     if stamp is None:
         stamp = now_ms(aws) if aws is not None else int(time.time() * 1000)
     iso = datetime.fromtimestamp(stamp / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
     prefix = f"serverless/{service.name}/{service.stage}/{stamp}-{iso[:-3]}Z"
-    key = f"{prefix}/{service.name}.zip"
-    template = cfn.update_template(service, key, artifact.sha256, str(stamp))
+    code = {key: (a.name, a.sha256) for key, a in packages.by_function.items()}
+    template = cfn.update_template(service, prefix, code, str(stamp))
     create = cfn.create_template()
     if write:
-        write_state(service, artifact, create, template)
-    fingerprint = _fingerprint(artifact, template, key, str(stamp))
-    return Packaged(artifact, create, template, prefix, fingerprint, stamp)
+        write_state(service, packages, create, template)
+    fingerprint = _fingerprint(packages, template, prefix, str(stamp))
+    return Packaged(packages, create, template, prefix, fingerprint, stamp)
 
 
-def _fingerprint(artifact: Artifact, template: dict, key: str, stamp: str) -> str:
-    """Code and template, without the parts that change on every deploy (time, key)."""
-    text = json.dumps(template, sort_keys=True).replace(key, "KEY").replace(stamp, "STAMP")
-    return hashlib.sha256((artifact.sha256 + text).encode()).hexdigest()
+def _fingerprint(packages: Packages, template: dict, prefix: str, stamp: str) -> str:
+    """Code and template, without the parts that change on every deploy (time, prefix)."""
+    text = json.dumps(template, sort_keys=True).replace(prefix, "PREFIX").replace(stamp, "STAMP")
+    shas = "".join(a.sha256 for a in packages.artifacts)
+    return hashlib.sha256((shas + text).encode()).hexdigest()
 
 
 def deploy(
@@ -157,11 +158,8 @@ def deploy(
         packaged = package(service, aws, stamp=last_stamp + 1)
     if verbose:
         out(f"Uploading artifacts to s3://{bucket}/{packaged.prefix}/")
-    s3.put_object(
-        Bucket=bucket,
-        Key=f"{packaged.prefix}/{service.name}.zip",
-        Body=packaged.artifact.data,
-    )
+    for artifact in packaged.packages.artifacts:
+        s3.put_object(Bucket=bucket, Key=f"{packaged.prefix}/{artifact.name}", Body=artifact.data)
     s3.put_object(
         Bucket=bucket,
         Key=f"{packaged.prefix}/compiled-cloudformation-template.json",
@@ -197,7 +195,7 @@ def deploy_function(service: Service, aws: Any, key: str, *, out: Printer = prin
         raise DeployError(
             f"function {fn.name} is not deployed yet: run a full `deploy` first"
         ) from None
-    artifact = build_artifact(service)
+    artifact = build_packages(service).by_function[key]
     if current.get("CodeSha256") == artifact.sha256:
         out(f"Code not changed. Skipping function deployment ({key})")
     else:

@@ -5,7 +5,10 @@ moto's ``AWS::ApiGateway::Method`` requires ``Integration.IntegrationHttpMethod`
 have: the stack update fails with a ``KeyError``. This layer lets such methods through;
 what moto then drops from every method is completed by :mod:`workshop_lib.framework.gaps`,
 which also creates the resource types moto skips, so moto's "No Moto CloudFormation support"
-warning for exactly those types is filtered out (any other type still warns).
+warning for exactly those types is filtered out (any other type still warns). moto lists a
+skipped resource as an entry with no logical id and no type (code reading
+``ResourceType.split("::")[1]`` fails on it); the layer lists it by its logical id and type,
+as CloudFormation does.
 """
 
 from __future__ import annotations
@@ -47,6 +50,10 @@ class CloudFormationLayer:
             return original.__func__(cls, resource_name, spec, *args, **kw)
 
         Method.create_from_cloudformation_json = classmethod(create)
+        from moto.cloudformation.models import Stack
+
+        self._stack_resources = Stack.__dict__["stack_resources"]
+        Stack.stack_resources = property(_stack_resources)
         self._filter = _Handled()
         logging.getLogger("moto").addFilter(self._filter)
         self._warning_filters = []
@@ -58,6 +65,9 @@ class CloudFormationLayer:
         from moto.apigateway.models import Method
 
         Method.create_from_cloudformation_json = self._original
+        from moto.cloudformation.models import Stack
+
+        Stack.stack_resources = self._stack_resources
         logging.getLogger("moto").removeFilter(self._filter)
         for entry in self._warning_filters:
             if entry in warnings.filters:
@@ -65,6 +75,28 @@ class CloudFormationLayer:
         mutated = getattr(warnings, "_filters_mutated", None)  # what resetwarnings() calls
         if mutated is not None:
             mutated()
+
+
+class _Skipped:
+    """A resource moto's CloudFormation skipped, as a stack's resource list shows it."""
+
+    def __init__(self, logical_id: str, resource_type: str) -> None:
+        self.logical_resource_id = logical_id
+        self.cf_resource_type = resource_type
+        self.physical_resource_id = ""  # made by gaps.py (or, for some, not at all)
+
+
+def _stack_resources(stack: Any) -> list[Any]:
+    """``Stack.stack_resources`` with each skipped resource named instead of ``None``."""
+    specs = (stack.template_dict or {}).get("Resources") or {}
+    resources = []
+    for logical in stack.resource_map:
+        resource = stack.resource_map[logical]
+        if resource is None:
+            spec = specs.get(logical)
+            resource = _Skipped(logical, spec.get("Type", "") if isinstance(spec, dict) else "")
+        resources.append(resource)
+    return resources
 
 
 def _skipped_types() -> tuple[str, ...]:

@@ -12,12 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # packaging is imported when a requirements.txt is read (17 ms):
-    from packaging.requirements import Requirement  # Service.load needs only KNOWN_PLUGINS
+if TYPE_CHECKING:  # packaging is imported when a requirements.txt is read (17 ms)
+    from packaging.requirements import Requirement
 
 PLUGIN = "serverless-python-requirements"
-#: Plugins the sandbox knows: the requirements one is emulated; offline is built in.
-KNOWN_PLUGINS = {PLUGIN, "serverless-offline"}
 
 
 class RequirementsError(ValueError):
@@ -39,16 +37,19 @@ def _requirements(path: Path) -> list[Requirement]:
     return out
 
 
-def bundle(service_root: Path, filename: str = "requirements.txt") -> dict[str, bytes]:
-    """``{path in zip: bytes}`` of every distribution ``requirements.txt`` needs."""
+def bundle(
+    service_root: Path, filename: str = "requirements.txt", extra: tuple[str, ...] = ()
+) -> dict[str, bytes]:
+    """``{path in zip: bytes}`` of every distribution ``requirements.txt`` (and ``extra``
+    requirements, such as a plugin's own) needs."""
     path = service_root / filename
-    if not path.is_file():
+    if not path.is_file() and not extra:
         return {}
     from importlib.metadata import PackageNotFoundError, distribution
 
     from packaging.requirements import Requirement
 
-    todo = _requirements(path)
+    todo = (_requirements(path) if path.is_file() else []) + [Requirement(e) for e in extra]
     files: dict[str, bytes] = {}
     seen: set[str] = set()
     while todo:

@@ -19,6 +19,12 @@ from workshop_lib.framework.config import ConfigError
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_TIMEOUT_S = 6
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "any"}
+#: The events the sandbox creates on deploy; any other is named in a warning.
+BUILT_EVENTS = {"http", "httpApi", "sqs", "sns", "stream", "s3", "schedule"}
+
+
+def _not_built(kind: str) -> str:
+    return f"{kind} events are not created by the sandbox: the function deploys without it"
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Function:
     on_error: str | None = None
     description: str | None = None
     http: list[HttpEvent] = field(default_factory=list)
+    package: dict[str, Any] = field(default_factory=dict)
 
     @property
     def module_path(self) -> str:
@@ -66,6 +73,7 @@ class Service:
     raw: config.RawConfig
     options: dict[str, Any]
     functions: dict[str, Function]
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def load(
@@ -86,17 +94,15 @@ class Service:
         raw = config.load(root)
         resolved = variables.Resolver(raw, opts, env if env is not None else os.environ)
         data = resolved.resolve_all()
-        service = cls(Path(root).resolve(), data, raw, opts, {})
+        config.validate(raw, data)  # as v3: the schema after variables
+        service = cls(Path(root).resolve(), data, raw, opts, {}, list(raw.warnings))
         functions = data.get("functions") or {}
-        service.functions = {key: service._function(key, spec) for key, spec in functions.items()}
-        from workshop_lib.framework.requirements import KNOWN_PLUGINS
+        service.functions = {
+            str(key): service._function(str(key), spec) for key, spec in functions.items()
+        }
+        from workshop_lib.framework import plugins
 
-        for plugin in service.plugins:
-            if plugin not in KNOWN_PLUGINS:
-                raise ConfigError(
-                    f"{raw.where(('plugins',))}: plugin {plugin!r} is not available in the "
-                    f"sandbox (it has: {', '.join(sorted(KNOWN_PLUGINS))})"
-                )
+        plugins.check(service)
         return service
 
     # -- names the framework uses --------------------------------------------------------------
@@ -185,15 +191,18 @@ class Service:
             ),
             timeout_s=int(spec.get("timeout") or provider.get("timeout") or DEFAULT_TIMEOUT_S),
             environment={k: _env_value(v) for k, v in env.items()},
-            events=list(spec.get("events") or []),
+            events=[e for e in spec.get("events") or [] if isinstance(e, dict)],
             on_error=spec.get("onError"),
             description=spec.get("description"),
+            package=dict(spec.get("package") or {}),
         )
-        if "." not in fn.handler:
-            raise ConfigError(f"{where}: handler {fn.handler!r} must be 'path/module.function'")
-        for index, event in enumerate(fn.events):
-            if "http" in event:
-                fn.http.append(self._http(event["http"], ("functions", key, "events", str(index))))
+        for index, event in enumerate(spec.get("events") or []):
+            keys = ("functions", key, "events", str(index))
+            (kind,) = [event] if isinstance(event, str) else event
+            if kind == "http":
+                fn.http.append(self._http(event["http"], keys))
+            elif kind not in BUILT_EVENTS and kind in config.EVENTS:
+                self.warnings.append(f"{self.raw.where(keys)}: {_not_built(kind)}")
         return fn
 
     def _http(self, spec: Any, keys: tuple[str, ...]) -> HttpEvent:
@@ -204,7 +213,7 @@ class Service:
         if method not in HTTP_METHODS:
             raise ConfigError(f"{self.raw.where(keys)}: http method {method!r} is not one of "
                               f"{', '.join(sorted(HTTP_METHODS))}")  # fmt: skip
-        path = str(spec.get("path", "")).strip("/")
+        path = str(spec.get("path") or "").strip("/")
         cors = spec.get("cors")
         if cors is True:
             cors = {}

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from workshop_lib.framework.config import ConfigError, RawConfig
+from workshop_lib.framework.config import ConfigError, RawConfig, Yaml12Loader
 
 _INNERMOST = re.compile(r"\$\{([^${}]*)\}")
-_SOURCE = re.compile(r"^(?P<source>[a-zA-Z]+)(?:\((?P<arg>[^)]*)\))?:(?P<address>.*)$")
+_SOURCE = re.compile(r"^(?P<source>[a-zA-Z]+)(?:\((?P<arg>[^)]*)\))?(?::(?P<address>.*))?$")
 _LITERAL_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _MISSING = object()
 
@@ -83,7 +83,8 @@ class Resolver:
             value = self._one(part.strip(), keys)
             if value is not _MISSING and value is not None:
                 return value
-        first = parts[0].strip()
+        defaults = [p.strip() for p in parts if p.replace(" ", "").startswith("self:provider.")]
+        first = (defaults or parts)[0].strip()
         raise self._error(keys, f'cannot resolve "${{{expression}}}": {_why_missing(first)}')
 
     def _one(self, part: str, keys: tuple[str, ...]) -> Any:
@@ -103,7 +104,12 @@ class Resolver:
                 keys, f"{part!r} is not a variable source (opt:, self:, env:, sls:, file(...):, "
                 "aws:) nor a quoted default"
             )  # fmt: skip
-        source, arg, address = match["source"], match["arg"], match["address"].strip()
+        source, arg, address = match["source"], match["arg"], (match["address"] or "").strip()
+        if match["address"] is None and arg is None:  # a bare word: not a source
+            raise self._error(
+                keys, f"{part!r} is not a variable source (opt:, self:, env:, sls:, file(...), "
+                "aws:) nor a quoted default"
+            )  # fmt: skip
         if source == "opt":
             return self.options.get(address, _MISSING)
         if source == "env":
@@ -124,6 +130,12 @@ class Resolver:
             raise self._error(keys, f"unknown aws variable {address!r} (region, accountId)")
         if source == "file":
             return self._file(arg or "", address, keys)
+        if source == "construct":
+            raise self._error(
+                keys, "the construct: variable source comes with the serverless-lift plugin, "
+                "which the sandbox does not have; write the resource under resources: and "
+                "refer to it with {Ref: ...} or {'Fn::GetAtt': [...]}"
+            )  # fmt: skip
         raise self._error(
             keys, f"the variable source {source!r} is not available in the sandbox "
             "(opt, self, env, sls, file, aws are)"
@@ -171,16 +183,27 @@ class Resolver:
         path = (self.raw.path.parent / name.strip().strip("'\"")).resolve()
         if not path.is_file():
             return _MISSING
+        if path.suffix not in (".yml", ".yaml", ".json"):
+            raise self._error(
+                keys, f"${{file({name})}}: the sandbox reads YAML and JSON files; a "
+                f"{path.suffix or 'extensionless'} file is not one (v3 runs .js files, which "
+                "the sandbox does not)"
+            )  # fmt: skip
         text = path.read_text(encoding="utf-8")
         try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise self._error(keys, f"{path.name} cannot be read: {exc}") from None
+            data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Yaml12Loader)
+        except ValueError as exc:
+            raise self._error(keys, f"{path.name} is not valid JSON: {exc}") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f", line {mark.line + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "cannot be parsed"
+            raise self._error(keys, f"{path.name}{line} is not valid YAML: {problem}") from None
         for part in (p for p in address.split(".") if p):
             if not isinstance(data, dict) or part not in data:
                 return _MISSING
             data = data[part]
-        return data
+        return self._value(data, keys)  # the file's own variables, as v3 resolves them
 
     def _error(self, keys: tuple[str, ...], message: str) -> ConfigError:
         at = ".".join(keys)
@@ -210,6 +233,15 @@ def _split_fallbacks(expression: str) -> list[str]:
 
 def _why_missing(part: str) -> str:
     source = part.split(":", 1)[0].split("(", 1)[0]
+    if part.replace(" ", "") in ("self:provider.stage", "self:provider.region"):
+        # v3 fills in stage dev / region us-east-1 after its variables, not before:
+        # serverless@3 stops here with "Value not found at "self" source" too.
+        option = part.rsplit(".", 1)[1]
+        return (
+            f"provider.{option} is not set and no --{option} was given (Serverless Framework 3 "
+            f"stops here too: it applies its default after resolving variables); pass --{option} "
+            f"or set provider.{option}"
+        )
     reasons = {
         "opt": "no such command-line option was given",
         "env": "no such environment variable is set",
