@@ -409,3 +409,35 @@ def test_stage_and_route_throttles_answer_429_on_the_sandbox_clock(aws, function
     assert refused.status_code == 429 and refused.json() == {"message": "Too Many Requests"}
     fast = [requests.get(f"{api['ApiEndpoint']}/prod/fast").status_code for _ in range(10)]
     assert fast == [201] * 10  # its own route settings
+
+
+# -- over real HTTP on loopback -----------------------------------------------------------------
+def test_an_http_api_and_a_function_url_are_served_on_loopback(aws, function):
+    api = http_api(aws, function, [("GET /items/{id}", "2.0")])
+    base = aws.serve_api(api["ApiId"])
+    assert base.startswith("http://127.0.0.1:") and aws.serve_api(api["ApiId"]) == base
+    response = requests.get(f"{base}/items/7?tag=a&tag=b")
+    assert response.status_code == 201
+    event = response.json()
+    APIGatewayProxyEventV2Model.model_validate(event)
+    assert event["pathParameters"] == {"id": "7"}
+    assert event["queryStringParameters"] == {"tag": "a,b"}
+    assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+    assert requests.get(f"{base}/nothing").json() == {"message": "Not Found"}
+    lam = aws.client("lambda")
+    lam.create_function_url_config(FunctionName="echo", AuthType="NONE")
+    lam.add_permission(
+        FunctionName="echo",
+        StatementId="loopback-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    try:
+        url = aws.serve_function_url("echo")
+        hooked = requests.post(f"{url}/hook", json={"n": 1})
+        assert hooked.status_code == 201
+        LambdaFunctionUrlModel.model_validate(hooked.json())
+    finally:
+        lam.delete_function_url_config(FunctionName="echo")
+        lam.remove_permission(FunctionName="echo", StatementId="loopback-url")

@@ -192,3 +192,38 @@ def test_deployed_http_api_serves_routes_authorizers_and_function_urls(tmp_path,
 def _code(service):
     """One zip per function, as ``package`` makes them (the names do not matter here)."""
     return {key: (f"{key}.zip", "sha") for key in service.functions}
+
+
+BOTH = """
+service: both
+provider: {name: aws, runtime: python3.12}
+functions:
+  rest:
+    handler: handler.items
+    events:
+      - http: GET legacy/{id}
+  modern:
+    handler: handler.items
+    events:
+      - httpApi: 'GET /items/{id}'
+"""
+
+
+@pytest.mark.slow
+def test_offline_serves_http_events_under_the_stage_and_http_api_events_at_the_root(tmp_path):
+    from workshop_lib.framework.offline import Offline
+
+    (tmp_path / "serverless.yml").write_text(BOTH)
+    either = HANDLER.replace('event["routeKey"]', 'event.get("routeKey")')  # 1.0 or 2.0
+    (tmp_path / "handler.py").write_text(either.replace('event["rawPath"]', 'event.get("rawPath")'))
+    offline = Offline(tmp_path)
+    try:
+        url = offline.start(port=0)
+        assert url.endswith("/dev")
+        root = url.rsplit("/", 1)[0]
+        modern = requests.get(f"{root}/items/3").json()
+        assert modern["route"] == "GET /items/{id}" and modern["path"] == "/items/3"
+        legacy = requests.get(f"{url}/legacy/4")
+        assert legacy.status_code == 200 and legacy.json()["route"] is None  # a 1.0 event
+    finally:
+        offline.stop()

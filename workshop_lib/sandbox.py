@@ -323,14 +323,30 @@ class Sandbox:
         with self._session_lock:
             return session.resource(service, **kwargs)
 
-    def serve_api(self, rest_api_id: str, stage: str, port: int = 0) -> str:
-        """Serve a deployed REST API stage on 127.0.0.1; returns ``http://127.0.0.1:PORT/stage``.
+    def serve_api(self, api_id: str, stage: str | None = None, port: int = 0) -> str:
+        """Serve an API on 127.0.0.1 and return its URL: a REST API's deployed ``stage`` at
+        ``http://127.0.0.1:PORT/stage``, or a whole HTTP API (no stage: each of its stages is
+        where AWS has it, ``$default`` at the root).
 
-        The server lives until the sandbox stops; serving the same stage again returns the
+        The server lives until the sandbox stops; serving the same API again returns the
         same URL.
         """
         self._require_started()
-        return self.layer("apigateway").serve(rest_api_id, stage, port)
+        http_apis = self.layer("apigatewayv2")
+        if http_apis.http_api(api_id) is not None:
+            return http_apis.serve(api_id, port)
+        if stage is None:
+            raise SandboxError(
+                f"{api_id!r} is a REST API (or none): name the deployed stage to serve, "
+                f"aws.serve_api({api_id!r}, 'dev')"
+            )
+        return self.layer("apigateway").serve(api_id, stage, port)
+
+    def serve_function_url(self, function_name: str, port: int = 0) -> str:
+        """Serve a function's URL (``create_function_url_config``) on 127.0.0.1; returns
+        ``http://127.0.0.1:PORT``: every path and method reaches the function."""
+        self._require_started()
+        return self.layer("apigatewayv2").serve_url(function_name, port)
 
     def layer(self, name: str) -> Layer:
         """The installed layer called ``name``."""

@@ -46,6 +46,7 @@ class HttpApiLayer:
         self._added_get_authorizers = False
         self._throttles: dict[tuple[str, str, str], tuple[tuple, TokenBucket]] = {}
         self._lock = threading.Lock()
+        self.servers: dict[str, Any] = {}  # API or function URL id -> its loopback server
 
     def install(self, aws: Sandbox) -> None:
         import responses
@@ -89,6 +90,7 @@ class HttpApiLayer:
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
+        self._stop_servers()
         for callback in self._registered:
             with contextlib.suppress(ValueError):
                 responses_mock.remove(callback)
@@ -98,6 +100,49 @@ class HttpApiLayer:
         self.authorizers.clear()  # the rest lives in moto's state, which the sandbox resets
         with self._lock:
             self._throttles.clear()
+        self._stop_servers()
+
+    # -- loopback servers -----------------------------------------------------------------------
+    def serve(self, api_id: str, port: int = 0) -> str:
+        """Serve an HTTP API on 127.0.0.1 (the same API always gets the same URL); its base
+        URL, under which each stage is where AWS has it (``$default`` at the root)."""
+        from workshop_lib.apigatewayv2.server import HttpApiServer
+
+        if self.http_api(api_id) is None:
+            raise ValueError(
+                f"{api_id!r} is not an HTTP API of this sandbox: create it with "
+                "boto3.client('apigatewayv2').create_api(Name=..., ProtocolType='HTTP')"
+            )
+        return self._serve(api_id, lambda: HttpApiServer(self, api_id, port))
+
+    def serve_url(self, function_name: str, port: int = 0) -> str:
+        """Serve a function's URL on 127.0.0.1; the loopback base URL."""
+        from workshop_lib.apigatewayv2.server import FunctionUrlServer
+
+        lam = self.aws.client("lambda")
+        try:
+            url = lam.get_function_url_config(FunctionName=function_name)["FunctionUrl"]
+        except lam.exceptions.ResourceNotFoundException:
+            raise ValueError(
+                f"function {function_name!r} has no URL: create one with "
+                "lambda.create_function_url_config(FunctionName=..., AuthType='NONE')"
+            ) from None
+        url_id = url.split("//", 1)[1].split(".", 1)[0]
+        return self._serve(url_id, lambda: FunctionUrlServer(self, url_id, port))
+
+    def _serve(self, key: str, make: Callable[[], Any]) -> str:
+        with self._lock:
+            server = self.servers.get(key)
+            if server is None:
+                server = self.servers[key] = make()
+                server.start()
+        return server.base_url
+
+    def _stop_servers(self) -> None:
+        with self._lock:
+            servers, self.servers = list(self.servers.values()), {}
+        for server in servers:
+            server.stop()
 
     def admit(self, api_id: str, stage: Any, route_key: str) -> bool:
         """Whether the stage's throttle for this route lets one more request through: the

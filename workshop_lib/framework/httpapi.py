@@ -502,6 +502,16 @@ def for_moto(template: dict[str, Any]) -> dict[str, Any]:
     return {**template, "Outputs": outputs}
 
 
+def deployed_api_id(service: Service, aws: Any) -> str | None:
+    """The id of the service's deployed HTTP API (None: it has no httpApi events)."""
+    if not _routes(service):
+        return None
+    user = service.provider.get("httpApi") or {}
+    name = str(user.get("name") or f"{service.stage}-{service.name}")
+    v2 = aws.client("apigatewayv2", region_name=service.region)
+    return next((a["ApiId"] for a in v2.get_apis()["Items"] if a["Name"] == name), None)
+
+
 def endpoints(service: Service, aws: Any) -> list[str]:
     """``serverless info``'s lines for the HTTP API routes and function URLs, as deployed."""
     lines: list[str] = []

@@ -1,10 +1,12 @@
-"""``workshop sls offline``: the service's http events served on 127.0.0.1, no server needed.
+"""``workshop sls offline``: the service's http and httpApi events served on 127.0.0.1, no
+server needed.
 
 It opens an in-process sandbox in the service's region, deploys the service into it (the
 same compile and deploy as ``deploy``: API keys and authorizers are enforced like on the
-deployed API), serves the stage at ``http://127.0.0.1:PORT/{stage}`` and prints one line
-with that URL once it answers. Then it watches the service folder: a changed
-``serverless.yml`` redeploys the service, changed code is swapped into the functions (the
+deployed API), and serves it as serverless-offline does: the ``http`` events' REST stage at
+``http://127.0.0.1:PORT/{stage}``, the ``httpApi`` events' HTTP API at the root of the same
+port. It prints one line with that URL once it answers. Then it watches the service folder:
+a changed ``serverless.yml`` redeploys the service, changed code is swapped into the functions (the
 next request starts a fresh execution environment with the new code).
 """
 
@@ -16,7 +18,9 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from workshop_lib.framework import httpapi
 from workshop_lib.framework.package import select_files
 from workshop_lib.framework.service import Service
 from workshop_lib.server import settle_heap, settle_young
@@ -43,6 +47,8 @@ class Offline:
         self.service = service or Service.load(self.root, stage=stage, region=region)
         self.aws = None
         self.url: str | None = None
+        self.http_api_id: str | None = None
+        self._server: Any = None
         self._files: dict[str, int] = {}
 
     def start(
@@ -70,14 +76,28 @@ class Offline:
 
                 gc.freeze()
             result = deploy.deploy(self.service, self.aws, out=lambda line: None)
-            if not result.info.rest_api_id:
-                raise ValueError(f"{self.service.name} has no http events to serve")
+            self.http_api_id = httpapi.deployed_api_id(self.service, self.aws)
+            if not result.info.rest_api_id and not self.http_api_id:
+                raise ValueError(f"{self.service.name} has no http or httpApi events to serve")
             if settle:
                 settle_heap()
         finally:
             if automatic:
                 gc.enable()
-        self.url = self.aws.serve_api(result.info.rest_api_id, self.service.stage, port=port)
+        if self.http_api_id is None:
+            self.url = self.aws.serve_api(result.info.rest_api_id, self.service.stage, port=port)
+        else:  # both kinds on one port, as serverless-offline serves them
+            from workshop_lib.apigatewayv2.server import OfflineServer
+
+            rest = None
+            if result.info.rest_api_id:
+                rest = (self.aws.layer("apigateway"), result.info.rest_api_id, self.service.stage)
+            self._server = OfflineServer(
+                port, rest=rest, http_api=(self.aws.layer("apigatewayv2"), self.http_api_id)
+            )
+            self._server.start()
+            base = self._server.base_url
+            self.url = f"{base}/{self.service.stage}" if rest is not None else base
         self.api_keys = dict(result.info.api_keys)
         self._files = snapshot(self.root)
         return self.url
@@ -107,6 +127,9 @@ class Offline:
         return True
 
     def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         if self.aws is not None:
             self.aws.stop()
             self.aws = None
@@ -124,6 +147,9 @@ def serve_forever(
         url = offline.start(port, settle=True)
         keys = "".join(f" (API key {n}: {v})" for n, v in offline.api_keys.items())
         print(f"Serverless offline listening on {url}{keys}", flush=True)
+        if offline.http_api_id is not None and url.count("/") > 2:  # both kinds: say where
+            root = url.rsplit("/", 1)[0]
+            print(f"HTTP API (httpApi events) at {root}/", flush=True)
         while not stop.wait(0.5):
             if offline.reload_if_changed(lambda line: print(line, flush=True)):
                 settle_heap()
