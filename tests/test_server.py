@@ -8,6 +8,7 @@ import sys
 
 import boto3
 import pytest
+import requests
 
 from workshop_lib import sandbox, server
 
@@ -86,12 +87,42 @@ def test_functions_run_in_the_server_too():
     port = free_port()
     assert workshop("sandbox", "start", "--port", str(port)).returncode == 0
     try:
-        with sandbox(endpoint=f"http://127.0.0.1:{port}") as aws:
+        url = f"http://127.0.0.1:{port}"
+        with sandbox(endpoint=url) as aws:
             create(aws, "remote", "import os\ndef handler(e, c):\n    return os.getpid()\n")
             pid = invoke(aws, "remote")["body"]
             assert isinstance(pid, int) and pid != __import__("os").getpid()
+            # a deployed REST API stage is served by the server too, on its own port
+            api = served_rest_api(aws, "remote")
+            path = f"{url}/restapis/{api}/dev/_user_request_/anything"
+            answered = requests.get(path)
+            assert answered.status_code == 502  # the function's answer is no proxy response
+            assert answered.json() == {"message": "Internal server error"}
+            by_host = requests.get(
+                f"{url}/dev/anything", headers={"Host": f"{api}.execute-api.localhost:{port}"}
+            )
+            assert by_host.status_code == 502
+            missing = requests.get(f"{url}/restapis/{api}/nostage/_user_request_/x")
+            assert missing.status_code == 403
     finally:
         workshop("sandbox", "stop", "--port", str(port))
+
+
+def served_rest_api(aws, function):
+    """A REST API whose ``{proxy+}`` goes to ``function``, deployed to the stage dev."""
+    apigw = aws.client("apigateway")
+    api = apigw.create_rest_api(name="served")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    proxy = apigw.create_resource(restApiId=api, parentId=root, pathPart="{proxy+}")["id"]
+    apigw.put_method(restApiId=api, resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
+    arn = aws.client("lambda").get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    apigw.put_integration(
+        restApiId=api, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{aws.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+    )  # fmt: skip
+    apigw.create_deployment(restApiId=api, stageName="dev")
+    return api
 
 
 def test_settle_heap_freezes_what_a_server_keeps_for_its_lifetime():

@@ -131,6 +131,86 @@ def _forbidden(start_response: Callable[..., Any], message: str) -> list[bytes]:
     return [body]
 
 
+class ApiDispatcher:
+    """WSGI middleware: requests for the sandbox's own APIs, answered by its API Gateway
+    plug-ins instead of moto's control plane.
+
+    - ``/restapis/{api}/{stage}/_user_request_/path``: a deployed REST API stage (the path
+      LocalStack uses too: any HTTP client reaches it, no name lookup needed);
+    - ``Host: {api}.execute-api.localhost``: a REST stage (``/{stage}/path``) or an HTTP
+      API, and ``Host: {id}.lambda-url.localhost``: a function URL (browsers resolve
+      ``*.localhost`` to this machine).
+    """
+
+    _USER_REQUEST = "/_user_request_"
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        from workshop_lib import sandbox
+
+        path = environ.get("PATH_INFO", "")
+        host = (environ.get("HTTP_HOST") or "").split(":", 1)[0].lower()
+        box = sandbox.active()
+        if box is None or box.mode != "in-process":
+            return self.app(environ, start_response)
+        parts = path.split("/", 4)  # "", "restapis", api, stage, "_user_request_/..."
+        if len(parts) >= 5 and parts[1] == "restapis" and parts[4].startswith("_user_request_"):
+            rest = parts[4][len("_user_request_") :] or "/"
+            answer = box.layer("apigateway").handle(parts[2], parts[3], _request(environ, rest))
+            return _respond(start_response, answer)
+        if host.endswith(".execute-api.localhost"):
+            api_id = host.split(".", 1)[0]
+            http_apis = box.layer("apigatewayv2")
+            if http_apis.http_api(api_id) is not None:
+                return _respond(start_response, http_apis.handle(api_id, _request(environ, path)))
+            stage, _, below = path.lstrip("/").partition("/")
+            answer = box.layer("apigateway").handle(api_id, stage, _request(environ, "/" + below))
+            return _respond(start_response, answer)
+        if host.endswith(".lambda-url.localhost"):
+            url_id = host.split(".", 1)[0]
+            answer = box.layer("apigatewayv2").urls.handle(url_id, _request(environ, path))
+            return _respond(start_response, answer)
+        return self.app(environ, start_response)
+
+
+def _request(environ: dict[str, Any], path: str) -> Any:
+    from workshop_lib.apigateway.gateway import HttpRequest
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = [
+        (key[5:].replace("_", "-").title(), value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    ]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+    return HttpRequest(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=path or "/",
+        query=environ.get("QUERY_STRING", ""),
+        headers=headers,
+        body=body,
+        source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
+    )
+
+
+def _respond(start_response: Callable[..., Any], answer: Any) -> list[bytes]:
+    from http import HTTPStatus
+
+    try:
+        reason = HTTPStatus(answer.status).phrase
+    except ValueError:
+        reason = ""
+    headers = [(k, v) for k, v in answer.headers if k.lower() != "content-length"]
+    start_response(
+        f"{answer.status} {reason}".strip(), [*headers, ("Content-Length", str(len(answer.body)))]
+    )
+    return [answer.body]
+
+
 class LoopbackEndpoint:
     """moto's server application on 127.0.0.1 in a thread, behind :class:`EndpointGuard`.
 
@@ -153,7 +233,9 @@ class LoopbackEndpoint:
         from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no per-request lines
-        app = EndpointGuard(DomainDispatcherApplication(create_backend_app), self.cors_origins)
+        app = EndpointGuard(
+            ApiDispatcher(DomainDispatcherApplication(create_backend_app)), self.cors_origins
+        )
         self._server = make_server(
             "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
         )

@@ -66,6 +66,7 @@ class Info:
     endpoint: str | None = None
     rest_api_id: str | None = None
     endpoints: list[str] = field(default_factory=list)
+    local_endpoint: str | None = None  # the REST stage on a `workshop sandbox start` server
     functions: dict[str, str] = field(default_factory=dict)
     api_keys: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -82,6 +83,8 @@ class Info:
             lines += [f"  {name}: {value}" for name, value in self.api_keys.items()]
         lines.append("endpoints:" if self.endpoints else "endpoints: none")
         lines += [f"  {e}" for e in self.endpoints]
+        if self.local_endpoint:
+            lines.append(f"  (the stage on this machine: {self.local_endpoint})")
         lines.append("functions:")
         lines += [f"  {key}: {name}" for key, name in self.functions.items()]
         lines += [f"warning: {w}" for w in self.warnings]
@@ -252,6 +255,10 @@ def info(service: Service, aws: Any) -> Info:
             path = f"/{event.path}" if event.path else ""
             result.endpoints.append(f"{event.method.upper()} - {result.endpoint}{path}")
     result.endpoints += httpapi.endpoints(service, aws)
+    if result.rest_api_id and getattr(aws, "mode", None) == "server":
+        result.local_endpoint = (
+            f"{aws.endpoint_url}/restapis/{result.rest_api_id}/{service.stage}/_user_request_"
+        )
     apigw = aws.client("apigateway", region_name=service.region)
     names = [
         k if isinstance(k, str) else k.get("name") for k in service.api_gateway.get("apiKeys") or []
