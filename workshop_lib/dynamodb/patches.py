@@ -3,7 +3,10 @@
 - ``DynamoHandler.<action>`` for every data and table action: limits, admission,
   charging and ``ConsumedCapacity`` around moto's own handling.
 - ``Table.query`` / ``Table.scan``: every item read (before the filter) is recorded, since
-  DynamoDB charges for what it reads, not for what it returns.
+  DynamoDB charges for what it reads, not for what it returns; and the call reads only the
+  items it can return, picked from key-ordered storage (``storage.narrowed``).
+- ``Table.__init__`` / ``Table.all_items``: ``Table.items`` kept in key order
+  (``storage.py``), so nothing sorts the whole table on each call.
 - ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
@@ -19,6 +22,8 @@ from moto.dynamodb import responses
 from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+
+from workshop_lib.dynamodb import storage
 
 if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
@@ -71,7 +76,16 @@ def _recording(method: str) -> Any:
         bound.arguments["filter_expression"] = _ReadRecorder(
             self, bound.arguments.get("filter_expression")
         )
-        return original(*bound.args, **bound.kwargs)
+        with storage.narrowed(self, method, bound.arguments):
+            return original(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
+def _ordered_init(original: Any) -> Any:
+    def wrapper(self: Table, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        storage.ordered(self)
 
     return wrapper
 
@@ -83,6 +97,8 @@ def install(layer: DynamoDBLayer) -> None:
         (DynamoHandler, name, _action(name, vars(DynamoHandler)[name])) for name in ACTIONS
     ]
     patches += [(Table, "query", _recording("query")), (Table, "scan", _recording("scan"))]
+    patches += [(Table, "__init__", _ordered_init(vars(Table)["__init__"]))]
+    patches += [(Table, "all_items", storage.all_items)]
     patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
     patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
     for owner, name, replacement in patches:
