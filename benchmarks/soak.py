@@ -49,7 +49,6 @@ from targets import free_port  # noqa: E402
 ROOT = HERE.parent
 SERVICE = ROOT / "solutions" / "service"
 RESULTS = HERE / "results"
-LOG = RESULTS / "logs" / "soak-server.log"
 SECRET = "soak-secret-of-at-least-thirty-two-bytes!"
 WARM_UP_REQUESTS = 2_000  # module imports, first environments, caches: not growth
 REPORT_EVERY = 10_000
@@ -168,16 +167,18 @@ def drive(
                 mine.append(key)
 
 
-def _copy_to_log(stream: Any) -> None:
-    """The server's output after start, into ``LOG`` (a failure's traceback lands there)."""
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    with LOG.open("w") as out:
+def _copy_to_log(stream: Any, log: Path) -> None:
+    """The server's output after start, into ``log`` (a failure's traceback lands there)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
         for line in stream:
             out.write(line)
             out.flush()
 
 
-def start_offline(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str, str]:
+def start_offline(
+    folder: Path, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, str, str]:
     """``workshop sls offline`` on a free port; returns the process, its URL and API key."""
     port = free_port()
     argv = [sys.executable, "-m", "workshop_lib.cli", "sls", "offline", "--port", str(port)]
@@ -200,7 +201,7 @@ def start_offline(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen, 
         found = re.search(r"listening on (\S+) \(API key workshop-key: (\S+)\)", line)
         if found:
             # keep reading its output so the pipe never fills (and the server never blocks)
-            threading.Thread(target=_copy_to_log, args=(proc.stdout,), daemon=True).start()
+            threading.Thread(target=_copy_to_log, args=(proc.stdout, log), daemon=True).start()
             return proc, found.group(1), found.group(2)
     stop_group(proc)
     raise RuntimeError("sls offline did not start:\n" + "".join(seen[-20:]))
@@ -226,7 +227,7 @@ def slope_per_10k(points: list[tuple[int, float]]) -> float | None:
     return cov / var * REPORT_EVERY
 
 
-def soak(minutes: float, clients: int, max_requests: int, window_s: float) -> dict:
+def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: Path) -> dict:
     tally = Tally()
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
@@ -238,7 +239,7 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float) -> di
         yml.write_text(widened(yml.read_text()))
         env = {**os.environ, "WORKSHOP_HOME": str(Path(tmp) / "home"), "JWT_SECRET": SECRET}
         started = time.monotonic()
-        proc, url, key = start_offline(folder, env)
+        proc, url, key = start_offline(folder, env, log)
         print(f"soak: {url} up in {time.monotonic() - started:.1f} s; {clients} clients, "
               f"{minutes:g} min or {max_requests:,} requests", flush=True)  # fmt: skip
         headers = {"x-api-key": key, "Authorization": f"Bearer {token()}"}
@@ -334,16 +335,20 @@ def main(argv: list[str] | None = None) -> int:
         "--max-requests", type=int, default=None, help="stop after this many (default: 400/s)"
     )
     parser.add_argument("--window", type=float, default=10.0, help="seconds per progress line")
+    parser.add_argument(
+        "--label", default="soak", help="names results/LABEL.json and results/logs/LABEL.log"
+    )
     args = parser.parse_args(argv)
     if not 0 < args.minutes <= 120 or not 1 <= args.clients <= 32:
         parser.error("--minutes must be in (0, 120] and --clients in 1..32")
     max_requests = args.max_requests or int(args.minutes * 60 * 400)
-    result = soak(args.minutes, args.clients, max_requests, args.window)
+    log = RESULTS / "logs" / f"{args.label}.log"
+    result = soak(args.minutes, args.clients, max_requests, args.window, log)
     growth = result["RSS growth per 10k requests (MB)"]
     print(f"\nsoak: {result['requests']:,} requests in {result['minutes']:.1f} min "
           f"({result['req/s']:.1f} req/s), {result['created']:,} releases created")  # fmt: skip
     print(
-        f"errors: {result['errors']} (the server's output: {LOG})"
+        f"errors: {result['errors']} (the server's output: {log})"
         + "".join(f"\n  {e}" for e in result["first errors"])
     )
     print(f"lost writes: {result['lost writes']} (every created release read back)"
@@ -356,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {items:7,} items  {rate:6.1f} req/s")
     RESULTS.mkdir(exist_ok=True)
     record = {"measured at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **result}
-    (RESULTS / "soak.json").write_text(json.dumps(record, indent=2))
-    print(f"written to {RESULTS / 'soak.json'}")
+    (RESULTS / f"{args.label}.json").write_text(json.dumps(record, indent=2))
+    print(f"written to {RESULTS / args.label}.json")
     return 1 if result["errors"] or result["lost writes"] else 0
 
 
