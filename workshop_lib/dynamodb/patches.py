@@ -7,6 +7,9 @@
   items it can return, picked from key-ordered storage (``storage.narrowed``).
 - ``Table.__init__`` / ``Table.all_items``: ``Table.items`` kept in key order
   (``storage.py``), so nothing sorts the whole table on each call.
+- ``Item.__new__``: moto's record of every ``Item`` it made (``instances_tracked``, for
+  ``/moto-api/data.json``) holds them weakly (``storage.LiveInstances``): the items a read
+  copied are freed after the request instead of kept forever.
 - ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
@@ -19,7 +22,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.dynamodb import responses
-from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
@@ -44,6 +47,7 @@ ACTIONS = (
     "delete_table",
 )
 _ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
+_INHERITED = object()  # the patched class had no attribute of its own: delete on uninstall
 _LAYER: list[DynamoDBLayer] = []
 
 
@@ -99,10 +103,11 @@ def install(layer: DynamoDBLayer) -> None:
     patches += [(Table, "query", _recording("query")), (Table, "scan", _recording("scan"))]
     patches += [(Table, "__init__", _ordered_init(vars(Table)["__init__"]))]
     patches += [(Table, "all_items", storage.all_items)]
+    patches += [(Item, "__new__", staticmethod(storage.track_weakly))]
     patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
     patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
     for owner, name, replacement in patches:
-        _ORIGINALS[(owner, name)] = vars(owner)[name]
+        _ORIGINALS[(owner, name)] = vars(owner).get(name, _INHERITED)
         setattr(owner, name, replacement)
     _LAYER.append(layer)
 
@@ -111,6 +116,9 @@ def uninstall(layer: DynamoDBLayer) -> None:
     if not _LAYER or _LAYER[0] is not layer:
         return
     for (owner, name), original in _ORIGINALS.items():
-        setattr(owner, name, original)
+        if original is _INHERITED:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
     _ORIGINALS.clear()
     _LAYER.clear()

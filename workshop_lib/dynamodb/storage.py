@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import itertools
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from sortedcontainers import SortedDict
 
 # Writes (moto's, serialised by the layer) and the readers that walk the sorted keys take
@@ -272,3 +273,48 @@ class narrowed:
 def _flat(arguments: dict[str, Any]) -> dict[str, Any]:
     """Bound arguments with ``**filter_kwargs`` under its own name (empty dict: none)."""
     return {**arguments, "filter_kwargs": arguments.get("filter_kwargs") or {}}
+
+
+# -- moto's record of every Item ---------------------------------------------------------------
+class LiveInstances:
+    """``Item.instances_tracked`` that holds the items still alive, not every one ever made.
+
+    moto appends every model it creates to ``<class>.instances_tracked`` (for its
+    ``/moto-api/data.json`` dump) and never lets go. A DynamoDB ``Item`` is made for every
+    write, and for every item a read returns (``get_item``, ``query``, ``scan`` hand out
+    deep copies; a transaction deep-copies the tables it touches): a served API grew by
+    every item it ever read. Held weakly here, the dump still lists the stored items (their
+    table keeps them) and the copies go when their request is done.
+    """
+
+    def __init__(self, items: list[Any] = ()) -> None:
+        self._count = itertools.count()
+        self._refs: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        for item in items:
+            self.append(item)
+
+    def append(self, item: Any) -> None:
+        self._refs[next(self._count)] = item
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._refs.values()))
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def clear(self) -> None:
+        self._refs.clear()
+
+
+def track_weakly(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``Item.__new__``: moto's ``BaseModel.__new__``, into a :class:`LiveInstances`.
+
+    moto's reset puts a fresh list in ``instances_tracked``; the next item replaces it."""
+    if not isinstance(cls.__dict__.get("instances_tracked"), LiveInstances):
+        cls.instances_tracked = LiveInstances(cls.__dict__.get("instances_tracked") or [])
+    instance = object.__new__(cls)
+    cls.instances_tracked.append(instance)
+    return instance
+
+
+__all__ = ["Item", "LiveInstances", "all_items", "narrowed", "ordered", "track_weakly"]
