@@ -11,7 +11,13 @@ It prints, as it goes and at the end:
   warm-up (a least-squares slope, so one garbage-collection step does not decide it);
 - throughput against the table's size (requests per second in each window);
 - errors (any answer the request should not have had, or no answer);
-- lost writes: at the end every release a 201 created is read back, item by item.
+- lost writes: at the end every stored release is read back, item by item, and every
+  deleted one must answer 404.
+
+The table grows to ``--table`` items (3,000); from then on each client's creates and
+deletes of its oldest release alternate, so the load stays mixed and the table's size
+steady, and the RSS growth is also given for that part alone (what the server keeps per
+request, with no new data to hold).
 
 Bounded: it stops at ``--minutes`` (default 10) or ``--max-requests``, whichever comes
 first; every request has a timeout; the read-back reads only what it created. It sends only
@@ -65,6 +71,7 @@ class Tally:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
     created: dict[tuple[str, int], str] = field(default_factory=dict)  # key -> version
+    deleted: set[tuple[str, int]] = field(default_factory=set)
     latencies: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -116,9 +123,17 @@ class Client:
 
 
 def drive(
-    number: int, client: Client, tally: Tally, stop: threading.Event, max_requests: int
+    number: int,
+    client: Client,
+    tally: Tally,
+    stop: threading.Event,
+    max_requests: int,
+    keep: int,
 ) -> None:
-    """One client's loop: weighted random requests until ``stop`` or the request budget."""
+    """One client's loop: weighted random requests until ``stop`` or the request budget.
+
+    Once this client has ``keep`` releases stored, each create becomes a delete of its
+    oldest release and the next one a create again: the table stays about that size."""
     rng = random.Random(number)
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
     release = 0
@@ -131,6 +146,8 @@ def drive(
                 break
             tally.requests += 1
         kind = rng.choice(kinds) if mine else "create"
+        if kind == "create" and len(mine) >= keep:
+            kind = "delete"
         expected = 200
         try:
             started = time.perf_counter()
@@ -141,6 +158,10 @@ def drive(
                 body = {"id": app_id, "release": release, "version": f"1.{release}.0"}
                 status, data = client.send("POST", "/apps", body)
                 expected = 201
+            elif kind == "delete":
+                key = mine.pop(0)
+                status, data = client.send("DELETE", f"/apps/{key[0]}/releases/{key[1]}")
+                expected = 204
             elif kind == "get":
                 app_id, rel = rng.choice(mine)
                 status, data = client.send("GET", f"/apps/{app_id}/releases/{rel}")
@@ -165,6 +186,9 @@ def drive(
             elif kind == "create":
                 tally.created[key] = body["version"]
                 mine.append(key)
+            elif kind == "delete":
+                tally.deleted.add(key)
+                del tally.created[key]
 
 
 def _copy_to_log(stream: Any, log: Path) -> None:
@@ -227,7 +251,9 @@ def slope_per_10k(points: list[tuple[int, float]]) -> float | None:
     return cov / var * REPORT_EVERY
 
 
-def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: Path) -> dict:
+def soak(
+    minutes: float, clients: int, max_requests: int, window_s: float, log: Path, table: int
+) -> dict:
     tally = Tally()
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
@@ -245,10 +271,14 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: 
         headers = {"x-api-key": key, "Authorization": f"Bearer {token()}"}
         pool = [Client(url, headers) for _ in range(clients)]
         threads = [
-            threading.Thread(target=drive, args=(n, pool[n], tally, stop, max_requests))
+            threading.Thread(
+                target=drive,
+                args=(n, pool[n], tally, stop, max_requests, max(1, table // clients)),
+            )
             for n in range(clients)
         ]
         rss_points: list[tuple[int, float]] = []
+        steady_points: list[tuple[int, float]] = []  # once the table has its full size
         windows: list[dict] = []
         try:
             begun = time.monotonic()
@@ -263,6 +293,8 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: 
                 server_mb, total_mb = own_rss_mb(proc.pid), rss_mb(proc.pid)
                 if done >= WARM_UP_REQUESTS:
                     rss_points.append((done, server_mb))
+                if items >= table * 0.98:
+                    steady_points.append((done, server_mb))
                 rate = (done - last_n) / (now - last_t)
                 windows.append(
                     {"t": now - begun, "requests": done, "items": items, "req/s": rate,
@@ -294,6 +326,13 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: 
                     status, data = 0, str(exc).encode()
                 if status != 200 or json.loads(data).get("version") != version:
                     lost.append(f"{app_id}/{release}: {status} {data[:120]!r}")
+            for app_id, release in sorted(tally.deleted):  # and every deleted one is gone
+                try:
+                    status, data = reader.send("GET", f"/apps/{app_id}/releases/{release}")
+                except (OSError, http.client.HTTPException) as exc:
+                    status, data = 0, str(exc).encode()
+                if status != 404:
+                    lost.append(f"deleted {app_id}/{release} answers {status} {data[:120]!r}")
             final_mb = own_rss_mb(proc.pid)
         finally:
             stop.set()
@@ -304,7 +343,8 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: 
         "minutes": elapsed / 60,
         "requests": tally.requests,
         "req/s": tally.requests / elapsed,
-        "created": len(tally.created),
+        "created": len(tally.created) + len(tally.deleted),
+        "deleted": len(tally.deleted),
         "errors": len(tally.errors),
         "first errors": tally.errors[:10],
         "lost writes": len(lost),
@@ -312,6 +352,7 @@ def soak(minutes: float, clients: int, max_requests: int, window_s: float, log: 
         "RSS after warm-up (MB)": rss_points[0][1] if rss_points else None,
         "RSS at the end (MB)": final_mb,
         "RSS growth per 10k requests (MB)": slope_per_10k(rss_points),
+        "RSS growth per 10k requests, table full (MB)": slope_per_10k(steady_points),
         "windows": windows,
     }
 
@@ -336,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--window", type=float, default=10.0, help="seconds per progress line")
     parser.add_argument(
+        "--table",
+        type=int,
+        default=3_000,
+        help="items the table grows to; then creates and deletes alternate (3000)",
+    )
+    parser.add_argument(
         "--label", default="soak", help="names results/LABEL.json and results/logs/LABEL.log"
     )
     args = parser.parse_args(argv)
@@ -343,19 +390,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--minutes must be in (0, 120] and --clients in 1..32")
     max_requests = args.max_requests or int(args.minutes * 60 * 400)
     log = RESULTS / "logs" / f"{args.label}.log"
-    result = soak(args.minutes, args.clients, max_requests, args.window, log)
+    result = soak(args.minutes, args.clients, max_requests, args.window, log, args.table)
     growth = result["RSS growth per 10k requests (MB)"]
+    late = result["RSS growth per 10k requests, table full (MB)"]
     print(f"\nsoak: {result['requests']:,} requests in {result['minutes']:.1f} min "
-          f"({result['req/s']:.1f} req/s), {result['created']:,} releases created")  # fmt: skip
+          f"({result['req/s']:.1f} req/s), {result['created']:,} releases created, "
+          f"{result['deleted']:,} of them deleted")  # fmt: skip
     print(
         f"errors: {result['errors']} (the server's output: {log})"
         + "".join(f"\n  {e}" for e in result["first errors"])
     )
-    print(f"lost writes: {result['lost writes']} (every created release read back)"
+    print(f"lost writes: {result['lost writes']} (every stored release read back, every "
+          "deleted one answers 404)"
           + "".join(f"\n  {e}" for e in result["first lost"]))  # fmt: skip
     print(f"server RSS: {result['RSS after warm-up (MB)']} MB after warm-up, "
           f"{result['RSS at the end (MB)']:.1f} MB at the end; growth per 10k requests: "
-          + ("n/a (too few requests)" if growth is None else f"{growth:.1f} MB"))  # fmt: skip
+          + ("n/a (too few requests)" if growth is None else f"{growth:.1f} MB")
+          + ("" if late is None else f"; {late:.1f} MB once the table was full"))  # fmt: skip
     print("throughput against table size:")
     for items, rate in by_table_size(result["windows"]):
         print(f"  {items:7,} items  {rate:6.1f} req/s")
