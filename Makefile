@@ -18,7 +18,7 @@ DIST := --dist loadfile --no-loadscope-reorder
 EARLY := -p tests.quick_imports
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install bytecode lab test lint unit notebooks verify bench slides wheelhouse offline-check clean
+.PHONY: install bytecode lab test lint unit notebooks verify bench soak slides wheelhouse offline-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -88,6 +88,13 @@ offline-check: wheelhouse
 ## make bench: measured figures with same-run baselines (not part of make test)
 bench: $(STAMP) bytecode
 	$(BIN)/python benchmarks/run.py $(if $(BENCH),--only $(BENCH))
+
+## make soak: the demo service under steady mixed load on 127.0.0.1 for MINUTES (default 10,
+## MINUTES=30 for the long run): RSS per 10k requests, throughput against table size, errors,
+## lost writes (not part of make test)
+MINUTES ?= 10
+soak: $(STAMP) bytecode
+	$(BIN)/python benchmarks/soak.py --minutes $(MINUTES)
 
 verify: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring verify

@@ -14,6 +14,10 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
   included) for GET and POST, start-to-first-response, RSS of the server and its children
   after load; ratios of the workshop to each, from this run
   (absolute numbers swing with the machine's load, ratios much less);
+- dynamodb_query: a 20-item Query page and Scan page (``Limit=20`` from an
+  ``ExclusiveStartKey``) at 100 and 50,000 items, median ms, in a sandbox and with moto
+  alone (``layers=[]``, which sorts the whole table on every call): the page should cost
+  about the same at both sizes;
 - course: executing every notebook of both folders one at a time (in a copy), and
   ``make test``.
 """
@@ -303,6 +307,64 @@ def served_ratios(figures: dict[str, float]) -> dict[str, float]:
     return ratios
 
 
+def _page_ms(layers: list | None, size: int, calls: int = 30) -> dict[str, float]:
+    """Median ms of a 20-item Query page and Scan page on a table of ``size`` items."""
+    from workshop_lib import sandbox
+
+    with sandbox(layers=layers) as aws:
+        ddb = aws.client("dynamodb")
+        ddb.create_table(
+            TableName="pages",
+            KeySchema=[
+                {"AttributeName": "id", "KeyType": "HASH"},
+                {"AttributeName": "release", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "id", "AttributeType": "S"},
+                {"AttributeName": "release", "AttributeType": "N"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[aws.account_id][aws.region].get_table("pages")
+        apps = max(1, size // 100)  # 100 releases per app, as the demo's table grows
+        for n in range(size):  # moto's own put: a fast fill of the same storage
+            table.put_item({"id": {"S": f"app-{n % apps}"}, "release": {"N": str(n)}})
+        import gc
+
+        gc.collect()  # as a served sandbox settles its heap: no full collection mid-timing
+        gc.freeze()
+        middle = {"id": {"S": "app-0"}, "release": {"N": str(apps * 40)}}
+        query = dict(
+            TableName="pages",
+            Limit=20,
+            KeyConditionExpression="id = :id",
+            ExpressionAttributeValues={":id": {"S": "app-0"}},
+            ExclusiveStartKey=middle,
+        )
+        scan = dict(TableName="pages", Limit=20, ExclusiveStartKey=middle)
+        figures = {}
+        for name, call, request in (("Query", ddb.query, query), ("Scan", ddb.scan, scan)):
+            times = []
+            for _ in range(calls):
+                started = time.perf_counter()
+                assert len(call(**request)["Items"]) == 20
+                times.append((time.perf_counter() - started) * 1000)
+            figures[name] = statistics.median(times)
+        gc.unfreeze()
+    return figures
+
+
+def dynamodb_query() -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for label, layers in (("sandbox", None), ("moto alone, baseline", [])):
+        for size in (100, 50_000):
+            for name, ms in _page_ms(layers, size).items():
+                figures[f"dynamodb {name} 20 of {size:,} items (ms, {label})"] = ms
+    return figures
+
+
 def course() -> dict[str, float]:
     """Wall time of executing every notebook, both folders, one at a time (in a copy), and
     of ``make test``."""
@@ -329,7 +391,13 @@ def course() -> dict[str, float]:
     return figures
 
 
-PARTS = {"startup": startup, "lambda": lambda_figures, "served": served_api, "course": course}
+PARTS = {
+    "startup": startup,
+    "lambda": lambda_figures,
+    "served": served_api,
+    "dynamodb_query": dynamodb_query,
+    "course": course,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -391,6 +459,12 @@ def ratios_of(figures: dict[str, float]) -> dict[str, float]:
             "mock_aws() to first call (s, baseline)",
         ),
     }
+    for label in ("sandbox", "moto alone, baseline"):
+        for name in ("Query", "Scan"):
+            pairs[f"dynamodb {name} page 50,000 / 100 items ({label})"] = (
+                f"dynamodb {name} 20 of 50,000 items (ms, {label})",
+                f"dynamodb {name} 20 of 100 items (ms, {label})",
+            )
     for name, (mine, baseline) in pairs.items():
         if mine in figures and baseline in figures:
             ratios[name] = figures[mine] / figures[baseline]

@@ -73,7 +73,7 @@ def test_ratios_compare_the_workshop_with_every_peer_measured():
 def test_an_unknown_part_is_refused_with_the_choices(capsys):
     with pytest.raises(SystemExit):
         run.main(["--only", "served,nope"])
-    assert "unknown part(s) nope; choose from startup, lambda, served, course" in (
+    assert "unknown part(s) nope; choose from startup, lambda, served, dynamodb_query, course" in (
         capsys.readouterr().err
     )
 

@@ -125,6 +125,24 @@ def served_rest_api(aws, function):
     return api
 
 
+def test_settle_young_frees_a_cycle_it_froze_while_the_cycle_was_in_use():
+    """A request's reference cycles frozen mid-request (moto's server makes them) are freed
+    by the next full round, not kept for the server's lifetime."""
+    code = (
+        "import gc, weakref\nfrom workshop_lib import server\n"
+        "class Request: pass\n"
+        "request = Request(); request.me = request; alive = weakref.ref(request)\n"
+        "server.settle_young()\n"  # frozen while the request is in flight
+        "del request\n"
+        "for _ in range(240): server.settle_young()\n"  # two minutes of rounds
+        "print(alive() is None, gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "True True"
+
+
 def test_settle_heap_freezes_what_a_server_keeps_for_its_lifetime():
     """Long-running servers (sandbox server, sls offline) freeze their start-up heap so
     Python's full collections stop walking moto's state (the p99 is in make bench)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import os
 import signal
@@ -300,6 +301,11 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+#: rounds of :func:`settle_young` between two full collections of the frozen heap
+FULL_COLLECTION_EVERY = 120
+_ROUNDS = itertools.count(1)
+
+
 def settle_young() -> None:
     """Keep a long-running server's old generation small: collect the young generations
     and freeze the survivors, about twice a second.
@@ -307,13 +313,19 @@ def settle_young() -> None:
     What a served API keeps grows all the time (each invocation leaves three CloudWatch log
     events, up to 10,000 per stream), and a full collection walked all of it: 35-140 ms
     pauses every few seconds at 5,000 requests a second. Frozen objects are still freed when
-    nothing refers to them; only a reference cycle that reached the oldest generation
-    between two rounds would be kept (the served path makes none: 0 in 4 s of load, counted
-    with ``gc.DEBUG_SAVEALL``).
+    nothing refers to them; a reference cycle frozen while its request was in flight is not
+    (moto's server, werkzeug on a thread per connection, leaves cycles: a request's socket,
+    buffers and headers). So every ``FULL_COLLECTION_EVERY`` rounds (a minute at two a
+    second) the frozen heap is collected once in full and frozen again: one pause a minute
+    instead of a leak that never stops.
     """
     import gc
 
-    gc.collect(1)
+    if next(_ROUNDS) % FULL_COLLECTION_EVERY == 0:
+        gc.unfreeze()
+        gc.collect()
+    else:
+        gc.collect(1)
     gc.freeze()
 
 

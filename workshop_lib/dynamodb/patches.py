@@ -3,7 +3,13 @@
 - ``DynamoHandler.<action>`` for every data and table action: limits, admission,
   charging and ``ConsumedCapacity`` around moto's own handling.
 - ``Table.query`` / ``Table.scan``: every item read (before the filter) is recorded, since
-  DynamoDB charges for what it reads, not for what it returns.
+  DynamoDB charges for what it reads, not for what it returns; and the call reads only the
+  items it can return, picked from key-ordered storage (``storage.narrowed``).
+- ``Table.__init__`` / ``Table.all_items``: ``Table.items`` kept in key order
+  (``storage.py``), so nothing sorts the whole table on each call.
+- ``Item.__new__``: moto's record of every ``Item`` it made (``instances_tracked``, for
+  ``/moto-api/data.json``) holds them weakly (``storage.LiveInstances``): the items a read
+  copied are freed after the request instead of kept forever.
 - ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
@@ -16,9 +22,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.dynamodb import responses
-from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+
+from workshop_lib.dynamodb import storage
 
 if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
@@ -39,6 +47,7 @@ ACTIONS = (
     "delete_table",
 )
 _ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
+_INHERITED = object()  # the patched class had no attribute of its own: delete on uninstall
 _LAYER: list[DynamoDBLayer] = []
 
 
@@ -71,7 +80,16 @@ def _recording(method: str) -> Any:
         bound.arguments["filter_expression"] = _ReadRecorder(
             self, bound.arguments.get("filter_expression")
         )
-        return original(*bound.args, **bound.kwargs)
+        with storage.narrowed(self, method, bound.arguments):
+            return original(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
+def _ordered_init(original: Any) -> Any:
+    def wrapper(self: Table, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        storage.ordered(self)
 
     return wrapper
 
@@ -83,10 +101,13 @@ def install(layer: DynamoDBLayer) -> None:
         (DynamoHandler, name, _action(name, vars(DynamoHandler)[name])) for name in ACTIONS
     ]
     patches += [(Table, "query", _recording("query")), (Table, "scan", _recording("scan"))]
+    patches += [(Table, "__init__", _ordered_init(vars(Table)["__init__"]))]
+    patches += [(Table, "all_items", storage.all_items)]
+    patches += [(Item, "__new__", staticmethod(storage.track_weakly))]
     patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
     patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
     for owner, name, replacement in patches:
-        _ORIGINALS[(owner, name)] = vars(owner)[name]
+        _ORIGINALS[(owner, name)] = vars(owner).get(name, _INHERITED)
         setattr(owner, name, replacement)
     _LAYER.append(layer)
 
@@ -95,6 +116,9 @@ def uninstall(layer: DynamoDBLayer) -> None:
     if not _LAYER or _LAYER[0] is not layer:
         return
     for (owner, name), original in _ORIGINALS.items():
-        setattr(owner, name, original)
+        if original is _INHERITED:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
     _ORIGINALS.clear()
     _LAYER.clear()
