@@ -102,7 +102,11 @@ def test_published_messages_and_stream_records_reach_the_deployed_function(tmp_p
         topic = f"arn:aws:sns:{aws.region}:{aws.account_id}:notes-topic"
         sns.publish(TopicArn=topic, Message="hello")
         aws.client("dynamodb").put_item(TableName="notes", Item={"id": {"S": "n1"}})
-        delivered(aws, "notify-dev-onNote", ["aws:sns", "aws:dynamodb"])
+        filtered = f"arn:aws:sns:{aws.region}:{aws.account_id}:filtered"
+        for kind in ("routine", "urgent"):  # the subscription's filter policy lets one through
+            attributes = {"kind": {"DataType": "String", "StringValue": kind}}
+            sns.publish(TopicArn=filtered, Message=kind, MessageAttributes=attributes)
+        delivered(aws, "notify-dev-onNote", ["aws:sns", "aws:dynamodb", "aws:sns"])
 
 
 def _code(service):

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEST = ROOT / "wheelhouse"
 # the build backend pip needs to install the course itself (`pip install -e .`) offline;
 # kept in step with [build-system] requires in pyproject.toml (tests/test_wheelhouse.py)
-BUILD_REQUIREMENTS = ("setuptools>=68",)
+BUILD_REQUIREMENTS = ("setuptools>=77",)
 # what a room of laptops usually runs; `--platform all` downloads for each of these.
 # Windows laptops run the course in WSL 2 (README), so they take the Linux wheels.
 ROOM_PLATFORMS = (

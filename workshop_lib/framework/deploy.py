@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from workshop_lib.framework import compile as cfn
-from workshop_lib.framework import gaps, httpapi, iam
+from workshop_lib.framework import gaps, httpapi, iam, subscriptions
 from workshop_lib.framework.package import Packages, build_packages, write_state
 from workshop_lib.framework.service import Service
 
@@ -176,6 +176,7 @@ def deploy(
     physical = physical_ids(cf, service.stack_name)
     created = gaps.complete(aws, service.region, packaged.template, physical)
     created.update(httpapi.create(aws, service.region, packaged.template, physical))
+    created.update(subscriptions.create(aws, service.region, packaged.template, physical))
     if verbose and created:
         out(f"Created what moto's CloudFormation skips: {', '.join(sorted(created))}")
     result = DeployResult(service.stack_name, True, info(service, aws), created)

@@ -100,7 +100,7 @@ def _stack_resources(stack: Any) -> list[Any]:
 
 
 def _skipped_types() -> tuple[str, ...]:
-    from workshop_lib.framework import httpapi
+    from workshop_lib.framework import httpapi, subscriptions
     from workshop_lib.framework.gaps import SKIPPED_TYPES
 
-    return SKIPPED_TYPES + httpapi.SKIPPED_TYPES
+    return SKIPPED_TYPES + httpapi.SKIPPED_TYPES + subscriptions.SKIPPED_TYPES

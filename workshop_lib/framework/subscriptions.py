@@ -16,6 +16,9 @@ from typing import Any
 
 from workshop_lib.framework.config import ConfigError
 
+#: what moto's CloudFormation skips and :func:`create` makes after the stack
+SKIPPED_TYPES = ("AWS::SNS::Subscription",)
+
 
 def _alnum(name: str) -> str:
     text = re.sub(r"[^0-9A-Za-z]", "", name)
@@ -130,3 +133,44 @@ def stream(base: str, fn_arn: Any, spec: Any, resources: dict[str, Any], where: 
 
 def _upper(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def create(
+    aws: Any, region: str, template: dict[str, Any], physical: dict[str, str]
+) -> dict[str, str]:
+    """Subscribe what the template's ``AWS::SNS::Subscription`` resources name (moto's
+    CloudFormation skips them); an existing subscription of the same endpoint is kept and
+    its filter policy brought up to date. ``{logical id: subscription ARN}``."""
+    import json
+
+    from workshop_lib.framework.gaps import Intrinsics
+
+    resources = template.get("Resources", {})
+    types = {k: v.get("Type", "") for k, v in resources.items()}
+    resolve = Intrinsics(aws, region, physical, types)
+    sns = aws.client("sns", region_name=region)
+    made: dict[str, str] = {}
+    for logical, spec in resources.items():
+        if spec.get("Type") != "AWS::SNS::Subscription":
+            continue
+        props = resolve(spec.get("Properties", {}))
+        topic, endpoint = props["TopicArn"], props["Endpoint"]
+        found = sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", [])
+        arn = next(
+            (s["SubscriptionArn"] for s in found
+             if s["Endpoint"] == endpoint and s["Protocol"] == props["Protocol"]),
+            None,
+        )  # fmt: skip
+        if arn is None:
+            arn = sns.subscribe(
+                TopicArn=topic, Protocol=props["Protocol"], Endpoint=endpoint,
+                ReturnSubscriptionArn=True,
+            )["SubscriptionArn"]  # fmt: skip
+        if props.get("FilterPolicy"):
+            sns.set_subscription_attributes(
+                SubscriptionArn=arn,
+                AttributeName="FilterPolicy",
+                AttributeValue=json.dumps(props["FilterPolicy"]),
+            )
+        made[logical] = arn
+    return made

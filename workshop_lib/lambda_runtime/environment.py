@@ -57,7 +57,8 @@ def guard_site(root: Path) -> Path:
     target = folder / "sitecustomize.py"
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f".sitecustomize-{os.getpid()}.tmp"
+        # one name per process and thread: concurrent cold starts each write their own
+        partial = folder / f".sitecustomize-{os.getpid()}-{threading.get_ident()}.tmp"
         partial.write_text(SITECUSTOMIZE)
         partial.replace(target)  # atomic: a concurrent cold start never reads half a file
     return folder
