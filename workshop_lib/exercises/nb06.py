@@ -26,7 +26,7 @@ import textwrap
 from typing import Any
 
 from workshop_lib.exercises import Fail, NotAttempted, exercise
-from workshop_lib.exercises.common import require_function, running_sandbox
+from workshop_lib.exercises.common import replace_function, require_function, running_sandbox
 
 #: The stage every check deploys its API to.
 STAGE = "check"
@@ -119,20 +119,9 @@ class Scratch:
 
     def function(self, name: str, source: str, **config: Any) -> str:
         """Create ``name`` from the source of app.py, replacing an older one; its ARN."""
-        from workshop_lib.lambda_runtime import execution_role, package
-
-        with contextlib.suppress(self.lam.exceptions.ResourceNotFoundException):
-            self.lam.delete_function(FunctionName=name)
-        created = self.lam.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=execution_role(self.aws.client("iam")),
-            Handler="app.handler",
-            Code={"ZipFile": package({"app.py": source})},
-            **config,
-        )
+        arn = replace_function(self.aws, name, source, **config)
         self.functions.append(name)
-        return created["FunctionArn"]
+        return arn
 
     def _put_method(self, path: str, method: str, method_args: dict[str, Any]) -> str:
         """Create ``method`` on ``path`` (no authorization unless asked); its resource id."""

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from workshop_lib.exercises import Fail, exercise
-from workshop_lib.exercises.common import require_function, running_sandbox
+from workshop_lib.exercises.common import replace_function, require_function, running_sandbox
 
 #: 10.1: the apps the handler serves, and what the checker expects of it
 APPS = {
@@ -61,20 +61,11 @@ class Scratch:
         with contextlib.suppress(Exception):
             self.v2.delete_api(ApiId=self.api["ApiId"])
 
-    def function(self, name: str, source: str) -> str:
-        from workshop_lib.lambda_runtime import execution_role, package
-
-        with contextlib.suppress(self.lam.exceptions.ResourceNotFoundException):
-            self.lam.delete_function(FunctionName=name)
-        created = self.lam.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=execution_role(self.aws.client("iam")),
-            Handler="app.handler",
-            Code={"ZipFile": package({"app.py": source})},
-        )
+    def function(self, name: str, source: str, **config: Any) -> str:
+        """Create ``name`` from the source of app.py, replacing an older one; its ARN."""
+        arn = replace_function(self.aws, name, source, **config)
         self.functions.append(name)
-        return created["FunctionArn"]
+        return arn
 
     def routes(self, function_arn: str, *keys: str) -> dict[str, str]:
         """Routes to the function (payload 2.0) on a ``$default`` stage; ``{key: route id}``."""
