@@ -286,7 +286,9 @@ def served_ratios(figures: dict[str, float]) -> dict[str, float]:
         name.split(":")[0][len("served ") :] for name in figures if name.startswith("served ")
     }
     peers = ("ceiling", "chalice local", "serverless-offline")
-    variants = sorted(o for o in others if o.startswith("workshop ") and o != "workshop")
+    variants = sorted(
+        o for o in others if o.startswith("workshop ") and o not in ("workshop", "workshop httpApi")
+    )
     for other in (*peers, *variants):
         for method in ("GET", "POST"):
             mine = figures.get(f"served workshop: {method} req/s")
@@ -304,6 +306,16 @@ def served_ratios(figures: dict[str, float]) -> dict[str, float]:
         theirs = figures.get(f"served {other}: start to first response (s)")
         if mine and theirs and other != "ceiling":
             ratios[f"served workshop / {other}: start to first response"] = mine / theirs
+    # the HTTP API path against its peer and against the REST path, same run
+    for mine_name, their_name in (
+        ("workshop httpApi", "serverless-offline httpApi"),
+        ("workshop httpApi", "workshop"),
+    ):
+        for method in ("GET", "POST"):
+            mine = figures.get(f"served {mine_name}: {method} req/s")
+            theirs = figures.get(f"served {their_name}: {method} req/s")
+            if mine and theirs:
+                ratios[f"served {mine_name} / {their_name}: {method} req/s"] = mine / theirs
     return ratios
 
 

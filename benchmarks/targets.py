@@ -7,7 +7,9 @@
   same with h11 framing HTTP instead of httptools (llhttp), the parser it falls back to;
 - ``chalice local``: AWS Chalice's local server, the route calling the same handler;
 - ``serverless-offline``: serverless 3 + serverless-offline 13 from npm, the same handler
-  in the same ``serverless.yml``.
+  in the same ``serverless.yml``;
+- ``workshop httpApi`` and ``serverless-offline httpApi``: the same two routes as ``httpApi``
+  events (an HTTP API, payload format 2.0, served at the root), each offline server's.
 
 Peers are installed on first use into ``build/bench/`` (exact versions below); a peer that
 cannot be installed is skipped with the reason printed, never silently.
@@ -36,7 +38,8 @@ HANDLER = textwrap.dedent(
 
 
     def handler(event, context):
-        if event["httpMethod"] == "POST":
+        method = event.get("httpMethod") or event["requestContext"]["http"]["method"]
+        if method == "POST":
             data = json.loads(event["body"] or "{}")
             return {"statusCode": 201, "body": json.dumps({"id": data.get("id"), "echo": data})}
         params = event["pathParameters"] or {}
@@ -63,6 +66,24 @@ SERVERLESS_YML = textwrap.dedent(
           - http:
               path: items/{{id}}
               method: get
+    """
+).lstrip()
+
+HTTP_API_YML = textwrap.dedent(
+    """
+    service: bench
+    frameworkVersion: '3'
+    provider:
+      name: aws
+      runtime: python3.12
+      region: us-east-1
+    {plugins}
+    functions:
+      items:
+        handler: handler.handler
+        events:
+          - httpApi: 'POST /items'
+          - httpApi: 'GET /items/{{id}}'
     """
 ).lstrip()
 
@@ -128,6 +149,15 @@ def ceiling() -> Target:
     here = Path(__file__).resolve().parent
     argv = [sys.executable, str(here / "served.py"), "ceiling", "--port", str(port)]
     return Target("ceiling", argv, f"http://127.0.0.1:{port}/dev")
+
+
+def workshop_http_api() -> Target:
+    """``workshop sls offline`` on the same routes as httpApi events: an HTTP API at the root."""
+    port = free_port()
+    files = {"serverless.yml": HTTP_API_YML.format(plugins=""), "handler.py": HANDLER}
+    folder = _folder("workshop-httpapi", files)
+    argv = [sys.executable, "-m", "workshop_lib.cli", "sls", "offline", "--port", str(port)]
+    return Target("workshop httpApi", argv, f"http://127.0.0.1:{port}", cwd=folder)
 
 
 def workshop(parser: str = "", revision: str = "") -> Target:
@@ -215,13 +245,15 @@ def ensure_serverless() -> tuple[Path | None, str | None]:
     return executable, None
 
 
-def serverless_offline() -> Target:
+def serverless_offline(http_api: bool = False) -> Target:
+    name = "serverless-offline" + (" httpApi" if http_api else "")
     executable, reason = ensure_serverless()
     if executable is None:
-        return Target("serverless-offline", skipped=reason)
+        return Target(name, skipped=reason)
     port, lambda_port = free_port(), free_port()
-    yml = SERVERLESS_YML.format(plugins="plugins:\n  - serverless-offline")
-    folder = _folder("serverless", {"serverless.yml": yml, "handler.py": HANDLER})
+    template = HTTP_API_YML if http_api else SERVERLESS_YML
+    yml = template.format(plugins="plugins:\n  - serverless-offline")
+    folder = _folder(name.replace(" ", "-"), {"serverless.yml": yml, "handler.py": HANDLER})
     (folder / "node_modules").symlink_to(executable.parent.parent)
     argv = [
         str(executable),
@@ -242,7 +274,8 @@ def serverless_offline() -> Target:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
-    return Target("serverless-offline", argv, f"http://127.0.0.1:{port}/dev", folder, env)
+    base = f"http://127.0.0.1:{port}" + ("" if http_api else "/dev")  # httpApi: the root
+    return Target(name, argv, base, folder, env)
 
 
 def all_targets() -> list[Target]:
@@ -251,4 +284,10 @@ def all_targets() -> list[Target]:
     targets = [ceiling(), workshop(), workshop(parser="h11")]
     if os.environ.get("BENCH_BEFORE"):
         targets.append(workshop(revision=os.environ["BENCH_BEFORE"]))
-    return [*targets, chalice_local(), serverless_offline()]
+    return [
+        *targets,
+        chalice_local(),
+        serverless_offline(),
+        workshop_http_api(),
+        serverless_offline(http_api=True),
+    ]
