@@ -12,8 +12,12 @@ integration outlasted its timeout).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
@@ -28,6 +32,24 @@ MAX_INTEGRATION_TIMEOUT_MS = 30_000
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^/]+$")
 
 
+@dataclass
+class LambdaStep:
+    """The Lambda hop of a request: run by :meth:`HttpApiGateway.handle` in the calling
+    thread, awaited by :meth:`HttpApiGateway.handle_async` on a served API's event loop."""
+
+    uri: str
+    event: dict[str, Any]
+    timeout_ms: int
+    answer: Callable[[str], HttpResponse]
+
+
+@dataclass
+class BlockingStep:
+    """A step that blocks (an HTTP backend): a thread of the executor runs it when served."""
+
+    run: Callable[[], HttpResponse]
+
+
 class HttpApiGateway:
     """A deployed HTTP API: every stage of it, on its execute-api host."""
 
@@ -36,13 +58,48 @@ class HttpApiGateway:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; ``request.path`` is the whole path, stage included."""
-        aws = self.layer.aws
-        request_id = base64.b64encode(bytes.fromhex(aws.ids.hex(20))).decode()
-        response = self._answer(request, request_id)
+        request_id = self._request_id()
+        step = self._plan(request, request_id)
+        if isinstance(step, LambdaStep):
+            response = self.layer.invoke(step.uri, step.event, step.timeout_ms, step.answer)
+        elif isinstance(step, BlockingStep):
+            response = step.run()
+        else:
+            response = step
+        return self._finish(request, response, request_id)
+
+    async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
+        """:meth:`handle` on an event loop: the Lambda hop is awaited, and what blocks (a
+        Lambda authorizer, an HTTP backend) runs in ``executor``."""
+        loop = asyncio.get_running_loop()
+        if any((r.authorization_type or "").upper() == "CUSTOM" for r in self.api.routes.values()):
+            return await loop.run_in_executor(executor, self.handle, request)
+        request_id = self._request_id()
+        step = self._plan(request, request_id)
+        if isinstance(step, LambdaStep):
+            response = await self.layer.invoke_async(step, executor)
+        elif isinstance(step, BlockingStep):
+            response = await loop.run_in_executor(executor, step.run)
+        else:
+            response = step
+        return self._finish(request, response, request_id)
+
+    def _request_id(self) -> str:
+        return base64.b64encode(bytes.fromhex(self.layer.aws.ids.hex(20))).decode()
+
+    def _finish(
+        self, request: HttpRequest, response: HttpResponse, request_id: str
+    ) -> HttpResponse:
+        if self.api.cors_configuration and not (
+            cors.is_preflight(request) and response.status == 204
+        ):
+            cors.decorate(self.api.cors_configuration, request, response)
         response.headers.append(("apigw-requestid", request_id))
         return response
 
-    def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
+    def _plan(
+        self, request: HttpRequest, request_id: str
+    ) -> HttpResponse | LambdaStep | BlockingStep:
         api = self.api
         staged = routes.split_stage(api.stages, request.path)
         if staged is None:
@@ -77,12 +134,8 @@ class HttpApiGateway:
         try:
             authorizer = self.layer.authorizers.authorize(api, route, request, target, below)
         except Refused as refused:
-            response = refused.response
-        else:
-            response = self._integrate(integration, request, target, below, params, authorizer)
-        if api.cors_configuration:
-            cors.decorate(api.cors_configuration, request, response)
-        return response
+            return refused.response
+        return self._integrate(integration, request, target, below, params, authorizer)
 
     def _integrate(
         self,
@@ -92,16 +145,16 @@ class HttpApiGateway:
         below: str,
         params: dict[str, str],
         authorizer: dict[str, Any] | None,
-    ) -> HttpResponse:
+    ) -> HttpResponse | LambdaStep | BlockingStep:
         route_key = target.route_key
         kind = (integration.integration_type or "").upper()
         if kind == "AWS_PROXY":
-            response = self._lambda(integration, request, target, below, authorizer)
-        elif kind == "HTTP_PROXY":
-            response = self.layer.forward(integration, request, params, route_key, below)
-        else:
-            response = payload.error(500, "Internal Server Error")
-        return response
+            return self._lambda(integration, request, target, below, authorizer)
+        if kind == "HTTP_PROXY":
+            return BlockingStep(
+                lambda: self.layer.forward(integration, request, params, route_key, below)
+            )
+        return payload.error(500, "Internal Server Error")
 
     def _integration(self, route: Any) -> Any:
         target = route.target or ""
@@ -116,7 +169,7 @@ class HttpApiGateway:
         target: payload.Target,
         below: str,
         authorizer: dict[str, Any] | None,
-    ) -> HttpResponse:
+    ) -> LambdaStep:
         version = integration.payload_format_version or "2.0"
         if version == "1.0":
             route_key = target.route_key
@@ -129,7 +182,7 @@ class HttpApiGateway:
         timeout = min(
             integration.timeout_in_millis or MAX_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
         )
-        return self.layer.invoke(
+        return LambdaStep(
             integration.integration_uri,
             event,
             timeout,

@@ -174,7 +174,9 @@ class HttpApiLayer:
         from moto.apigatewayv2.exceptions import ApiNotFound
         from moto.apigatewayv2.models import apigatewayv2_backends
 
-        backend = apigatewayv2_backends[self.aws.account_id][self.aws.region]
+        from workshop_lib.lambda_runtime.logs import moto_backend
+
+        backend = moto_backend(apigatewayv2_backends, self.aws.account_id, self.aws.region)
         try:
             api = backend.get_api(api_id)
         except ApiNotFound:
@@ -220,6 +222,13 @@ class HttpApiLayer:
             return payload.error(404, "Not Found")
         return HttpApiGateway(self, api).handle(request)
 
+    async def handle_async(self, api_id: str, request: HttpRequest, executor: Any) -> HttpResponse:
+        """:meth:`handle` on a served API's event loop."""
+        api = self.http_api(api_id)
+        if api is None:
+            return payload.error(404, "Not Found")
+        return await HttpApiGateway(self, api).handle_async(request, executor)
+
     # -- integrations -----------------------------------------------------------------------
     def invoke(
         self,
@@ -239,6 +248,22 @@ class HttpApiLayer:
         except IntegrationThrottled:
             return payload.error(500, "Internal Server Error")
         return _mapped(outcome, answer)
+
+    async def invoke_async(self, step: Any, executor: Any) -> HttpResponse:
+        """:meth:`invoke` on an event loop: the worker hop is awaited, not blocked on."""
+        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+
+        rest = self.aws.layer("apigateway")
+        uri = lambda_uri(step.uri, self.aws.region)
+        try:
+            outcome = await rest.invoke_lambda_async(
+                uri, step.event, step.timeout_ms, None, executor
+            )
+        except IntegrationTimeout:
+            return payload.error(503, "Service Unavailable")
+        except IntegrationThrottled:
+            return payload.error(500, "Internal Server Error")
+        return _mapped(outcome, step.answer)
 
     def call_function(self, uri: str, event: dict[str, Any]) -> Any:
         """Run an authorizer function synchronously: its answer as JSON (ValueError if it

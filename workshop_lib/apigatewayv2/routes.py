@@ -11,6 +11,7 @@ integration.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -29,6 +30,7 @@ class RouteKey:
     segments: tuple[str, ...]
 
     @classmethod
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - route keys are few and immutable
     def parse(cls, key: str) -> RouteKey:
         if key == DEFAULT:
             return cls(key, "", ())

@@ -38,8 +38,7 @@ class HttpApiServer(LoopbackServer):
         self.layer, self.api_id = layer, api_id
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.layer.handle, self.api_id, request)
+        return await self.layer.handle_async(self.api_id, request, self.executor)
 
 
 class FunctionUrlServer(LoopbackServer):
@@ -80,5 +79,4 @@ class OfflineServer(LoopbackServer):
         if self.http_api is None:
             return _MISSING_TOKEN
         layer2, api_id2 = self.http_api
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, layer2.handle, api_id2, request)
+        return await layer2.handle_async(api_id2, request, self.executor)
