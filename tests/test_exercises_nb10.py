@@ -150,21 +150,7 @@ def _v2():
 
 
 def lock_right(api_id, route_id, issuer_url):
-    client = _v2()
-    made = client.create_authorizer(
-        ApiId=api_id,
-        Name="writers",
-        AuthorizerType="JWT",
-        IdentitySource=["$request.header.Authorization"],
-        JwtConfiguration={"Issuer": issuer_url, "Audience": ["apps-console"]},
-    )
-    client.update_route(
-        ApiId=api_id,
-        RouteId=route_id,
-        AuthorizationType="JWT",
-        AuthorizerId=made["AuthorizerId"],
-        AuthorizationScopes=["apps:write"],
-    )
+    lock_parts(api_id, route_id, issuer_url, audience=["apps-console"], scopes=["apps:write"])
 
 
 def lock_without_attaching(api_id, route_id, issuer_url):
@@ -192,21 +178,7 @@ def lock_without_scopes(api_id, route_id, issuer_url):
 
 
 def lock_wrong_audience(api_id, route_id, issuer_url):
-    client = _v2()
-    made = client.create_authorizer(
-        ApiId=api_id,
-        Name="writers",
-        AuthorizerType="JWT",
-        IdentitySource=["$request.header.Authorization"],
-        JwtConfiguration={"Issuer": issuer_url, "Audience": ["apps"]},
-    )
-    client.update_route(
-        ApiId=api_id,
-        RouteId=route_id,
-        AuthorizationType="JWT",
-        AuthorizerId=made["AuthorizerId"],
-        AuthorizationScopes=["apps:write"],
-    )
+    lock_parts(api_id, route_id, issuer_url, audience=["apps"], scopes=["apps:write"])
 
 
 def lock_parts(api_id, route_id, issuer_url, *, audience, scopes, kind="JWT", attach=True):

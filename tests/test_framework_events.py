@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.framework_helpers import one_zip_each
 from workshop_lib import sandbox
 from workshop_lib.framework import Service, sls
 from workshop_lib.framework import compile as cfn
@@ -60,7 +61,7 @@ def write(folder):
 
 def test_sns_and_stream_events_compile_to_the_framework_resources(tmp_path):
     service = Service.load(write(tmp_path))
-    resources = cfn.update_template(service, "k", _code(service), "1")["Resources"]
+    resources = cfn.update_template(service, "k", one_zip_each(service), "1")["Resources"]
     topic = resources["SNSTopicNotestopic"]["Properties"]
     assert topic["TopicName"] == "notes-topic"
     assert topic["Subscription"][0]["Protocol"] == "lambda"
@@ -107,8 +108,3 @@ def test_published_messages_and_stream_records_reach_the_deployed_function(tmp_p
             attributes = {"kind": {"DataType": "String", "StringValue": kind}}
             sns.publish(TopicArn=filtered, Message=kind, MessageAttributes=attributes)
         delivered(aws, "notify-dev-onNote", ["aws:sns", "aws:dynamodb", "aws:sns"])
-
-
-def _code(service):
-    """One zip per function, as ``package`` makes them (the names do not matter here)."""
-    return {key: (f"{key}.zip", "sha") for key in service.functions}

@@ -9,6 +9,7 @@ import textwrap
 import pytest
 import requests
 
+from tests.framework_helpers import one_zip_each
 from workshop_lib import sandbox
 from workshop_lib.framework import Service, sls
 from workshop_lib.framework import compile as cfn
@@ -96,7 +97,7 @@ def test_route_logical_ids_follow_the_framework_naming():
 
 def test_http_api_and_urls_compile_to_the_framework_resources(tmp_path):
     service = Service.load(write(tmp_path))
-    resources = cfn.update_template(service, "k", _code(service), "1")["Resources"]
+    resources = cfn.update_template(service, "k", one_zip_each(service), "1")["Resources"]
     kinds = {k: v["Type"] for k, v in resources.items()}
     expected = {
         "HttpApi": "AWS::ApiGatewayV2::Api",
@@ -155,7 +156,7 @@ def test_a_wrong_http_api_event_is_one_line_with_file_and_line(tmp_path, event, 
     """
     service = Service.load(write(tmp_path, yml))
     with pytest.raises(ConfigError, match=message) as raised:
-        cfn.update_template(service, "k", _code(service), "1")
+        cfn.update_template(service, "k", one_zip_each(service), "1")
     assert str(raised.value).startswith("serverless.yml, line ")
     assert "\n" not in str(raised.value)
 
@@ -187,11 +188,6 @@ def test_deployed_http_api_serves_routes_authorizers_and_function_urls(tmp_path,
         (again,) = v2.get_apis()["Items"]
         assert again["ApiId"] == api["ApiId"]
         assert len(v2.get_routes(ApiId=api["ApiId"])["Items"]) == routes_before == 4
-
-
-def _code(service):
-    """One zip per function, as ``package`` makes them (the names do not matter here)."""
-    return {key: (f"{key}.zip", "sha") for key in service.functions}
 
 
 BOTH = """

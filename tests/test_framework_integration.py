@@ -9,6 +9,7 @@ import textwrap
 import pytest
 import requests
 
+from tests.framework_helpers import one_zip_each
 from workshop_lib import sandbox
 from workshop_lib.apigateway import vtl
 from workshop_lib.framework import Service, integration, sls
@@ -91,7 +92,7 @@ def test_the_default_template_renders_the_framework_event():
 
 def test_lambda_integration_compiles_to_the_framework_method(tmp_path):
     service = Service.load(write(tmp_path))
-    resources = cfn.update_template(service, "k", _code(service), "1")["Resources"]
+    resources = cfn.update_template(service, "k", one_zip_each(service), "1")["Resources"]
     get = resources["ApiGatewayMethodTodosIdVarGet"]["Properties"]
     assert get["Integration"]["Type"] == "AWS"
     assert get["Integration"]["PassthroughBehavior"] == "NEVER"
@@ -114,7 +115,7 @@ def test_an_integration_the_sandbox_does_not_compile_is_one_line(tmp_path):
     )
     with pytest.raises(ConfigError, match="http integration 'mock' is not compiled"):
         service = Service.load(tmp_path)
-        cfn.update_template(service, "k", _code(service), "1")
+        cfn.update_template(service, "k", one_zip_each(service), "1")
 
 
 @pytest.mark.slow
@@ -139,8 +140,3 @@ def test_a_lambda_integration_is_served_with_the_framework_event_and_status_code
         assert requests.post(f"{base}/todos", json={}).status_code == 400
         unsupported = requests.post(f"{base}/todos", data="x", headers={"Content-Type": "text/csv"})
         assert unsupported.status_code == 415  # PassthroughBehavior NEVER
-
-
-def _code(service):
-    """One zip per function, as ``package`` makes them (the names do not matter here)."""
-    return {key: (f"{key}.zip", "sha") for key in service.functions}

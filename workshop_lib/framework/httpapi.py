@@ -62,6 +62,14 @@ def route_logical_id(route_key: str) -> str:
     return "HttpApiRoute" + "".join(parts)
 
 
+def api_name(service: Service) -> str:
+    """The HTTP API's name: ``provider.httpApi.name``, else the framework's
+    ``{stage}-{service}``."""
+    user = service.provider.get("httpApi")
+    given = user.get("name") if isinstance(user, dict) else None
+    return str(given or f"{service.stage}-{service.name}")
+
+
 def _where(service: Service, keys: tuple[str, ...]) -> str:
     return service.raw.where(keys)
 
@@ -203,7 +211,7 @@ def compile_http_api(service: Service, resources: dict[str, Any], outputs: dict[
             "(cors, authorizers, payload, ...)"
         )
     api: dict[str, Any] = {
-        "Name": str(user.get("name") or f"{service.stage}-{service.name}"),
+        "Name": api_name(service),
         "ProtocolType": "HTTP",
     }
     if user.get("disableDefaultEndpoint") is not None:
@@ -506,8 +514,7 @@ def deployed_api_id(service: Service, aws: Any) -> str | None:
     """The id of the service's deployed HTTP API (None: it has no httpApi events)."""
     if not _routes(service):
         return None
-    user = service.provider.get("httpApi") or {}
-    name = str(user.get("name") or f"{service.stage}-{service.name}")
+    name = api_name(service)
     v2 = aws.client("apigatewayv2", region_name=service.region)
     return next((a["ApiId"] for a in v2.get_apis()["Items"] if a["Name"] == name), None)
 
@@ -515,19 +522,12 @@ def deployed_api_id(service: Service, aws: Any) -> str | None:
 def endpoints(service: Service, aws: Any) -> list[str]:
     """``serverless info``'s lines for the HTTP API routes and function URLs, as deployed."""
     lines: list[str] = []
-    routes = _routes(service)
-    if routes:
-        user = service.provider.get("httpApi") or {}
-        name = str(user.get("name") or f"{service.stage}-{service.name}")
-        v2 = aws.client("apigatewayv2", region_name=service.region)
-        api = next((a for a in v2.get_apis()["Items"] if a["Name"] == name), None)
-        if api is not None:
-            for route_key, *_ in routes:
-                if route_key == "*":
-                    lines.append(f"ANY - {api['ApiEndpoint']}")
-                else:
-                    method, path = route_key.split(" ", 1)
-                    lines.append(f"{method} - {api['ApiEndpoint']}{path}")
+    api_id = deployed_api_id(service, aws)
+    if api_id is not None:
+        base = f"https://{api_id}.execute-api.{service.region}.amazonaws.com"
+        for route_key, *_ in _routes(service):
+            method, _, path = ("ANY *" if route_key == "*" else route_key).partition(" ")
+            lines.append(f"{method} - {base}{path if path != '*' else ''}")
     lam = aws.client("lambda", region_name=service.region)
     for key, fn in service.functions.items():
         if not ((service.config.get("functions") or {}).get(key) or {}).get("url"):
