@@ -22,8 +22,8 @@ import sys
 import time
 import traceback
 
-# typing and decimal stay unimported in the worker (about 1 MB of every environment's
-# memory): annotations are never evaluated, and a Decimal only needs decimal when one is met
+# typing and decimal stay unimported in the worker (memory every environment would carry):
+# annotations are never evaluated, and a Decimal only needs decimal when one is met
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -580,8 +580,8 @@ def max_memory_mb() -> int:
     """This process's peak resident memory, for the REPORT line's "Max Memory Used".
 
     Linux: VmHWM, the peak of this program only. getrusage's ru_maxrss keeps the parent's peak
-    across fork and exec, so every worker a 160 MB notebook kernel started reported 160 MB.
-    The file stays open (a pread is 7 us, an open and read 17 us of each warm invoke).
+    across fork and exec, so every worker a notebook kernel started would report the kernel's.
+    The file stays open: a pread is cheaper than an open and a read after every warm invoke.
     """
     try:
         if not _STATUS or _STATUS[0][0] != os.getpid():  # a forked child opens its own

@@ -170,8 +170,8 @@ def _captured(
 class _HandlerMemory:
     """The peak of what the handler allocates, for the REPORT line's "Max Memory Used".
 
-    The handler runs in the notebook's process, whose resident memory is the kernel's (90 MB
-    and more before any handler runs), so that says nothing about the handler. Python's
+    The handler runs in the notebook's process, whose resident memory is the kernel's (large
+    before any handler runs), so that says nothing about the handler. Python's
     tracemalloc counts the handler's own allocations instead: its peak, in MB rounded up,
     is what invoke_local reports and holds against the memory size. Lambda's figure also
     counts the runtime around the handler; a deployed function's REPORT (its worker's peak)
