@@ -2,7 +2,8 @@
 partitions, on-demand tables.
 
 A provisioned table (and each GSI) refills at its RCU / WCU per second and keeps up to
-``burst_seconds`` (AWS: 300 s) of unused capacity. Every table is also split into
+``burst_seconds`` (AWS: 300 s) of unused capacity: a :class:`~workshop_lib.tokenbucket.TokenBucket`,
+the one API Gateway's throttles use. Every table is also split into
 partitions, placed by the hash of the partition key, each with DynamoDB's hard limit of
 3,000 RCU and 1,000 WCU in any one second, which burst capacity cannot lift: a hot key
 throttles even when the table has room. An on-demand table serves up to twice its previous
