@@ -203,8 +203,8 @@ class Sandbox:
                 from workshop_lib import motoquick
                 from workshop_lib.ec2 import defer_offerings
 
-                defer_offerings()  # 70 MB of EC2 data moto would decode at import
-                motoquick.install()  # each REST service's first request: 50-100 ms less
+                defer_offerings()  # EC2 data for every region, which moto decodes at import
+                motoquick.install()  # each REST service's first request skips unused work
 
                 self._mock = mock_aws(config=MOTO_CONFIG)
                 self._mock.start()
