@@ -6,11 +6,15 @@ from __future__ import annotations
 import sys
 import types
 import warnings
+from dataclasses import replace
 
 import pytest
 
 from workshop_lib import seams
+from workshop_lib.ec2 import defer_offerings
 from workshop_lib.seams import ABSENT, BEHAVIOUR, SPEED, Seam, SeamError, SeamWarning
+
+defer_offerings()  # as a sandbox does before moto's CloudFormation imports EC2's models
 
 
 @pytest.mark.parametrize("seam", seams.SEAMS, ids=lambda seam: seam.name)
@@ -159,3 +163,27 @@ def test_a_behaviour_seam_whose_target_changed_refuses_to_start_and_changes_noth
     assert "its signature is now (x, y, z=0) (written against (x, y))" in message
     assert seams.PROCEDURE in message and "\n" not in message
     assert fake.add is _original and not seams.installed("fake")
+
+
+def test_an_import_seam_whose_lines_changed_is_not_usable(monkeypatch):
+    seam = seams.find("jsonschema._format")
+    monkeypatch.setattr(seams, "SEAMS", (replace(seam, fingerprint="0" * 16),))
+    monkeypatch.setattr(seams, "_WARNED", set())
+    monkeypatch.setattr(seams, "_CHECKED", {})
+    with pytest.warns(SeamWarning, match="speed seam jsonschema._format is off"):
+        assert not seams.usable("jsonschema._format")
+
+
+def test_a_sandbox_refuses_to_start_when_a_behaviour_seam_moved_and_leaves_moto_as_it_was(
+    monkeypatch,
+):
+    from workshop_lib import sandbox
+
+    moved = seams.find("moto.awslambda.models:LambdaBackend.create_function")
+    changed = replace(moved, signature="(self, spec, extra)", fingerprint="0" * 16)
+    monkeypatch.setattr(seams, "SEAMS", tuple(changed if s is moved else s for s in seams.SEAMS))
+    monkeypatch.setattr(seams, "_CHECKED", {})
+    before = {group: seams.installed(group) for group in seams.groups()}
+    with pytest.raises(SeamError, match="LambdaBackend.create_function .* has moved: its "):
+        sandbox().start()
+    assert {group: seams.installed(group) for group in seams.groups()} == before

@@ -490,6 +490,13 @@ def _replacement(seam: Seam, original: Any) -> Any:
     return value
 
 
+def check(name: str) -> list[Seam]:
+    """Group ``name``'s seams that may be installed: raises SeamError if a behaviour seam
+    moved, warns once for each speed seam that did (a plug-in may ask before it builds
+    anything; :func:`install` asks again, from the cache)."""
+    return [seam for seam in group(name) if usable(seam)]
+
+
 def install(name: str, holder: Any = None) -> None:
     """Put group ``name``'s seams in place for ``holder`` (a plug-in; None for the process).
     Refuses (SeamError) before changing anything if a behaviour seam's target moved."""
@@ -499,7 +506,7 @@ def install(name: str, holder: Any = None) -> None:
             if installed.holder is holder:
                 return
             uninstall(name, installed.holder)
-        chosen = [seam for seam in group(name) if seam.lines is None and usable(seam)]
+        chosen = [seam for seam in check(name) if seam.lines is None]
         saved: list[tuple[Seam, Any, Any]] = []
         for seam in chosen:
             owner = resolve(seam.owner)
