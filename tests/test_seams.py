@@ -70,6 +70,8 @@ def test_install_replaces_and_uninstall_restores_exactly(group):
         seams.install(group, token)
         seams.install(group, token)  # idempotent
         during = _state(group)
+        seams._CHECKED.clear()  # checked again while installed: against the saved originals
+        assert [s.name for s in seams.group(group) if seams.problem(s)] == []
         for (name, was), (_, now) in zip(before, during, strict=True):
             assert now is not was, f"{name} was not replaced"
         seams.uninstall(group, other)  # not the holder: nothing happens

@@ -303,7 +303,7 @@ class _Installed:
 
 
 _INSTALLED: dict[str, _Installed] = {}
-_ORIGINALS: dict[tuple[Any, str], Any] = {}  # (owner object, attribute) -> the original
+_ORIGINALS: dict[tuple[Any, ...], Any] = {}  # (owner, attribute[, key]) -> the original
 _CHECKED: dict[str, tuple[Any, str | None]] = {}  # seam name -> (original seen, problem)
 _WARNED: set[str] = set()
 
@@ -338,17 +338,24 @@ def _target(seam: Seam) -> Any:
     """What the seam replaces as moto has it (its saved original while installed), or
     _MISSING."""
     owner = resolve(seam.owner)
+    saved_at = _saved_at(owner, seam)
+    if saved_at in _ORIGINALS:
+        return _ORIGINALS[saved_at]
     if seam.key is not None:
         return getattr(owner, seam.attribute).get(seam.key, _MISSING)
-    saved = _ORIGINALS.get((owner, seam.attribute), _MISSING)
-    if saved is not _MISSING:
-        return saved
     if isinstance(owner, type):
         for cls in owner.__mro__:  # inherited: what the owner has through its bases
             if seam.attribute in vars(cls):
                 return vars(cls)[seam.attribute]
         return _MISSING
     return getattr(owner, seam.attribute, _MISSING)
+
+
+def _saved_at(owner: Any, seam: Seam) -> tuple[Any, ...]:
+    """Where _ORIGINALS keeps what the seam replaced while it is installed."""
+    if seam.key is None:
+        return (owner, seam.attribute)
+    return (owner, seam.attribute, seam.key)
 
 
 def _function(value: Any) -> Any:
@@ -513,13 +520,14 @@ def install(name: str, holder: Any = None) -> None:
             if seam.key is not None:
                 table = getattr(owner, seam.attribute)
                 saved.append((seam, owner, table.get(seam.key, _MISSING)))
+                _ORIGINALS[_saved_at(owner, seam)] = saved[-1][2]
                 table[seam.key] = _replacement(seam, None)
                 continue
             here = vars(owner).get(seam.attribute, _MISSING)
-            original = here if here is not _MISSING else getattr(owner, seam.attribute, None)
+            original = here if here is not _MISSING else getattr(owner, seam.attribute, _MISSING)
             replacement = _replacement(seam, original)
             saved.append((seam, owner, here))
-            _ORIGINALS[(owner, seam.attribute)] = original
+            _ORIGINALS[_saved_at(owner, seam)] = original
             setattr(owner, seam.attribute, replacement)
         _INSTALLED[name] = _Installed(holder, saved)
 
@@ -531,6 +539,7 @@ def uninstall(name: str, holder: Any = None) -> None:
         if installed is None or installed.holder is not holder:
             return
         for seam, owner, was in reversed(installed.saved):
+            _ORIGINALS.pop(_saved_at(owner, seam), None)
             if seam.key is not None:
                 table = getattr(owner, seam.attribute)
                 if was is _MISSING:
@@ -538,7 +547,6 @@ def uninstall(name: str, holder: Any = None) -> None:
                 else:
                     table[seam.key] = was
                 continue
-            _ORIGINALS.pop((owner, seam.attribute), None)
             if was is _MISSING:
                 delattr(owner, seam.attribute)
             else:
