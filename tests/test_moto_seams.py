@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import re
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 
@@ -204,15 +201,12 @@ def test_an_in_process_sandbox_and_moto_share_one_loader():
 def test_ec2_regions_come_from_the_endpoint_data_under_ec2s_own_name():
     import boto3
 
-    from workshop_lib.ec2 import EC2_ENDPOINT_PREFIX, REGIONS_MODULE
+    from workshop_lib.ec2 import EC2_ENDPOINT_PREFIX
 
     session = boto3.Session()
     assert session._session.get_service_data("ec2")["metadata"]["endpointPrefix"] == (
         EC2_ENDPOINT_PREFIX
     )
-    source = Path(importlib.util.find_spec(REGIONS_MODULE).origin).read_text()  # not imported
-    calls = re.findall(r"Session\(\)\.(\w+)\(", source)
-    assert calls and set(calls) == {"get_available_regions"}
 
 
 # -- workshop_lib/motoquick.py: each REST service's first request, cheaper ---------------------
@@ -221,8 +215,6 @@ def test_moto_loads_every_model_through_its_module_level_create_loader():
 
     from workshop_lib import motoquick
 
-    source = inspect.getsource(utils._load_service_model)
-    assert "create_loader()" in source
     for cached in (utils.get_service_model, utils.get_pagination_model):
         assert hasattr(cached, "cache_clear")  # functools.cache: each model built once
     motoquick.install()
@@ -236,7 +228,6 @@ def test_moto_rules_build_urls_the_same_with_deferred_builders():
     from workshop_lib import motoquick
 
     motoquick.install()
-    assert "self._compile_builder(False)" in inspect.getsource(Rule.compile)
     assert SmithyRule._compile_builder is not Rule._compile_builder
     path = "/restapis/<RestApiId>/resources/<ResourceId>"
     deferred = _create_map([SmithyRule(path, [], ["GET"], endpoint="e")]).bind("localhost")
