@@ -260,6 +260,11 @@ SEAMS: tuple[Seam, ...] = (
          "a resource moto skipped is listed by its logical id and type", B,
          "(self)", "48081724e7f64b7e", "workshop_lib.framework.layer:stack_resources",
          wrap="property"),
+    # -- the SDK's retry back-off on the sandbox clock (clock.py) ----------------------------
+    Seam("clock", "botocore.endpoint", "time",
+         "boto3's retries sleep on a virtual clock (token buckets refill in its time)", B,
+         None, "78de9962877c1c04", "workshop_lib.clock:SDK_TIME",
+         relies_on=("botocore.endpoint:Endpoint._needs_retry",)),
     # -- speed: each REST service's first request (motoquick.py) ----------------------------
     Seam("motoquick", "moto.core.utils", "create_loader",
          "one botocore loader for every model moto loads", S,
