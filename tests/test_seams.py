@@ -189,3 +189,17 @@ def test_a_sandbox_refuses_to_start_when_a_behaviour_seam_moved_and_leaves_moto_
     with pytest.raises(SeamError, match="LambdaBackend.create_function .* has moved: its "):
         sandbox().start()
     assert {group: seams.installed(group) for group in seams.groups()} == before
+
+
+def test_a_virtual_clock_sandbox_routes_the_sdks_retry_sleeps_to_its_clock():
+    import time
+
+    import botocore.endpoint
+
+    from workshop_lib import sandbox
+
+    with sandbox(clock="virtual") as aws:
+        before, started = aws.clock.time(), time.monotonic()
+        botocore.endpoint.time.sleep(60)  # what a retry's back-off calls
+        assert aws.clock.time() - before >= 60 and time.monotonic() - started < 5
+    assert botocore.endpoint.time is time
