@@ -1,4 +1,5 @@
-"""Every moto internal the sandbox relies on, pinned: an upgrade that moves one fails here."""
+"""Every moto internal the sandbox reads, pinned (what it replaces is declared in
+workshop_lib/seams.py and checked by tests/test_seams.py): an upgrade that moves one fails here."""
 
 from __future__ import annotations
 
