@@ -91,17 +91,6 @@ def test_a_handler_printing_10_mb_is_answered_and_its_log_cut_into_256_kb_events
     assert any(m.startswith("short line") for m in messages)
 
 
-def test_moto_repeats_the_response_limit_in_the_seam_the_sandbox_answers():
-    """moto 5.2's Invoke response refuses ``sys.getsizeof(payload) > 6000000``; the sandbox
-    applies AWS's limit itself and hands moto a payload that passes (the test above invokes
-    with 6 MB). If moto changes that line, this fails and the seam must be looked at again."""
-    import inspect
-
-    from moto.awslambda.responses import LambdaResponse
-
-    assert "if sys.getsizeof(payload) > 6000000:" in inspect.getsource(LambdaResponse.invoke)
-
-
 def test_a_long_message_is_cut_between_characters():
     from workshop_lib.lambda_runtime import logs
 

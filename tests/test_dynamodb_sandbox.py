@@ -8,7 +8,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from workshop_lib import sandbox
-from workshop_lib.dynamodb import patches
 from workshop_lib.dynamodb.workload import NO_RETRIES, drive, partition_heatmap
 
 KB = 1024
@@ -489,33 +488,6 @@ def test_ttl_expires_items_on_the_sandbox_clock_with_stream_records(aws):
         "Type": "Service",
         "PrincipalId": "dynamodb.amazonaws.com",
     }
-
-
-def test_patches_are_installed_and_removed_exactly():
-    from moto.dynamodb import responses
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
-
-    before = {name: vars(DynamoHandler)[name] for name in patches.ACTIONS}
-    before_query, before_scan = vars(Table)["query"], vars(Table)["scan"]
-    with sandbox():
-        assert responses.TRANSACTION_MAX_ITEMS == 100
-        assert vars(DynamoHandler)["put_item"] is not before["put_item"]
-    assert {name: vars(DynamoHandler)[name] for name in patches.ACTIONS} == before
-    assert vars(Table)["query"] is before_query and vars(Table)["scan"] is before_scan
-    assert responses.TRANSACTION_MAX_ITEMS == 25
-    assert vars(LimitedSizeDict)["__setitem__"] is not dict.__setitem__
-
-
-def test_moto_seams_the_layer_relies_on():
-    import inspect
-
-    from moto.dynamodb.models.table import Table
-
-    for method in ("query", "scan"):
-        assert "filter_expression" in inspect.signature(getattr(Table, method)).parameters
-    assert hasattr(Table, "all_items") and hasattr(Table, "get_item")
 
 
 def test_reserved_words_type_mismatches_names_and_nesting_give_validation_errors(aws):

@@ -3,12 +3,9 @@ loudly when an upgrade changes one (then the workaround may go, or must change).
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from moto.apigateway.models import Method
 from moto.cloudformation.parsing import get_model_map
-from moto.core.authorization import ActionAuthenticatorMixin
 from moto.moto_api._internal import urls
 
 from workshop_lib.framework import gaps
@@ -36,15 +33,6 @@ def test_moto_method_from_cloudformation_needs_an_integration_uri():
             original.__func__(Method, "M", {"Properties": props}, aws.account_id, aws.region)
         patched = Method.create_from_cloudformation_json  # the layer's version lets it through
         patched("M", {"Properties": props}, aws.account_id, aws.region)
-
-
-def test_the_one_authorisation_seam_the_audit_wraps():
-    signature = inspect.signature(ActionAuthenticatorMixin._authenticate_and_authorize_action)
-    assert list(signature.parameters) == ["self", "iam_request_cls", "resource"]
-    source = inspect.getsource(ActionAuthenticatorMixin._authenticate_and_authorize_normal_action)
-    assert "_authenticate_and_authorize_action" in source
-    source = inspect.getsource(ActionAuthenticatorMixin._authenticate_and_authorize_s3_action)
-    assert "_authenticate_and_authorize_action" in source
 
 
 def test_moto_api_routes_are_a_dict_the_server_reads():

@@ -1,4 +1,5 @@
-"""The moto internals the Lambda layer relies on: pinned, so an upgrade fails loudly."""
+"""The moto internals the Lambda layer reads (the ones it replaces are in workshop_lib/seams.py,
+checked by tests/test_seams.py): pinned, so an upgrade fails loudly."""
 
 from __future__ import annotations
 
@@ -7,52 +8,6 @@ import time
 from datetime import timezone
 
 from workshop_lib import sandbox
-from workshop_lib.lambda_runtime import patches
-
-
-def test_every_patched_attribute_exists_and_is_restored_exactly():
-    originals = {(owner, name): vars(owner)[name] for owner, name, _ in patches.PATCHES}
-    with sandbox():
-        for owner, name, replacement in patches.PATCHES:
-            assert vars(owner)[name] is replacement
-    for (owner, name), original in originals.items():
-        assert vars(owner)[name] is original
-
-
-def test_signatures_of_the_patched_moto_functions():
-    from moto.awslambda.models import LambdaBackend, LambdaFunction
-    from moto.awslambda_simple.models import LambdaSimpleBackend
-    from moto.s3 import notifications
-
-    def params(fn):
-        return list(inspect.signature(fn).parameters)
-
-    assert params(LambdaSimpleBackend.invoke) == [
-        "self",
-        "function_name",
-        "qualifier",
-        "body",
-        "headers",
-        "response_headers",
-    ]
-    assert params(LambdaFunction.invoke) == ["self", "body", "request_headers", "response_headers"]
-    assert params(LambdaBackend.create_function) == ["self", "spec"]
-    assert params(LambdaFunction.update_configuration) == ["self", "config_updates"]
-    assert params(LambdaBackend.update_function_code) == [
-        "self",
-        "function_name",
-        "qualifier",
-        "body",
-    ]
-    assert params(LambdaFunction.get_configuration) == ["self", "on_create"]
-    assert params(LambdaBackend.delete_function) == ["self", "function_name", "qualifier"]
-    assert params(LambdaBackend.create_event_source_mapping) == ["self", "spec"]
-    assert params(notifications._invoke_awslambda) == [
-        "account_id",
-        "event_body",
-        "fn_arn",
-        "region_name",
-    ]
 
 
 def test_model_attributes_the_layer_reads():

@@ -94,25 +94,32 @@ class VirtualClock(Clock):
         return f"VirtualClock({self.now().isoformat()}, {mode})"
 
 
-class _ClockTime:
-    """Stands in for the ``time`` module inside botocore's endpoint: its retry back-off
-    sleeps on the sandbox clock, everything else is real time."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+class SdkTime:
+    """Stands in for the ``time`` module inside botocore's endpoint while a sandbox with a
+    virtual clock runs (a seam, workshop_lib/seams.py): its retry back-off sleeps on that
+    clock, everything else is real time."""
 
     def sleep(self, seconds: float) -> None:
-        self._clock.sleep(seconds)
+        from workshop_lib import seams
+
+        clock = seams.holder("clock")
+        (clock.sleep if clock is not None else _time.sleep)(seconds)
 
     def __getattr__(self, name: str) -> object:
         return getattr(_time, name)
 
 
+SDK_TIME = SdkTime()
+
+
 def route_sdk_sleeps(clock: Clock | None) -> None:
     """Make boto3's retry back-off sleep on ``clock`` (``None``: real time again)."""
-    import botocore.endpoint
+    from workshop_lib import seams
 
-    botocore.endpoint.time = _time if clock is None or not clock.virtual else _ClockTime(clock)
+    if clock is not None and clock.virtual:
+        seams.install("clock", clock)
+    else:
+        seams.uninstall("clock", seams.holder("clock"))
 
 
 def make_clock(spec: Clock | str | float | None) -> Clock:

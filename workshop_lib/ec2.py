@@ -13,7 +13,8 @@ moto imports its EC2 models whenever CloudFormation (every ``workshop sls deploy
   model for its endpoint prefix; it gets one session on the shared data loader
   (:mod:`workshop_lib.botodata`) that reads the regions from the endpoint data only.
 
-The moto seams (pinned by tests/test_moto_seams.py): ``instance_types`` fills
+The moto seams (declared in workshop_lib/seams.py, speed seams: if moto moves one, the import
+is moto's own again, with a warning): ``instance_types`` fills
 ``INSTANCE_TYPE_OFFERINGS`` at import with ``load_resource`` on
 ``ec2/resources/instance_type_offerings/{location type}/{region}.json[.gz]`` files and sets
 ``LocationType`` on each entry, and the rest of moto reads it by location type then region;
@@ -90,12 +91,11 @@ class _DeferringLoader(importlib.abc.Loader):
     def _exec_with(self, module: Any, owner: Any, name: str, replacement: Any) -> None:
         """Run moto's module while ``owner.name`` is ``replacement``; the module keeps the
         real one (it imported the name from ``owner`` while it ran)."""
+        from workshop_lib import seams
+
         real = getattr(owner, name)
-        setattr(owner, name, replacement)
-        try:
+        with seams.swapped(owner, name, replacement):
             self.inner.exec_module(module)
-        finally:
-            setattr(owner, name, real)
         setattr(module, name, real)
 
     def exec_module(self, module: Any) -> None:
@@ -166,8 +166,11 @@ class _SharedSessionLoader(_DeferringLoader):
 class _Finder(importlib.abc.MetaPathFinder):
     loaders = {MODULE: _DeferringLoader, REGIONS_MODULE: _SharedSessionLoader}
 
+    def __init__(self) -> None:
+        self.usable: set[str] = set()  # the modules whose seam fits this moto
+
     def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
-        if name not in self.loaders:
+        if name not in self.loaders or name not in self.usable:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is not None and spec.loader is not None:
@@ -180,9 +183,15 @@ _FINDER = _Finder()
 
 def defer_offerings() -> bool:
     """Make moto's EC2 import leave offerings for later (idempotent); False if too late
-    (EC2's models were imported already, with every region's offerings)."""
+    (EC2's models were imported already, with every region's offerings, or moto moved the
+    seam: then it warns once)."""
+    from workshop_lib import seams
+
     if _FINDER not in sys.meta_path:
+        _FINDER.usable = {name for name in _Finder.loaders if seams.usable(name)}
         sys.meta_path.insert(0, _FINDER)
+    if MODULE not in _FINDER.usable:
+        return False
     return MODULE not in sys.modules or isinstance(
         next(iter(sys.modules[MODULE].INSTANCE_TYPE_OFFERINGS.values()), None), LazyRegions
     )

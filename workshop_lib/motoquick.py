@@ -15,7 +15,8 @@ the sandbox, which pays them on every start (``workshop sls offline``, each note
   the first time such a call validates a document; until then moto's ``validate`` is a
   stand-in that imports the real one and puts it (and its exception class) in its place.
 
-The moto and werkzeug seams are pinned by tests/test_moto_seams.py.
+The seams are declared in workshop_lib/seams.py (speed seams: if moto moves one, it is off
+with a warning and moto runs as it is); tests/test_moto_seams.py checks they answer the same.
 """
 
 from __future__ import annotations
@@ -41,17 +42,16 @@ def install() -> None:
     with _LOCK:
         if _INSTALLED:
             return
-        if _FINDER not in sys.meta_path:
+        from workshop_lib import seams
+
+        if _FINDER not in sys.meta_path and seams.usable(APIGATEWAY_MODELS):
             sys.meta_path.insert(0, _FINDER)
-        _share_model_loader()
-        _defer_url_builders()
+        seams.install("motoquick")  # for the whole process
         _INSTALLED = True
 
 
-def _share_model_loader() -> None:
-    import moto.core.utils as utils
-
-    made = utils.create_loader
+def shared_loader(made: Any) -> Any:
+    """``moto.core.utils.create_loader``: the first loader ``made`` makes, every time."""
     loaders: list[Any] = []
     lock = threading.Lock()
 
@@ -61,14 +61,11 @@ def _share_model_loader() -> None:
                 loaders.append(made())
             return loaders[0]
 
-    utils.create_loader = create_loader
+    return create_loader
 
 
-def _defer_url_builders() -> None:
-    from moto.core.routing import SmithyRule
-    from werkzeug.routing.rules import Rule
-
-    compile_builder = Rule._compile_builder
+def deferred_builders(compile_builder: Any) -> Any:
+    """``SmithyRule._compile_builder``: each URL builder compiled on its first use."""
 
     def deferred(self: Any, append_unknown: bool = True) -> Any:
         built: list[Any] = []
@@ -80,7 +77,7 @@ def _defer_url_builders() -> None:
 
         return build
 
-    SmithyRule._compile_builder = deferred
+    return deferred
 
 
 class _NotYetImported(Exception):

@@ -65,20 +65,18 @@ class ApiGatewayLayer:
     def install(self, aws: Sandbox) -> None:
         # jsonschema is imported (quickjsonschema.import_jsonschema) by the first request model to
         # check, and by moto's OpenAPI validator if it ever runs (workshop_lib/motoquick.py)
-        from workshop_lib.apigateway import patches, testinvoke
+        from workshop_lib.apigateway import patches
 
         self.aws = aws
         self._canary_draws = random.Random(aws.seed)
         self.usage = UsagePlans(self)
         self.authorizers = Authorizers(self)
         self.validation = Validation()
-        patches.install(self)
-        testinvoke.install(self)
+        patches.install(self)  # TestInvokeMethod (testinvoke.py) too
 
     def uninstall(self, aws: Sandbox) -> None:
-        from workshop_lib.apigateway import patches, testinvoke
+        from workshop_lib.apigateway import patches
 
-        testinvoke.uninstall(self)
         for server in self.servers.values():
             server.stop()
         self.servers.clear()

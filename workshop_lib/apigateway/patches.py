@@ -1,4 +1,4 @@
-"""The seams in moto 5.2 where the API Gateway layer plugs in (each covered by a test).
+"""The seams in moto 5.2 where the API Gateway layer plugs in (declared in workshop_lib/seams.py).
 
 - ``RestAPI.create_deployment``: the deployment is frozen as the layer will serve it.
 - ``RestAPI.update_integration_mocks``: moto registers one literal URL per method (path
@@ -17,10 +17,8 @@
 from __future__ import annotations
 
 import json
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from moto.apigateway import urls
 from moto.apigateway.exceptions import (
     BadRequestException,
     NoIntegrationDefined,
@@ -29,36 +27,42 @@ from moto.apigateway.exceptions import (
 from moto.apigateway.models import APIGatewayBackend, RestAPI, Stage
 from moto.apigateway.responses import APIGatewayResponse
 
+from workshop_lib import seams
 from workshop_lib.apigateway import openapi
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
 
 USAGE_PATH = "{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$"
-_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
-_LAYER: list[ApiGatewayLayer] = []
 
 
-def _create_deployment(
+def layer() -> ApiGatewayLayer:
+    installed = seams.holder("apigateway")
+    if installed is None:
+        raise RuntimeError("the API Gateway layer is not installed")
+    return installed
+
+
+def create_deployment(
     self: RestAPI, name: str, description: str, stage_variables: Any = None
 ) -> Any:
-    deployment = _ORIGINALS[(RestAPI, "create_deployment")](
+    deployment = seams.original(RestAPI, "create_deployment")(
         self, name, description, stage_variables
     )
-    if _LAYER:
-        _LAYER[0].record_deployment(self, deployment.id)
+    if seams.installed("apigateway"):
+        layer().record_deployment(self, deployment.id)
     return deployment
 
 
-def _update_integration_mocks(self: RestAPI, stage_name: str) -> None:
-    if _LAYER and stage_name:
-        _LAYER[0].register_stage(self.id, stage_name)
+def update_integration_mocks(self: RestAPI, stage_name: str) -> None:
+    if seams.installed("apigateway") and stage_name:
+        layer().register_stage(self.id, stage_name)
 
 
-def _get_usage(self: APIGatewayResponse) -> Any:
+def get_usage(self: APIGatewayResponse) -> Any:
     plan_id = self.path.split("/")[-2]
     query = self.querystring
-    result = _LAYER[0].usage.usage(
+    result = layer().usage.usage(
         plan_id,
         query.get("startDate", [""])[0],
         query.get("endDate", [""])[0],
@@ -67,14 +71,14 @@ def _get_usage(self: APIGatewayResponse) -> Any:
     return 200, {}, json.dumps(result)
 
 
-def _import_rest_api(self: APIGatewayBackend, api_doc: dict, fail_on_warnings: bool) -> Any:
+def import_rest_api(self: APIGatewayBackend, api_doc: dict, fail_on_warnings: bool) -> Any:
     try:
         return openapi.import_document(self, openapi.parse(api_doc))
     except openapi.OpenApiError as exc:
         raise BadRequestException(str(exc)) from None
 
 
-def _put_rest_api(
+def put_rest_api(
     self: APIGatewayBackend,
     function_id: str,
     api_doc: dict,
@@ -89,12 +93,12 @@ def _put_rest_api(
         raise BadRequestException(str(exc)) from None
 
 
-def _get_export(self: APIGatewayResponse) -> Any:
+def get_export(self: APIGatewayResponse) -> Any:
     parts = self.path.split("/")
     api_id, stage, export_type = parts[-5], parts[-3], parts[-1]
     if export_type not in ("swagger", "oas30"):
         raise BadRequestException(f"No API exporter for type '{export_type}'")
-    spec = _LAYER[0].deployed(api_id, stage)
+    spec = layer().deployed(api_id, stage)
     if spec is None:
         raise StageNotFoundException()
     extensions = set(self.querystring.get("extensions", [""])[0].split(","))
@@ -106,7 +110,7 @@ def _get_export(self: APIGatewayResponse) -> Any:
     return 200, {"Content-Type": "application/json"}, json.dumps(document, indent=2).encode()
 
 
-def _create_deployment_response(self: APIGatewayResponse) -> Any:
+def create_deployment_response(self: APIGatewayResponse) -> Any:
     """A deployment with ``canarySettings`` becomes the stage's canary, not its deployment."""
     canary = self._get_param("canarySettings")
     api_id = self.path.replace("/restapis/", "", 1).split("/")[0]
@@ -120,7 +124,7 @@ def _create_deployment_response(self: APIGatewayResponse) -> Any:
         if existing is None:
             raise BadRequestException("a canary needs an existing stage to run beside")
         before = existing
-    result = _ORIGINALS[(APIGatewayResponse, "create_deployment")](self)
+    result = seams.original(APIGatewayResponse, "create_deployment")(self)
     if existing is not None and before is None:
         # moto replaces the stage object; AWS keeps its settings and variables
         stage = self.backend.get_stage(api_id, stage_name)
@@ -141,14 +145,14 @@ def _create_deployment_response(self: APIGatewayResponse) -> Any:
     return result
 
 
-def _stage_to_json(self: Stage) -> dict[str, Any]:
-    document = _ORIGINALS[(Stage, "to_json")](self)
+def stage_to_json(self: Stage) -> dict[str, Any]:
+    document = seams.original(Stage, "to_json")(self)
     if getattr(self, "canary_settings", None):
         document["canarySettings"] = self.canary_settings
     return document
 
 
-def _stage_apply_operations(self: Stage, patch_operations: list[dict[str, Any]]) -> Stage:
+def stage_apply_operations(self: Stage, patch_operations: list[dict[str, Any]]) -> Stage:
     """Canary patch operations (change the split, promote, remove); the rest to moto."""
     others = []
     for op in patch_operations:
@@ -175,7 +179,7 @@ def _stage_apply_operations(self: Stage, patch_operations: list[dict[str, Any]])
                     canary["stageVariableOverrides"][name] = op["value"]
         else:
             others.append(op)
-    return _ORIGINALS[(Stage, "apply_operations")](self, others)
+    return seams.original(Stage, "apply_operations")(self, others)
 
 
 # -- UpdateMethod / UpdateIntegration ----------------------------------------------------------
@@ -252,13 +256,13 @@ def _method_ids(response: APIGatewayResponse) -> tuple[str, str, str]:
     return parts[2], parts[4], parts[6]
 
 
-def _update_method(self: APIGatewayResponse) -> str:
+def update_method(self: APIGatewayResponse) -> str:
     method = self.backend.get_method(*_method_ids(self))
     apply_patch(method, self._get_param("patchOperations"), _METHOD_PATHS)
     return json.dumps(method.to_json())
 
 
-def _update_integration(self: APIGatewayResponse) -> str:
+def update_integration(self: APIGatewayResponse) -> str:
     integration = self.backend.get_integration(*_method_ids(self))
     if integration is None:
         raise NoIntegrationDefined()
@@ -266,39 +270,9 @@ def _update_integration(self: APIGatewayResponse) -> str:
     return json.dumps(integration.to_json())
 
 
-_ADDED = {"update_method": _update_method, "update_integration": _update_integration}
+def install(api_layer: ApiGatewayLayer) -> None:
+    seams.install("apigateway", api_layer)
 
 
-def install(layer: ApiGatewayLayer) -> None:
-    if _LAYER:
-        uninstall(_LAYER[0])
-    for owner, name, replacement in (
-        (RestAPI, "create_deployment", _create_deployment),
-        (RestAPI, "update_integration_mocks", _update_integration_mocks),
-        (APIGatewayBackend, "import_rest_api", _import_rest_api),
-        (APIGatewayBackend, "put_rest_api", _put_rest_api),
-        (APIGatewayResponse, "get_export", _get_export),
-        (APIGatewayResponse, "create_deployment", _create_deployment_response),
-        (Stage, "to_json", _stage_to_json),
-        (Stage, "apply_operations", _stage_apply_operations),
-    ):
-        _ORIGINALS[(owner, name)] = vars(owner)[name]
-        setattr(owner, name, replacement)
-    APIGatewayResponse.get_usage = _get_usage  # moto has no such method
-    for name, added in _ADDED.items():  # nor these
-        setattr(APIGatewayResponse, name, added)
-    urls.url_paths[USAGE_PATH] = APIGatewayResponse.dispatch
-    _LAYER.append(layer)
-
-
-def uninstall(layer: ApiGatewayLayer) -> None:
-    if not _LAYER or _LAYER[0] is not layer:
-        return
-    for (owner, name), original in _ORIGINALS.items():
-        setattr(owner, name, original)
-    _ORIGINALS.clear()
-    urls.url_paths.pop(USAGE_PATH, None)
-    for name in ("get_usage", *_ADDED):
-        if name in vars(APIGatewayResponse):
-            delattr(APIGatewayResponse, name)
-    _LAYER.clear()
+def uninstall(api_layer: ApiGatewayLayer) -> None:
+    seams.uninstall("apigateway", api_layer)

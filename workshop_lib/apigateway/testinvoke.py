@@ -26,28 +26,18 @@ if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
 
 
-def install(layer: ApiGatewayLayer) -> None:
-    """Answer TestInvokeMethod with ``layer`` while the sandbox runs."""
-    from moto.apigateway.responses import APIGatewayResponse
+def answer(response: Any) -> tuple[int, dict, str]:
+    """``APIGatewayResponse.test_invoke_method`` (added while the API Gateway layer runs)."""
+    from workshop_lib.apigateway.patches import layer
 
-    def test_invoke_method(response: Any) -> tuple[int, dict, str]:
-        parts = response.path.rstrip("/").split("/")
-        api_id, resource_id, method = parts[-5], parts[-3], parts[-1].upper()
-        params = json.loads(response.body or "{}")
-        status, body = run(layer, api_id, resource_id, method, params)
-        headers = {"status": status}  # moto reads the status from the headers
-        if status == 404:
-            headers["x-amzn-ErrorType"] = "NotFoundException"
-        return status, headers, json.dumps(body)
-
-    APIGatewayResponse.test_invoke_method = test_invoke_method
-
-
-def uninstall(layer: ApiGatewayLayer) -> None:
-    from moto.apigateway.responses import APIGatewayResponse
-
-    if "test_invoke_method" in APIGatewayResponse.__dict__:
-        del APIGatewayResponse.test_invoke_method
+    parts = response.path.rstrip("/").split("/")
+    api_id, resource_id, method = parts[-5], parts[-3], parts[-1].upper()
+    params = json.loads(response.body or "{}")
+    status, body = run(layer(), api_id, resource_id, method, params)
+    headers = {"status": status}  # moto reads the status from the headers
+    if status == 404:
+        headers["x-amzn-ErrorType"] = "NotFoundException"
+    return status, headers, json.dumps(body)
 
 
 def run(

@@ -43,21 +43,18 @@ class HttpApiLayer:
         self.authorizers = HttpAuthorizers(self)
         self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
-        self._added_get_authorizers = False
         self._throttles: dict[tuple[str, str, str], tuple[tuple, TokenBucket]] = {}
         self._lock = threading.Lock()
         self.servers: dict[str, Any] = {}  # API or function URL id -> its loopback server
 
     def install(self, aws: Sandbox) -> None:
         import responses
-        from moto.apigatewayv2.responses import ApiGatewayV2Response
         from moto.core.models import responses_mock
 
+        from workshop_lib import seams
+
         self.aws = aws
-        # moto answers GetAuthorizers "not implemented"; deploys list them to stay idempotent
-        self._added_get_authorizers = not hasattr(ApiGatewayV2Response, "get_authorizers")
-        if self._added_get_authorizers:
-            ApiGatewayV2Response.get_authorizers = _get_authorizers
+        seams.install("apigatewayv2", self)  # GetAuthorizers, which moto lacks
         region = re.escape(aws.region)
         execute_api = re.compile(
             rf"https://(?P<id>[a-z0-9]+)\.execute-api\.{region}\.amazonaws\.com(?P<rest>[/?].*)?$",
@@ -82,11 +79,11 @@ class HttpApiLayer:
                 self._registered.append(callback)
 
     def uninstall(self, aws: Sandbox) -> None:
-        from moto.apigatewayv2.responses import ApiGatewayV2Response
         from moto.core.models import responses_mock
 
-        if self._added_get_authorizers:
-            del ApiGatewayV2Response.get_authorizers
+        from workshop_lib import seams
+
+        seams.uninstall("apigatewayv2", self)
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
@@ -352,9 +349,10 @@ def _mapped(outcome: Any, answer: Callable[[str], HttpResponse]) -> HttpResponse
         return payload.error(500, "Internal Server Error")
 
 
-def _get_authorizers(response: Any) -> tuple[int, dict, str]:
-    """``GetAuthorizers`` for moto's API Gateway v2 responses (one page: moto has no paging
-    for the other v2 listings either)."""
+def get_authorizers(response: Any) -> tuple[int, dict, str]:
+    """``GetAuthorizers`` for moto's API Gateway v2 responses, which moto answers "not
+    implemented" (deploys list them to stay idempotent); one page: moto has no paging for
+    the other v2 listings either."""
     import json
 
     api_id = response.path.split("/")[-2]

@@ -1,4 +1,4 @@
-"""The seams in moto 5.2 where the DynamoDB layer plugs in (each covered by a test).
+"""The seams in moto 5.2 where the DynamoDB layer plugs in (declared in workshop_lib/seams.py).
 
 - ``DynamoHandler.<action>`` for every data and table action: limits, admission,
   charging and ``ConsumedCapacity`` around moto's own handling.
@@ -18,42 +18,27 @@
 from __future__ import annotations
 
 import inspect
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from moto.dynamodb import responses
-from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
+from workshop_lib import seams
 from workshop_lib.dynamodb import storage
 
 if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
 
-ACTIONS = (
-    "put_item",
-    "update_item",
-    "delete_item",
-    "get_item",
-    "batch_get_item",
-    "batch_write_item",
-    "transact_get_items",
-    "transact_write_items",
-    "query",
-    "scan",
-    "create_table",
-    "update_table",
-    "delete_table",
-)
-_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
-_INHERITED = object()  # the patched class had no attribute of its own: delete on uninstall
-_LAYER: list[DynamoDBLayer] = []
+#: DynamoDB's limit on the items of one transaction (TransactWriteItems, TransactGetItems)
+TRANSACTION_MAX_ITEMS = 100
 
 
-def _action(name: str, original: Any) -> Any:
+def action(original: Any) -> Any:
+    """``DynamoHandler.<action>``: the layer's handling around moto's."""
+    name = original.__name__
+
     def wrapper(handler: DynamoHandler) -> Any:
-        return _LAYER[0].handle(name, handler, original)
+        return seams.holder("dynamodb").handle(name, handler, original)
 
     wrapper.__name__ = name
     return wrapper
@@ -66,13 +51,15 @@ class _ReadRecorder:
         self.table, self.inner = table, inner
 
     def expr(self, item: Any) -> bool:
-        if _LAYER:
-            _LAYER[0].record_read(self.table, item)
+        layer = seams.holder("dynamodb")
+        if layer is not None:
+            layer.record_read(self.table, item)
         return True if self.inner is None else self.inner.expr(item)
 
 
-def _recording(method: str) -> Any:
-    original = vars(Table)[method]
+def recording(original: Any) -> Any:
+    """``Table.query`` / ``Table.scan``: every item read recorded, only candidates read."""
+    method = original.__name__
     signature = inspect.signature(original)
 
     def wrapper(self: Table, *args: Any, **kwargs: Any) -> Any:
@@ -86,7 +73,9 @@ def _recording(method: str) -> Any:
     return wrapper
 
 
-def _ordered_init(original: Any) -> Any:
+def ordered_init(original: Any) -> Any:
+    """``Table.__init__``: ``Table.items`` kept in key order."""
+
     def wrapper(self: Table, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         storage.ordered(self)
@@ -95,30 +84,8 @@ def _ordered_init(original: Any) -> Any:
 
 
 def install(layer: DynamoDBLayer) -> None:
-    if _LAYER:
-        uninstall(_LAYER[0])
-    patches: list[tuple[Any, str, Any]] = [
-        (DynamoHandler, name, _action(name, vars(DynamoHandler)[name])) for name in ACTIONS
-    ]
-    patches += [(Table, "query", _recording("query")), (Table, "scan", _recording("scan"))]
-    patches += [(Table, "__init__", _ordered_init(vars(Table)["__init__"]))]
-    patches += [(Table, "all_items", storage.all_items)]
-    patches += [(Item, "__new__", staticmethod(storage.track_weakly))]
-    patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
-    patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
-    for owner, name, replacement in patches:
-        _ORIGINALS[(owner, name)] = vars(owner).get(name, _INHERITED)
-        setattr(owner, name, replacement)
-    _LAYER.append(layer)
+    seams.install("dynamodb", layer)
 
 
 def uninstall(layer: DynamoDBLayer) -> None:
-    if not _LAYER or _LAYER[0] is not layer:
-        return
-    for (owner, name), original in _ORIGINALS.items():
-        if original is _INHERITED:
-            delattr(owner, name)
-        else:
-            setattr(owner, name, original)
-    _ORIGINALS.clear()
-    _LAYER.clear()
+    seams.uninstall("dynamodb", layer)

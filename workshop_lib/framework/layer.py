@@ -36,24 +36,9 @@ class CloudFormationLayer:
     name = "cloudformation"
 
     def install(self, aws: Sandbox) -> None:
-        from moto.apigateway.models import Method
+        from workshop_lib import seams
 
-        original = Method.__dict__["create_from_cloudformation_json"]
-        self._original = original
-
-        def create(cls: type, resource_name: str, cloudformation_json: dict, *args: Any, **kw: Any):
-            spec = copy.deepcopy(cloudformation_json)
-            integration = spec.setdefault("Properties", {}).setdefault("Integration", {})
-            integration.setdefault("IntegrationHttpMethod", None)
-            integration.setdefault("Uri", None)
-            integration.setdefault("Type", "MOCK")
-            return original.__func__(cls, resource_name, spec, *args, **kw)
-
-        Method.create_from_cloudformation_json = classmethod(create)
-        from moto.cloudformation.models import Stack
-
-        self._stack_resources = Stack.__dict__["stack_resources"]
-        Stack.stack_resources = property(_stack_resources)
+        seams.install("cloudformation", self)
         self._filter = _Handled()
         logging.getLogger("moto").addFilter(self._filter)
         self._warning_filters = []
@@ -62,12 +47,9 @@ class CloudFormationLayer:
             self._warning_filters.append(warnings.filters[0])
 
     def uninstall(self, aws: Sandbox) -> None:
-        from moto.apigateway.models import Method
+        from workshop_lib import seams
 
-        Method.create_from_cloudformation_json = self._original
-        from moto.cloudformation.models import Stack
-
-        Stack.stack_resources = self._stack_resources
+        seams.uninstall("cloudformation", self)
         logging.getLogger("moto").removeFilter(self._filter)
         for entry in self._warning_filters:
             if entry in warnings.filters:
@@ -86,7 +68,21 @@ class _Skipped:
         self.physical_resource_id = ""  # made by gaps.py (or, for some, not at all)
 
 
-def _stack_resources(stack: Any) -> list[Any]:
+def mock_integrations(original: Any) -> Any:
+    """``Method.create_from_cloudformation_json`` letting a MOCK integration through."""
+
+    def create(cls: type, resource_name: str, cloudformation_json: dict, *args: Any, **kw: Any):
+        spec = copy.deepcopy(cloudformation_json)
+        integration = spec.setdefault("Properties", {}).setdefault("Integration", {})
+        integration.setdefault("IntegrationHttpMethod", None)
+        integration.setdefault("Uri", None)
+        integration.setdefault("Type", "MOCK")
+        return original.__func__(cls, resource_name, spec, *args, **kw)
+
+    return create
+
+
+def stack_resources(stack: Any) -> list[Any]:
     """``Stack.stack_resources`` with each skipped resource named instead of ``None``."""
     specs = (stack.template_dict or {}).get("Resources") or {}
     resources = []

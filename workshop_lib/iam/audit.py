@@ -97,7 +97,9 @@ def _record(response: Any, resource: str) -> None:
         _RECORD[entry] = _RECORD.get(entry, 0) + 1
 
 
-def _patched(original: Any) -> Any:
+def recorded(original: Any) -> Any:
+    """``_authenticate_and_authorize_action``, recording each call a function makes first."""
+
     def authenticate(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         with contextlib.suppress(Exception):  # the audit must never break a request
             _record(self, resource)
@@ -107,7 +109,7 @@ def _patched(original: Any) -> Any:
     return authenticate
 
 
-def _serve_calls(request: Any, full_url: str, headers: Any) -> tuple[int, dict, str]:
+def serve_calls(request: Any, full_url: str, headers: Any) -> tuple[int, dict, str]:
     body = json.dumps([asdict(c) for c in calls()])
     return 200, {"Content-Type": "application/json"}, body
 
@@ -118,21 +120,15 @@ class AuditLayer:
     name = "iam"
 
     def install(self, aws: Sandbox) -> None:
-        from moto.core.authorization import ActionAuthenticatorMixin
-        from moto.moto_api._internal import urls
+        from workshop_lib import seams
 
-        original = ActionAuthenticatorMixin._authenticate_and_authorize_action
-        self._original = original
-        ActionAuthenticatorMixin._authenticate_and_authorize_action = _patched(original)
-        urls.url_paths["{0}" + CALLS_PATH + "$"] = _serve_calls
+        seams.install("iam", self)
         clear()
 
     def uninstall(self, aws: Sandbox) -> None:
-        from moto.core.authorization import ActionAuthenticatorMixin
-        from moto.moto_api._internal import urls
+        from workshop_lib import seams
 
-        ActionAuthenticatorMixin._authenticate_and_authorize_action = self._original
-        urls.url_paths.pop("{0}" + CALLS_PATH + "$", None)
+        seams.uninstall("iam", self)
         clear()
 
     def reset(self, aws: Sandbox) -> None:

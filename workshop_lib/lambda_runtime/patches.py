@@ -1,4 +1,4 @@
-"""The seams in moto 5.2 where the Lambda layer plugs in (each covered by a test).
+"""The seams in moto 5.2 where the Lambda layer plugs in (declared in workshop_lib/seams.py).
 
 - ``LambdaSimpleBackend.invoke``: the Invoke API without Docker, which moto answers with an
   echo of the payload, runs the real handler instead.
@@ -18,32 +18,29 @@ from __future__ import annotations
 
 import contextlib
 import json
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import BaseResponse
-from moto.s3 import notifications as s3_notifications
 from moto.sqs.models import sqs_backends
 
+from workshop_lib import seams
 from workshop_lib.lambda_runtime import runtimes, sources
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
     from workshop_lib.lambda_runtime.service import LambdaLayer
 
-_ORIGINALS: dict[tuple[type | ModuleType, str], Any] = {}
-_LAYER: list[LambdaLayer] = []
-
 
 def layer() -> LambdaLayer:
-    if not _LAYER:
+    installed = seams.holder("lambda")
+    if installed is None:
         raise RuntimeError("the Lambda layer is not installed")
-    return _LAYER[0]
+    return installed
 
 
-def _backend_invoke(
+def backend_invoke(
     self: LambdaSimpleBackend,
     function_name: str,
     qualifier: str | None,
@@ -61,13 +58,14 @@ class _LimitApplied(bytes):
     """An Invoke payload the sandbox has already held to Lambda's response limit (6,291,556
     bytes, ``service.RESPONSE_LIMIT``). moto's ``LambdaResponse.invoke`` repeats the check
     as ``sys.getsizeof(payload) > 6000000``, which refuses valid 6.0-6.29 MB responses;
-    this type tells it the check is done (tests/test_big_payloads.py pins moto's line)."""
+    this type tells it the check is done (the Invoke seam in workshop_lib/seams.py relies on
+    that line)."""
 
     def __sizeof__(self) -> int:
         return 0
 
 
-def _function_invoke(
+def function_invoke(
     self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any
 ) -> bytes:
     event = body if isinstance(body, str) else json.dumps(body)
@@ -82,16 +80,16 @@ def _function_invoke(
     return outcome.body
 
 
-def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
     runtimes.check_runtime(spec.get("Runtime"), layer().aws.clock.now().date(), "create")
     runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
     runtimes.check_configuration(spec)
-    fn = _ORIGINALS[(LambdaBackend, "create_function")](self, spec)
+    fn = seams.original(LambdaBackend, "create_function")(self, spec)
     fn.dead_letter_config = spec.get("DeadLetterConfig") or None
     return fn
 
 
-def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
+def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
     # the runtime the function will have: blocked once its block-update date has come
     runtime = config_updates.get("Runtime") or self.run_time
     runtimes.check_runtime(runtime, layer().aws.clock.now().date(), "update")
@@ -103,27 +101,29 @@ def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) 
     if (config_updates.get("EphemeralStorage") or {}).get("Size") is not None:
         # moto 5 keeps the size given at creation: the new /tmp size would never apply
         self.ephemeral_storage = int(config_updates["EphemeralStorage"]["Size"])
-    return _ORIGINALS[(LambdaFunction, "update_configuration")](self, config_updates)
+    return seams.original(LambdaFunction, "update_configuration")(self, config_updates)
 
 
-def _update_function_code(
+def update_function_code(
     self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]
 ) -> dict[str, Any] | None:
     # UpdateFunctionCode is an update too: refused from the runtime's block-update date
     fn = self.get_function(function_name, qualifier)
     runtimes.check_runtime(fn.run_time, layer().aws.clock.now().date(), "update")
-    return _ORIGINALS[(LambdaBackend, "update_function_code")](self, function_name, qualifier, body)
+    return seams.original(LambdaBackend, "update_function_code")(
+        self, function_name, qualifier, body
+    )
 
 
-def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
-    config = _ORIGINALS[(LambdaFunction, "get_configuration")](self, on_create)
+def get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+    config = seams.original(LambdaFunction, "get_configuration")(self, on_create)
     dead_letter = getattr(self, "dead_letter_config", None)
     if dead_letter and dead_letter.get("TargetArn"):
         config["DeadLetterConfig"] = {"TargetArn": dead_letter["TargetArn"]}
     return config
 
 
-def _put_function_concurrency(
+def put_function_concurrency(
     self: LambdaBackend, function_name: str, reserved_concurrency: str
 ) -> str:
     """AWS keeps part of the account's concurrency unreserved (100 of 1,000 there; the
@@ -142,24 +142,24 @@ def _put_function_concurrency(
             "Specified ReservedConcurrentExecutions for function decreases account's "
             f"UnreservedConcurrentExecution below its minimum value of [{minimum}]."
         )
-    return _ORIGINALS[(LambdaBackend, "put_function_concurrency")](
+    return seams.original(LambdaBackend, "put_function_concurrency")(
         self, function_name, reserved_concurrency
     )
 
 
-def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None):
+def delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None):
     try:
         arn = self.get_function(function_name, qualifier).function_arn
     except Exception:
         arn = None
-    result = _ORIGINALS[(LambdaBackend, "delete_function")](self, function_name, qualifier)
-    if arn and _LAYER:
+    result = seams.original(LambdaBackend, "delete_function")(self, function_name, qualifier)
+    if arn and seams.installed("lambda"):
         layer().pool.forget(arn)
     return result
 
 
-def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
-    esm = _ORIGINALS[(LambdaBackend, "create_event_source_mapping")](self, spec)
+def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+    esm = seams.original(LambdaBackend, "create_event_source_mapping")(self, spec)
     if esm.event_source_arn.startswith("arn:aws:sqs:"):
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():
             if queue.queue_arn == esm.event_source_arn:
@@ -168,7 +168,7 @@ def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> A
     return esm
 
 
-def _s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+def s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
     with contextlib.suppress(Exception):  # a notification never fails the upload
         sources.s3_notification(layer(), event_body, fn_arn)
 
@@ -177,44 +177,19 @@ def _s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name
 PINNED_REQUEST_ID = "x-workshop-requestid"
 
 
-def _enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
     pinned = headers.pop(PINNED_REQUEST_ID, None)
-    headers, body = _ORIGINALS[(BaseResponse, "_enrich_response")].__func__(headers, body)
+    headers, body = seams.original(BaseResponse, "_enrich_response").__func__(headers, body)
     if pinned:
         headers["x-amzn-requestid"] = pinned
     return headers, body
 
 
-PATCHES: list[tuple[type | ModuleType, str, Any]] = [
-    (LambdaSimpleBackend, "invoke", _backend_invoke),
-    (LambdaFunction, "invoke", _function_invoke),
-    (LambdaBackend, "create_function", _create_function),
-    (LambdaFunction, "update_configuration", _update_configuration),
-    (LambdaBackend, "update_function_code", _update_function_code),
-    (LambdaFunction, "get_configuration", _get_configuration),
-    (LambdaBackend, "delete_function", _delete_function),
-    (LambdaBackend, "create_event_source_mapping", _create_event_source_mapping),
-    (LambdaBackend, "put_function_concurrency", _put_function_concurrency),
-    (s3_notifications, "_invoke_awslambda", _s3_invoke_lambda),
-    (BaseResponse, "_enrich_response", staticmethod(_enrich_response)),
-]
-
-
 def install(lambda_layer: LambdaLayer) -> None:
-    """Plug ``lambda_layer`` into moto (one layer at a time)."""
-    if _LAYER:
-        uninstall(_LAYER[0])
-    for owner, name, replacement in PATCHES:
-        _ORIGINALS[(owner, name)] = vars(owner)[name]
-        setattr(owner, name, replacement)
-    _LAYER.append(lambda_layer)
+    """Plug ``lambda_layer`` into moto (one layer at a time; seams.py lists the seams)."""
+    seams.install("lambda", lambda_layer)
 
 
 def uninstall(lambda_layer: LambdaLayer) -> None:
     """Restore moto exactly as it was."""
-    if not _LAYER or _LAYER[0] is not lambda_layer:
-        return
-    for (cls, name), original in _ORIGINALS.items():
-        setattr(cls, name, original)
-    _ORIGINALS.clear()
-    _LAYER.clear()
+    seams.uninstall("lambda", lambda_layer)

@@ -183,8 +183,10 @@ class LambdaLayer:
 
     # -- life cycle ---------------------------------------------------------------------------
     def install(self, aws: Sandbox) -> None:
+        from workshop_lib import seams
         from workshop_lib.lambda_runtime import asyncq, patches, sources
 
+        seams.check("lambda")  # a seam that moved refuses before any worker or thread starts
         self.aws = aws
         self._tmp = tempdirs.temporary("lambda")
         self.code = CodeStore(Path(self._tmp.name))
