@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
-from workshop_lib.apigatewayv2 import payload
+from workshop_lib.apigatewayv2 import deployments, payload, urls
 from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
+from workshop_lib.apigatewayv2.deployments import Deployments
 from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
 from workshop_lib.apigatewayv2.issuer import LocalIssuer
 from workshop_lib.apigatewayv2.urls import FunctionUrls
@@ -41,6 +42,8 @@ class HttpApiLayer:
         self.aws: Sandbox | None = None
         self.urls = FunctionUrls(self)
         self.authorizers = HttpAuthorizers(self)
+        self.deployments = Deployments(self)
+        self._apis: dict[str, Any] = {}  # API id -> moto's HTTP API, as served
         self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
         self._added_get_authorizers = False
@@ -54,6 +57,8 @@ class HttpApiLayer:
         from moto.core.models import responses_mock
 
         self.aws = aws
+        deployments.install(self)
+        urls.install(self.urls)
         # moto answers GetAuthorizers "not implemented"; deploys list them to stay idempotent
         self._added_get_authorizers = not hasattr(ApiGatewayV2Response, "get_authorizers")
         if self._added_get_authorizers:
@@ -87,6 +92,8 @@ class HttpApiLayer:
 
         if self._added_get_authorizers:
             del ApiGatewayV2Response.get_authorizers
+        deployments.uninstall(self)
+        urls.uninstall(self.urls)
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
@@ -98,8 +105,11 @@ class HttpApiLayer:
 
     def reset(self, aws: Sandbox) -> None:
         self.authorizers.clear()  # the rest lives in moto's state, which the sandbox resets
+        self.deployments.clear()
+        self.urls.forget()
         with self._lock:
             self._throttles.clear()
+            self._apis.clear()
         self._stop_servers()
 
     # -- loopback servers -----------------------------------------------------------------------
@@ -170,7 +180,22 @@ class HttpApiLayer:
 
     # -- moto's state -----------------------------------------------------------------------
     def http_api(self, api_id: str) -> Any:
-        """moto's HTTP API with this id, or None (no such API, or a WebSocket API)."""
+        """moto's HTTP API with this id, or None (no such API, or a WebSocket API); found
+        once, then kept until the API is deleted or the sandbox reset."""
+        found = self._apis.get(api_id)
+        if found is None:
+            found = self._find_api(api_id)
+            if found is not None:
+                with self._lock:
+                    self._apis[api_id] = found
+        return found
+
+    def forget_api(self, api_id: str) -> None:
+        """The API was deleted: stop serving it."""
+        with self._lock:
+            self._apis.pop(api_id, None)
+
+    def _find_api(self, api_id: str) -> Any:
         from moto.apigatewayv2.exceptions import ApiNotFound
         from moto.apigatewayv2.models import apigatewayv2_backends
 
