@@ -230,7 +230,6 @@ _LAYER: list[HttpApiLayer] = []
 
 def install(layer: HttpApiLayer) -> None:
     """Plug deployments into moto's API Gateway v2 (undone by :func:`uninstall`)."""
-    from moto.apigatewayv2 import urls
     from moto.apigatewayv2.models import ApiGatewayV2Backend, Stage
     from moto.apigatewayv2.responses import ApiGatewayV2Response
 
@@ -250,12 +249,12 @@ def install(layer: HttpApiLayer) -> None:
         setattr(owner, name, replacement)
     for name, added in _ADDED.items():  # moto has none of these
         setattr(ApiGatewayV2Response, name, added)
-    urls.url_paths[DEPLOYMENTS_PATH] = ApiGatewayV2Response.dispatch
-    urls.url_paths[DEPLOYMENT_PATH] = ApiGatewayV2Response.dispatch
+    for table in _url_tables():
+        table[DEPLOYMENTS_PATH] = ApiGatewayV2Response.dispatch
+        table[DEPLOYMENT_PATH] = ApiGatewayV2Response.dispatch
 
 
 def uninstall(layer: HttpApiLayer) -> None:
-    from moto.apigatewayv2 import urls
     from moto.apigatewayv2.responses import ApiGatewayV2Response
 
     if not _LAYER or _LAYER[0] is not layer:
@@ -266,9 +265,20 @@ def uninstall(layer: HttpApiLayer) -> None:
     for name in _ADDED:
         if name in vars(ApiGatewayV2Response):
             delattr(ApiGatewayV2Response, name)
-    urls.url_paths.pop(DEPLOYMENTS_PATH, None)
-    urls.url_paths.pop(DEPLOYMENT_PATH, None)
+    for table in _url_tables():
+        table.pop(DEPLOYMENTS_PATH, None)
+        table.pop(DEPLOYMENT_PATH, None)
     _LAYER.clear()
+
+
+def _url_tables() -> tuple[dict[str, Any], ...]:
+    """moto's URL tables for API Gateway v2 paths: its own, and REST API Gateway's, which
+    copies them (both APIs share the ``apigateway.{region}.amazonaws.com`` host, and moto
+    routes that host's requests through the REST service's table)."""
+    from moto.apigateway import urls as rest_urls
+    from moto.apigatewayv2 import urls
+
+    return urls.url_paths, rest_urls.url_paths
 
 
 def _following(original: Callable[..., Any]) -> Callable[..., Any]:
