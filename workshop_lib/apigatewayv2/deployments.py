@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -79,23 +80,20 @@ class Snapshot:
     @classmethod
     def of(cls, api: Any) -> Snapshot:
         """Freeze moto's API as it is now."""
-        frozen = copy.deepcopy(
-            (
-                list(api.routes.values()),
-                dict(api.integrations),
-                dict(api.authorizers),
-                api.cors_configuration,
-            )
-        )
-        route_list, integrations, authorizers, cors = frozen
         by_key: dict[str, Any] = {}
-        for route in route_list:
-            by_key.setdefault(route.route_key, route)  # AWS refuses a second one anyway
+        for route in api.routes.values():
+            by_key.setdefault(route.route_key, _plain(route))  # AWS refuses a second one
         custom = frozenset(
             key for key, r in by_key.items() if (r.authorization_type or "").upper() == "CUSTOM"
         )
         return cls(
-            api.api_id, by_key, integrations, authorizers, cors, routes.RouteTable(by_key), custom
+            api.api_id,
+            by_key,
+            {key: _plain(found) for key, found in api.integrations.items()},
+            {key: _plain(found) for key, found in api.authorizers.items()},
+            copy.deepcopy(api.cors_configuration),
+            routes.RouteTable(by_key),
+            custom,
         )
 
     def integration(self, route: Any) -> Any | None:
@@ -213,6 +211,22 @@ class Deployments:
         with self._lock:
             self._by_api.clear()
             self._made.clear()
+
+
+def _plain(model: Any) -> SimpleNamespace:
+    """A moto model's data, copied (its attribute names kept). Models it holds (route and
+    integration responses, which only WebSocket APIs use) stay out: a copied moto model
+    would join moto's own list of every model ever made."""
+    from moto.core.common_models import BaseModel
+
+    kept = {}
+    for name, value in vars(model).items():
+        if isinstance(value, BaseModel) or (
+            isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values())
+        ):
+            continue
+        kept[name] = copy.deepcopy(value)
+    return SimpleNamespace(**kept)
 
 
 def _deployment_id(api_id: str, index: int) -> str:
