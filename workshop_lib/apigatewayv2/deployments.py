@@ -1,8 +1,7 @@
 """Deployments of HTTP APIs, and what each stage serves.
 
-"A deployment is a snapshot of your API configuration. After you deploy an API to a stage,
-it's available for clients to invoke. You must deploy an API for changes to take effect. If
-you enable automatic deployments, changes to an API are automatically released for you"
+A deployment freezes an API's configuration; a stage serves the deployment it points at, so
+a change reaches clients only once it is deployed, unless the stage deploys automatically
 (API Gateway developer guide, "Stages for HTTP APIs",
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html). So:
 
@@ -17,8 +16,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.htm
 
 Stage settings (throttling, stage variables) are the stage's own and apply at once. moto 5.2
 keeps stages but has no deployments and no ``UpdateStage``: :func:`install` adds
-``CreateDeployment``, ``GetDeployment(s)``, ``DeleteDeployment`` and ``UpdateStage``, puts
-``deploymentId`` in a stage's description, and follows every change moto's API Gateway v2
+``CreateDeployment``, ``GetDeployment(s)``, ``DeleteDeployment`` and ``UpdateStage``, adds
+``deploymentId`` to ``GetStage(s)``, and follows every change moto's API Gateway v2
 backend makes to an API (:data:`CHANGES`) so that auto-deploying stages take it.
 """
 

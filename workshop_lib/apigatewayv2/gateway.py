@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -208,6 +209,7 @@ class HttpApiGateway:
         )
 
 
+@functools.lru_cache(maxsize=1024)  # asked per request; integrations are few
 def lambda_uri(uri: str, region: str) -> str:
     """An integration URI in API Gateway's Lambda form (HTTP APIs also take a bare ARN)."""
     if _FUNCTION_ARN.match(uri or ""):
