@@ -94,6 +94,7 @@ class HttpApiLayer:
             del ApiGatewayV2Response.get_authorizers
         deployments.uninstall(self)
         urls.uninstall(self.urls)
+        self.reset(aws)  # moto's state may go with the mock; nothing kept may outlive it
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
