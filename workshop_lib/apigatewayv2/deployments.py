@@ -105,6 +105,8 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Deployment:
+    """One deployment of an API, as ``GetDeployment`` describes it, with its snapshot."""
+
     deployment_id: str
     created: float  # sandbox clock
     description: str | None
@@ -180,17 +182,16 @@ class Deployments:
                 self.deploy(api, name, AUTO_DESCRIPTION, auto=True)
 
     def get(self, api_id: str, deployment_id: str) -> Deployment:
+        """The deployment, or moto's ``NotFoundException`` (404) for the client."""
         from moto.apigatewayv2.exceptions import APIGatewayV2Error
 
         found = self._by_api.get(api_id, {}).get(deployment_id)
         if found is None:
-
-            class DeploymentNotFound(APIGatewayV2Error):
-                code = 404
-
-            raise DeploymentNotFound(
+            error = APIGatewayV2Error(
                 "NotFoundException", f"Invalid Deployment identifier specified {deployment_id}"
             )
+            error.code = 404  # as moto's own not-found errors (a class attribute there)
+            raise error
         return found
 
     def listing(self, api_id: str) -> list[Deployment]:
