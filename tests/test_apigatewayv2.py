@@ -247,6 +247,9 @@ def test_a_stage_without_auto_deploy_serves_its_last_deployment(aws, function):
     assert got["Description"] == "one route"
     with pytest.raises(v2.exceptions.NotFoundException):
         v2.update_stage(ApiId=api_id, StageName="prod", DeploymentId="nosuch")
+    v2.delete_deployment(ApiId=api_id, DeploymentId=second["DeploymentId"])
+    with pytest.raises(v2.exceptions.NotFoundException):
+        v2.get_deployment(ApiId=api_id, DeploymentId=second["DeploymentId"])
     v2.update_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)  # takes the API as it is
     assert requests.get(f"{base}/second").status_code == 201
     assert requests.get(f"{base}/first").status_code == 404
