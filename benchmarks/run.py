@@ -316,6 +316,12 @@ def served_ratios(figures: dict[str, float]) -> dict[str, float]:
             theirs = figures.get(f"served {their_name}: {method} req/s")
             if mine and theirs:
                 ratios[f"served {mine_name} / {their_name}: {method} req/s"] = mine / theirs
+        for method in ("GET", "POST"):  # steadier than req/s on a loaded machine
+            mine = figures.get(f"served {mine_name}: {method} server CPU per request (us)")
+            theirs = figures.get(f"served {their_name}: {method} server CPU per request (us)")
+            if mine and theirs:
+                key = f"served {mine_name} / {their_name}: {method} server CPU per request"
+                ratios[key] = mine / theirs
     return ratios
 
 

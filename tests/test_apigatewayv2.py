@@ -205,6 +205,72 @@ def test_cors_configuration_answers_preflights_without_the_function(aws, functio
     assert simple.raw.headers.getlist("access-control-allow-origin") == ["http://localhost:8888"]
 
 
+# -- stages and deployments -----------------------------------------------------------------
+def route_to(v2, api_id, function, key):
+    made = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function["FunctionArn"],
+        PayloadFormatVersion="2.0",
+    )
+    return v2.create_route(
+        ApiId=api_id, RouteKey=key, Target=f"integrations/{made['IntegrationId']}"
+    )["RouteId"]
+
+
+def test_a_stage_without_auto_deploy_serves_its_last_deployment(aws, function):
+    v2 = aws.client("apigatewayv2")
+    api = v2.create_api(Name="manual", ProtocolType="HTTP")
+    api_id, base = api["ApiId"], f"{api['ApiEndpoint']}/prod"
+    with pytest.raises(v2.exceptions.BadRequestException, match="no routes exist"):
+        v2.create_deployment(ApiId=api_id)
+    first_route = route_to(v2, api_id, function, "GET /first")
+    v2.create_stage(ApiId=api_id, StageName="prod")
+    never = requests.get(f"{base}/first")  # a stage no deployment reached
+    assert (never.status_code, never.json()) == (404, {"message": "Not Found"})
+    first = v2.create_deployment(ApiId=api_id, StageName="prod", Description="one route")
+    assert first["AutoDeployed"] is False and first["DeploymentStatus"] == "DEPLOYED"
+    assert v2.get_stage(ApiId=api_id, StageName="prod")["DeploymentId"] == first["DeploymentId"]
+    assert requests.get(f"{base}/first").status_code == 201
+    route_to(v2, api_id, function, "GET /second")  # changed after the deployment: not served
+    assert requests.get(f"{base}/second").status_code == 404
+    v2.delete_route(ApiId=api_id, RouteId=first_route)  # nor is this change
+    assert requests.get(f"{base}/first").status_code == 201
+    second = v2.create_deployment(ApiId=api_id, StageName="prod")
+    assert requests.get(f"{base}/second").status_code == 201
+    assert requests.get(f"{base}/first").status_code == 404
+    v2.update_stage(ApiId=api_id, StageName="prod", DeploymentId=first["DeploymentId"])
+    assert requests.get(f"{base}/first").status_code == 201  # back to the first snapshot
+    listed = v2.get_deployments(ApiId=api_id)["Items"]
+    assert [d["DeploymentId"] for d in listed] == [first["DeploymentId"], second["DeploymentId"]]
+    got = v2.get_deployment(ApiId=api_id, DeploymentId=first["DeploymentId"])
+    assert got["Description"] == "one route"
+    with pytest.raises(v2.exceptions.NotFoundException):
+        v2.update_stage(ApiId=api_id, StageName="prod", DeploymentId="nosuch")
+    v2.delete_deployment(ApiId=api_id, DeploymentId=second["DeploymentId"])
+    with pytest.raises(v2.exceptions.NotFoundException):
+        v2.get_deployment(ApiId=api_id, DeploymentId=second["DeploymentId"])
+    v2.update_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)  # takes the API as it is
+    assert requests.get(f"{base}/second").status_code == 201
+    assert requests.get(f"{base}/first").status_code == 404
+
+
+def test_an_auto_deploy_stage_serves_every_change_at_once(aws, function):
+    v2 = aws.client("apigatewayv2")
+    api = http_api(aws, function, [("GET /one", "2.0")])  # $default with AutoDeploy
+    api_id, base = api["ApiId"], api["ApiEndpoint"]
+    assert requests.get(f"{base}/one").status_code == 201
+    two = route_to(v2, api_id, function, "GET /two")
+    assert requests.get(f"{base}/two").status_code == 201  # no CreateDeployment
+    v2.delete_route(ApiId=api_id, RouteId=two)
+    assert requests.get(f"{base}/two").status_code == 404
+    made = v2.get_deployments(ApiId=api_id)["Items"]
+    # one when the stage was made, one per change: integration, route, route deleted
+    assert len(made) == 4 and all(d["AutoDeployed"] for d in made)
+    stage = v2.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["DeploymentId"] == made[-1]["DeploymentId"]
+
+
 # -- function URLs ------------------------------------------------------------------------------
 def test_a_function_url_serves_payload_2_at_the_url_lambda_returns(aws, function):
     lam = aws.client("lambda")
@@ -240,6 +306,47 @@ def test_a_function_url_serves_payload_2_at_the_url_lambda_returns(aws, function
         lam.remove_permission(FunctionName="echo", StatementId="public-url")
     gone = requests.get(url)
     assert gone.status_code == 404
+
+
+def test_function_urls_are_found_by_url_id_and_follow_their_configuration(
+    aws, function, monkeypatch
+):
+    from moto.awslambda.models import LambdaBackend
+
+    walks = []
+    walk = LambdaBackend.list_functions
+
+    def counted(self, *args, **kwargs):
+        walks.append(1)
+        return walk(self, *args, **kwargs)
+
+    monkeypatch.setattr(LambdaBackend, "list_functions", counted)
+    lam = aws.client("lambda")
+    url = lam.create_function_url_config(FunctionName="echo", AuthType="NONE")["FunctionUrl"]
+    lam.add_permission(
+        FunctionName="echo",
+        StatementId="indexed-url",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    try:
+        assert [requests.get(url).status_code for _ in range(3)] == [201] * 3
+        assert len(walks) == 1  # the index, built once
+        unknown = url.replace(url.split("//")[1].split(".")[0], "nosuchurlid")
+        assert requests.get(unknown).status_code == 404 and len(walks) == 1
+        lam.update_function_url_config(FunctionName="echo", AuthType="AWS_IAM")
+        assert requests.get(url).status_code == 403  # unsigned: the update is served at once
+    finally:
+        lam.delete_function_url_config(FunctionName="echo")
+        lam.remove_permission(FunctionName="echo", StatementId="indexed-url")
+    gone = requests.get(url)
+    assert (gone.status_code, gone.json()) == (404, {"message": "Not Found"})
+    doomed = create(aws, "doomed", ECHO)
+    doomed_url = lam.create_function_url_config(FunctionName="doomed", AuthType="AWS_IAM")
+    assert requests.get(doomed_url["FunctionUrl"]).status_code == 403
+    lam.delete_function(FunctionName=doomed["FunctionName"])
+    assert requests.get(doomed_url["FunctionUrl"]).status_code == 404  # went with its function
 
 
 def test_an_aws_iam_function_url_checks_the_sigv4_signature(aws, function):
@@ -324,17 +431,32 @@ def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(aws
     assert jwt_context["claims"]["sub"] == "ada" and jwt_context["scopes"] == ["apps:read"]
     other = aws.layer("apigatewayv2").issuer()  # a different key: a forged signature
     forged = other.token("workshop-app", scopes=["apps:read"], iss=issuer.url)
-    for token in (
-        None,
-        "not-a-jwt",
-        forged,
-        issuer.token("another-app", scopes=["apps:read"]),
-        issuer.token("workshop-app", scopes=["apps:read"], expires_in=-1),
+    later = int(aws.clock.time()) + 3600
+    for token, description in (
+        ("not-a-jwt", "the token is malformed"),
+        (forged, "the token signature is invalid"),
+        (issuer.token("workshop-app", iss="https://elsewhere.example"), "a valid issuer"),
+        (issuer.token("another-app", scopes=["apps:read"]), "a valid audience"),  # AWS's words
+        (issuer.token("workshop-app", expires_in=-1), "the token has expired"),
+        (issuer.token("workshop-app", nbf=later), "the token is not valid yet"),
     ):
         refused = call(token)
         assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})
+        if description.startswith("a valid"):
+            description = f"the token does not have {description}"
+        assert refused.headers["www-authenticate"] == (
+            f'Bearer scope="apps:read" error="invalid_token" error_description="{description}"'
+        )
+    missing = call(None)
+    assert (missing.status_code, missing.json()) == (401, {"message": "Unauthorized"})
+    assert missing.headers["www-authenticate"] == 'Bearer scope="apps:read"'  # no error code
     no_scope = call(issuer.token("workshop-app", scopes=["apps:write"]))
     assert (no_scope.status_code, no_scope.json()) == (403, {"message": "Forbidden"})
+    assert no_scope.headers["www-authenticate"] == (
+        'Bearer scope="apps:read" error="insufficient_scope" '
+        'error_description="the token does not have a required scope"'
+    )
+    assert "www-authenticate" not in good.headers
     jwks = requests.get(issuer.url + "/.well-known/jwks.json").json()
     assert jwks["keys"][0]["kid"] == issuer.kid and jwks["keys"][0]["kty"] == "RSA"
 

@@ -183,11 +183,18 @@ def test_deployed_http_api_serves_routes_authorizers_and_function_urls(tmp_path,
         assert requests.delete(f"{base}/elsewhere").json()["route"] == "$default"
         url = aws.client("lambda").get_function_url_config(FunctionName="items-dev-hook")
         assert requests.get(url["FunctionUrl"]).status_code == 403  # AWS_IAM, unsigned
+        stage = v2.get_stage(ApiId=api["ApiId"], StageName="$default")
+        assert stage["AutoDeploy"] is True and stage["DeploymentId"]
+        deployments = v2.get_deployments(ApiId=api["ApiId"])["Items"]
+        assert deployments and all(d["AutoDeployed"] for d in deployments)
         routes_before = len(v2.get_routes(ApiId=api["ApiId"])["Items"])
+        v2.update_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=False)
         sls("deploy --force", service=str(folder))  # again: the same API, nothing doubled
         (again,) = v2.get_apis()["Items"]
         assert again["ApiId"] == api["ApiId"]
         assert len(v2.get_routes(ApiId=api["ApiId"])["Items"]) == routes_before == 4
+        # the stack's stage says AutoDeploy: true, so a deploy turns it on again
+        assert v2.get_stage(ApiId=api["ApiId"], StageName="$default")["AutoDeploy"] is True
 
 
 BOTH = """

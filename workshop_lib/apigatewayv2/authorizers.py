@@ -6,7 +6,10 @@
   of the issuer's JWKS, with ``iss`` the configured issuer, ``aud`` (or ``client_id``) one of
   the audiences, and ``exp``/``nbf``/``iat`` valid now; a route's scopes need at least one
   of the token's ``scope``/``scp``. No or a bad token: 401 ``Unauthorized``; missing
-  scope: 403 ``Forbidden``. Claims and scopes reach the function in
+  scope: 403 ``Forbidden``; each with a ``www-authenticate`` challenge saying why
+  (:func:`bearer`). AWS documents the form and one description, "the token does not have
+  a valid audience"; the others (malformed, bad signature, issuer, expired, not valid yet,
+  insufficient scope) are written in the same form. Claims and scopes reach the function in
   ``requestContext.authorizer.jwt``.
 - Lambda (REQUEST) authorizers ("Working with AWS Lambda authorizers for HTTP APIs",
   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html):
@@ -37,11 +40,24 @@ FORBIDDEN = (403, "Forbidden")
 
 
 class Refused(Exception):
-    """Authorization failed: the HTTP API's answer."""
+    """Authorization failed: the HTTP API's answer (with ``www-authenticate``, if given)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, challenge: str | None = None) -> None:
         super().__init__(message)
         self.response = payload.error(status, message)
+        if challenge is not None:
+            self.response.headers.append(("www-authenticate", challenge))
+
+
+def bearer(scopes: list[str], error: str | None = None, description: str = "") -> str:
+    """A JWT authorizer's ``www-authenticate`` value, in the form AWS shows ("Troubleshooting
+    issues with HTTP API JWT authorizers": ``Bearer scope="" error="invalid_token"
+    error_description="the token does not have a valid audience"``): ``scope`` the route's
+    scopes; no ``error`` when the request had no token (RFC 6750, section 3.1)."""
+    challenge = f'Bearer scope="{" ".join(scopes)}"'
+    if error is not None:
+        challenge += f' error="{error}" error_description="{description}"'
+    return challenge
 
 
 class HttpAuthorizers:
@@ -78,17 +94,25 @@ class HttpAuthorizers:
 
     # -- JWT ------------------------------------------------------------------------------------
     def _jwt(self, authorizer: Any, route: Any, request: HttpRequest) -> dict[str, Any]:
+        wanted = list(route.authorization_scopes or [])
+
+        def refuse(description: str) -> Refused:
+            return Refused(*UNAUTHORIZED, bearer(wanted, "invalid_token", description))
+
         sources = _sources(authorizer) or ["$request.header.Authorization"]
         token = identity_value(sources[0], request, {}) or ""
         if token[:7].lower() == "bearer ":
             token = token[7:].strip()
         if not token:
-            raise Refused(*UNAUTHORIZED)
+            raise Refused(*UNAUTHORIZED, bearer(wanted))
         config = authorizer.jwt_config or {}
         issuer = config.get("Issuer") or config.get("issuer") or ""
         audiences = config.get("Audience") or config.get("audience") or []
         try:
             header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise refuse("the token is malformed") from None
+        try:
             key = self._key(issuer, header.get("kid"))
             claims = jwt.decode(
                 token,
@@ -103,23 +127,25 @@ class HttpAuthorizers:
                 },
             )
         except (jwt.PyJWTError, KeyError, ValueError):
-            raise Refused(*UNAUTHORIZED) from None
+            raise refuse("the token signature is invalid") from None
         now = self.layer.aws.clock.time()
+        # aud, else client_id ("API Gateway validates client_id only if aud is not present")
         given = claims.get("aud", claims.get("client_id"))
         given = [given] if isinstance(given, str) else list(given or [])
-        if (
-            claims.get("iss") != issuer
-            or not set(given) & set(audiences)
-            or not isinstance(claims.get("exp"), (int, float))
-            or claims["exp"] <= now
-            or claims.get("nbf", 0) > now
-            or claims.get("iat", 0) > now
-        ):
-            raise Refused(*UNAUTHORIZED)
+        if claims.get("iss") != issuer:
+            raise refuse("the token does not have a valid issuer")
+        if not set(given) & set(audiences):
+            raise refuse("the token does not have a valid audience")
+        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= now:
+            raise refuse("the token has expired")
+        if claims.get("nbf", 0) > now or claims.get("iat", 0) > now:
+            raise refuse("the token is not valid yet")
         scopes = _scopes(claims)
-        wanted = list(route.authorization_scopes or [])
         if wanted and not set(wanted) & set(scopes):
-            raise Refused(*FORBIDDEN)
+            raise Refused(
+                *FORBIDDEN,
+                bearer(wanted, "insufficient_scope", "the token does not have a required scope"),
+            )
         return {
             "claims": {k: _claim_text(v) for k, v in claims.items()},
             "scopes": scopes or None,

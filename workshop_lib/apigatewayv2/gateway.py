@@ -1,12 +1,12 @@
 """One HTTP API (API Gateway v2) answering requests the way API Gateway does.
 
-A request picks a stage and a route (:mod:`.routes`), passes the stage's or the route's
-throttle (a token bucket on the sandbox clock: ``429 Too Many Requests``), the route's
-integration runs — a
-Lambda proxy integration with payload format 2.0 or 1.0, or an HTTP proxy — and the answer
-is mapped back (:mod:`.payload`). HTTP APIs answer their own errors as
-``{"message": ...}``: ``Not Found`` (404, no stage or route), ``Internal Server Error``
-(500, a function error or a malformed answer), ``Service Unavailable`` (503, the
+A request picks a stage, the deployment the stage serves (:mod:`.deployments`: a stage no
+deployment reached is ``Not Found``) and a route in it (:mod:`.routes`), passes the stage's
+or the route's throttle (a token bucket on the sandbox clock: ``429 Too Many Requests``),
+the route's integration runs — a Lambda proxy integration with payload format 2.0 or 1.0, or
+an HTTP proxy — and the answer is mapped back (:mod:`.payload`). HTTP APIs answer their own
+errors as ``{"message": ...}``: ``Not Found`` (404, no stage or route), ``Internal Server
+Error`` (500, a function error or a malformed answer), ``Service Unavailable`` (503, the
 integration outlasted its timeout).
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, routes
 from workshop_lib.apigatewayv2.authorizers import Refused
+from workshop_lib.apigatewayv2.deployments import Snapshot
 
 if TYPE_CHECKING:
     from workshop_lib.apigatewayv2.layer import HttpApiLayer
@@ -50,16 +52,29 @@ class BlockingStep:
     run: Callable[[], HttpResponse]
 
 
+@dataclass
+class Chosen:
+    """The stage, deployment and route a request goes to."""
+
+    stage: Any  # moto's stage
+    deployed: Snapshot
+    route: Any
+    below: str  # the path under the stage
+    params: dict[str, str]
+
+
 class HttpApiGateway:
     """A deployed HTTP API: every stage of it, on its execute-api host."""
 
     def __init__(self, layer: HttpApiLayer, api: Any) -> None:
         self.layer, self.api = layer, api
+        self.cors: dict[str, Any] | None = None  # the served deployment's CORS configuration
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; ``request.path`` is the whole path, stage included."""
         request_id = self._request_id()
-        step = self._plan(request, request_id)
+        chosen = self._choose(request)
+        step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
         if isinstance(step, LambdaStep):
             response = self.layer.invoke(step.uri, step.event, step.timeout_ms, step.answer)
         elif isinstance(step, BlockingStep):
@@ -72,10 +87,11 @@ class HttpApiGateway:
         """:meth:`handle` on an event loop: the Lambda hop is awaited, and what blocks (a
         Lambda authorizer, an HTTP backend) runs in ``executor``."""
         loop = asyncio.get_running_loop()
-        if any((r.authorization_type or "").upper() == "CUSTOM" for r in self.api.routes.values()):
+        chosen = self._choose(request)
+        if isinstance(chosen, Chosen) and chosen.route.route_key in chosen.deployed.custom:
             return await loop.run_in_executor(executor, self.handle, request)
         request_id = self._request_id()
-        step = self._plan(request, request_id)
+        step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
         if isinstance(step, LambdaStep):
             response = await self.layer.invoke_async(step, executor)
         elif isinstance(step, BlockingStep):
@@ -90,52 +106,61 @@ class HttpApiGateway:
     def _finish(
         self, request: HttpRequest, response: HttpResponse, request_id: str
     ) -> HttpResponse:
-        if self.api.cors_configuration and not (
-            cors.is_preflight(request) and response.status == 204
-        ):
-            cors.decorate(self.api.cors_configuration, request, response)
+        if self.cors and not (cors.is_preflight(request) and response.status == 204):
+            cors.decorate(self.cors, request, response)
         response.headers.append(("apigw-requestid", request_id))
         return response
 
-    def _plan(
-        self, request: HttpRequest, request_id: str
-    ) -> HttpResponse | LambdaStep | BlockingStep:
+    def _choose(self, request: HttpRequest) -> Chosen | HttpResponse:
+        """The stage, the deployment it serves and the route; or the answer without one."""
         api = self.api
         staged = routes.split_stage(api.stages, request.path)
         if staged is None:
             return payload.error(404, "Not Found")
         stage_name, below = staged
-        if api.cors_configuration and cors.is_preflight(request):
-            return cors.preflight(api.cors_configuration, request)
-        chosen = routes.select([r.route_key for r in api.routes.values()], request.method, below)
-        if chosen is None:
+        stage = api.stages[stage_name]
+        deployed = self.layer.deployments.serving(api, stage)
+        if deployed is None:  # never deployed to this stage
             return payload.error(404, "Not Found")
-        route_key, params = chosen
-        route = next(r for r in api.routes.values() if r.route_key == route_key)
-        integration = self._integration(route)
+        self.cors = deployed.cors_configuration
+        if self.cors and cors.is_preflight(request):
+            return cors.preflight(self.cors, request)
+        found = deployed.table.select(request.method, below)
+        if found is None:
+            return payload.error(404, "Not Found")
+        route_key, params = found
+        return Chosen(stage, deployed, deployed.routes[route_key], below, params)
+
+    def _plan(
+        self, request: HttpRequest, request_id: str, chosen: Chosen
+    ) -> HttpResponse | LambdaStep | BlockingStep:
+        api_id, stage, route, below = self.api.api_id, chosen.stage, chosen.route, chosen.below
+        integration = chosen.deployed.integration(route)
         if integration is None:
             return payload.error(404, "Not Found")
-        stage = api.stages[stage_name]
-        if not self.layer.admit(api.api_id, stage, route_key):
+        route_key = route.route_key
+        if not self.layer.admit(api_id, stage, route_key):
             return payload.error(429, "Too Many Requests")
-        raw_path = request.path if stage_name == routes.DEFAULT else f"/{stage_name}{below}"
+        raw_path = request.path if stage.name == routes.DEFAULT else f"/{stage.name}{below}"
         target = payload.Target(
-            api_id=api.api_id,
-            domain_name=f"{api.api_id}.execute-api.{self.layer.aws.region}.amazonaws.com",
-            stage=stage_name,
+            api_id=api_id,
+            domain_name=f"{api_id}.execute-api.{self.layer.aws.region}.amazonaws.com",
+            stage=stage.name,
             route_key=route_key,
             raw_path=raw_path,
-            path_parameters=params,
+            path_parameters=chosen.params,
             stage_variables=dict(stage.stage_variables or {}),
             account_id=self.layer.aws.account_id,
             request_id=request_id,
             now=self.layer.aws.clock.time(),
         )
         try:
-            authorizer = self.layer.authorizers.authorize(api, route, request, target, below)
+            authorizer = self.layer.authorizers.authorize(
+                chosen.deployed, route, request, target, below
+            )
         except Refused as refused:
             return refused.response
-        return self._integrate(integration, request, target, below, params, authorizer)
+        return self._integrate(integration, request, target, below, chosen.params, authorizer)
 
     def _integrate(
         self,
@@ -155,12 +180,6 @@ class HttpApiGateway:
                 lambda: self.layer.forward(integration, request, params, route_key, below)
             )
         return payload.error(500, "Internal Server Error")
-
-    def _integration(self, route: Any) -> Any:
-        target = route.target or ""
-        if not target.startswith("integrations/"):
-            return None
-        return self.api.integrations.get(target.split("/", 1)[1])
 
     def _lambda(
         self,
@@ -190,6 +209,7 @@ class HttpApiGateway:
         )
 
 
+@functools.lru_cache(maxsize=1024)  # asked per request; integrations are few
 def lambda_uri(uri: str, region: str) -> str:
     """An integration URI in API Gateway's Lambda form (HTTP APIs also take a bare ARN)."""
     if _FUNCTION_ARN.match(uri or ""):

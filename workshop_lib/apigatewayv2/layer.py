@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
-from workshop_lib.apigatewayv2 import payload
+from workshop_lib.apigatewayv2 import deployments, payload, urls
 from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
+from workshop_lib.apigatewayv2.deployments import Deployments
 from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
 from workshop_lib.apigatewayv2.issuer import LocalIssuer
 from workshop_lib.apigatewayv2.urls import FunctionUrls
@@ -41,6 +42,8 @@ class HttpApiLayer:
         self.aws: Sandbox | None = None
         self.urls = FunctionUrls(self)
         self.authorizers = HttpAuthorizers(self)
+        self.deployments = Deployments(self)
+        self._apis: dict[str, Any] = {}  # API id -> moto's HTTP API, as served
         self.issuers: dict[str, LocalIssuer] = {}
         self._registered: list[Any] = []
         self._throttles: dict[tuple[str, str, str], tuple[tuple, TokenBucket]] = {}
@@ -55,6 +58,8 @@ class HttpApiLayer:
 
         self.aws = aws
         seams.install("apigatewayv2", self)  # GetAuthorizers, which moto lacks
+        deployments.install(self)
+        urls.install(self.urls)
         region = re.escape(aws.region)
         execute_api = re.compile(
             rf"https://(?P<id>[a-z0-9]+)\.execute-api\.{region}\.amazonaws\.com(?P<rest>[/?].*)?$",
@@ -84,6 +89,9 @@ class HttpApiLayer:
         from workshop_lib import seams
 
         seams.uninstall("apigatewayv2", self)
+        deployments.uninstall(self)
+        urls.uninstall(self.urls)
+        self.reset(aws)  # moto's state may go with the mock; nothing kept may outlive it
         for made in self.issuers.values():
             made.stop()
         self.issuers.clear()
@@ -95,8 +103,11 @@ class HttpApiLayer:
 
     def reset(self, aws: Sandbox) -> None:
         self.authorizers.clear()  # the rest lives in moto's state, which the sandbox resets
+        self.deployments.clear()
+        self.urls.forget()
         with self._lock:
             self._throttles.clear()
+            self._apis.clear()
         self._stop_servers()
 
     # -- loopback servers -----------------------------------------------------------------------
@@ -167,7 +178,22 @@ class HttpApiLayer:
 
     # -- moto's state -----------------------------------------------------------------------
     def http_api(self, api_id: str) -> Any:
-        """moto's HTTP API with this id, or None (no such API, or a WebSocket API)."""
+        """moto's HTTP API with this id, or None (no such API, or a WebSocket API); found
+        once, then kept until the API is deleted or the sandbox reset."""
+        found = self._apis.get(api_id)
+        if found is None:
+            found = self._find_api(api_id)
+            if found is not None:
+                with self._lock:
+                    self._apis[api_id] = found
+        return found
+
+    def forget_api(self, api_id: str) -> None:
+        """The API was deleted: stop serving it."""
+        with self._lock:
+            self._apis.pop(api_id, None)
+
+    def _find_api(self, api_id: str) -> Any:
         from moto.apigatewayv2.exceptions import ApiNotFound
         from moto.apigatewayv2.models import apigatewayv2_backends
 

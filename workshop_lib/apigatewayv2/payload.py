@@ -67,18 +67,29 @@ def _body(request: HttpRequest) -> tuple[str | None, bool]:
     return base64.b64encode(request.body).decode("ascii"), True
 
 
+_last_second: tuple[int, str] = (-1, "")
+
+
 def _times(now: float) -> tuple[str, int]:
-    moment = datetime.fromtimestamp(now, tz=timezone.utc)
-    return moment.strftime("%d/%b/%Y:%H:%M:%S +0000"), int(now * 1000)
+    """``requestContext.time`` (to the second: formatted once a second) and ``timeEpoch``."""
+    global _last_second
+    second = int(now)
+    known, text = _last_second
+    if known != second:
+        moment = datetime.fromtimestamp(second, tz=timezone.utc)
+        text = moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+        _last_second = (second, text)
+    return text, int(now * 1000)
 
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"}
+_NOT_FORWARDED = frozenset(_HOP_BY_HOP | {"host"})
 
 
 def forwarded_headers(request: HttpRequest, host: str) -> list[tuple[str, str]]:
     """The request's headers as the function sees them behind AWS's front end: no hop-by-hop
     headers; ``host`` the API's, and ``x-forwarded-for/-port/-proto`` added."""
-    kept = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP | {"host"}]
+    kept = [(k, v) for k, v in request.headers if k.lower() not in _NOT_FORWARDED]
     return [
         *kept,
         ("host", host),

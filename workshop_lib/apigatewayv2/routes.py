@@ -82,31 +82,42 @@ class RouteKey:
         return (self.greedy, kinds, self.method == "ANY", -len(self.segments))
 
 
+class RouteTable:
+    """One deployment's route keys, parsed once and ordered most specific first, so a
+    request's route is the first that matches."""
+
+    def __init__(self, route_keys: Iterable[str]) -> None:
+        parsed: list[RouteKey] = []
+        self.has_default = False
+        for key in route_keys:
+            if key == DEFAULT:
+                self.has_default = True
+                continue
+            try:
+                parsed.append(RouteKey.parse(key))
+            except ValueError:
+                continue
+        self._routes = sorted(parsed, key=RouteKey.rank)  # stable: equal ranks keep order
+
+    def select(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+        """``(route key, path parameters)`` of the route that takes ``method path``, or None."""
+        segments = [s for s in path.split("/") if s]
+        for route in self._routes:
+            params = route.match(method, segments)
+            if params is not None:
+                return route.key, params
+        return (DEFAULT, {}) if self.has_default else None
+
+
 def select(route_keys: Iterable[str], method: str, path: str) -> tuple[str, dict[str, str]] | None:
     """``(route key, path parameters)`` of the route that takes ``method path``, or None."""
-    segments = [s for s in path.split("/") if s]
-    best: tuple[tuple, str, dict[str, str]] | None = None
-    has_default = False
-    for key in route_keys:
-        if key == DEFAULT:
-            has_default = True
-            continue
-        try:
-            route = RouteKey.parse(key)
-        except ValueError:
-            continue
-        params = route.match(method, segments)
-        if params is not None and (best is None or route.rank() < best[0]):
-            best = (route.rank(), key, params)
-    if best is not None:
-        return best[1], best[2]
-    return (DEFAULT, {}) if has_default else None
+    return RouteTable(route_keys).select(method, path)
 
 
 def split_stage(stage_names: Iterable[str], path: str) -> tuple[str, str] | None:
     """``(stage, path below it)``: the stage the first segment names, else ``$default``
     with the whole path; None when neither exists."""
-    names = set(stage_names)
+    names = stage_names if isinstance(stage_names, (dict, set, frozenset)) else set(stage_names)
     first, _, rest = path.lstrip("/").partition("/")
     if first and first != DEFAULT and first in names:
         return first, "/" + rest

@@ -7,11 +7,18 @@ function URLs", https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.htm
 ``lambda`` service; an unsigned or badly signed request gets 403 ``{"Message":"Forbidden"}``
 (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). Every principal of the
 sandbox signs with the sandbox's fake secret, so a signature can be checked for real.
+
+A request finds its function through an index by URL id, built from moto's functions on
+first use and dropped whenever a URL configuration is created, updated or deleted
+(:func:`install` follows moto's ``LambdaFunction`` for that); a deleted function's URL is
+noticed when its request comes.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
@@ -26,11 +33,25 @@ def _forbidden() -> HttpResponse:
     return HttpResponse(403, [("content-type", "application/json")], body)
 
 
+def id_of(url: str) -> str:
+    """``abc123`` of ``https://abc123.lambda-url.us-east-1.on.aws/``."""
+    return url.split("//", 1)[1].split(".", 1)[0]
+
+
 class FunctionUrls:
     """The function URLs of the sandbox's Lambda functions."""
 
     def __init__(self, layer: HttpApiLayer) -> None:
         self.layer = layer
+        self._lock = threading.Lock()
+        self._index: dict[str, str] | None = None  # URL id -> function name; None: rebuild
+        self._changes = 0
+
+    def forget(self) -> None:
+        """A URL configuration changed (or the sandbox was reset): rebuild on next use."""
+        with self._lock:
+            self._index = None
+            self._changes += 1
 
     def public(self, fn: Any) -> bool:
         """Whether the function's resource-based policy lets anyone call its URL: an
@@ -62,15 +83,33 @@ class FunctionUrls:
 
     def find(self, url_id: str) -> tuple[Any, dict[str, Any]] | None:
         """``(function, its URL configuration)`` for a URL id, or None."""
+        from moto.awslambda.exceptions import UnknownFunctionException
         from moto.awslambda.utils import get_backend
 
         aws = self.layer.aws
         backend = get_backend(aws.account_id, aws.region)
-        for fn in backend.list_functions("ALL"):
-            config = getattr(fn, "url_config", None)
-            if config is not None and config.url.split("//", 1)[1].split(".", 1)[0] == url_id:
-                return fn, config.config
-        return None
+        index = self._index
+        if index is None:
+            changes = self._changes
+            index = {
+                id_of(fn.url_config.url): fn.function_name
+                for fn in backend.list_functions("ALL")
+                if getattr(fn, "url_config", None) is not None
+            }
+            with self._lock:
+                if self._changes == changes:  # no change while it was being built
+                    self._index = index
+        name = index.get(url_id)
+        if name is None:
+            return None
+        try:
+            fn = backend.get_function(name)
+        except UnknownFunctionException:  # deleted with its URL
+            return None
+        config = getattr(fn, "url_config", None)
+        if config is None or id_of(config.url) != url_id:
+            return None
+        return fn, config.config
 
     def handle(self, url_id: str, request: HttpRequest) -> HttpResponse:
         found = self.find(url_id)
@@ -110,3 +149,43 @@ class FunctionUrls:
             cors.decorate(config["Cors"], request, response)
         response.headers.append(("x-amzn-requestid", request_id))
         return response
+
+
+# -- moto seam: URL configurations change -------------------------------------------------------
+_ORIGINALS: dict[str, Any] = {}
+_WATCHERS: list[FunctionUrls] = []
+
+
+def install(urls: FunctionUrls) -> None:
+    """Drop ``urls``' index whenever moto creates, updates or deletes a URL configuration."""
+    from moto.awslambda.models import LambdaFunction
+
+    if _WATCHERS:
+        uninstall(_WATCHERS[0])
+    _WATCHERS.append(urls)
+    for name in ("create_url_config", "update_url_config", "delete_url_config"):
+        original = _ORIGINALS[name] = vars(LambdaFunction)[name]
+        setattr(LambdaFunction, name, _forgetting(original))
+
+
+def uninstall(urls: FunctionUrls) -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    if not _WATCHERS or _WATCHERS[0] is not urls:
+        return
+    for name, original in _ORIGINALS.items():
+        setattr(LambdaFunction, name, original)
+    _ORIGINALS.clear()
+    _WATCHERS.clear()
+
+
+def _forgetting(original: Any) -> Any:
+    @functools.wraps(original)
+    def changing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            for watcher in _WATCHERS:
+                watcher.forget()
+
+    return changing

@@ -442,7 +442,9 @@ def create(
     for logical, spec in of_type("AWS::ApiGatewayV2::Stage"):
         props = resolve(spec.get("Properties", {}))
         stages = v2.get_stages(ApiId=props["ApiId"])["Items"]
-        if not any(s["StageName"] == props["StageName"] for s in stages):
+        if any(s["StageName"] == props["StageName"] for s in stages):
+            v2.update_stage(**props)  # as CloudFormation updates it: AutoDeploy on again
+        else:
             v2.create_stage(**props)
         learn(logical, props["StageName"])
     lam = aws.client("lambda", region_name=region)
