@@ -107,6 +107,97 @@ _DYNAMO_ACTIONS: dict[str, str] = {
     "delete_table": "d4c8a038d061f6e5",
 }
 
+_V2 = "moto.apigatewayv2.models:"
+_V2R = "moto.apigatewayv2.responses:ApiGatewayV2Response"
+_V2D = "workshop_lib.apigatewayv2.deployments:"
+
+#: ApiGatewayV2Backend's methods that change what a deployment would freeze, followed so that
+#: auto-deploying stages take the change: method -> (signature, fingerprint); the replacement
+#: reads the API's id as the first argument
+_HTTP_API_CHANGES: dict[str, tuple[str, str]] = {
+    "update_api": (
+        "(self, api_id, api_key_selection_expression, cors_configuration, description, "
+        "disable_schema_validation, disable_execute_api_endpoint, name, "
+        "route_selection_expression, version)",
+        "3e20ba7cb4a14dcf",
+    ),
+    "reimport_api": ("(self, api_id, body, fail_on_warnings)", "3143e6797dea7edb"),
+    "delete_cors_configuration": ("(self, api_id)", "04199fedd8908f4d"),
+    "create_authorizer": (
+        "(self, api_id, auth_creds_arn, auth_payload_format_version, auth_result_ttl, "
+        "authorizer_uri, authorizer_type, enable_simple_response, identity_source, "
+        "identity_validation_expr, jwt_config, name)",
+        "aeb07d74862a5da3",
+    ),
+    "update_authorizer": (
+        "(self, api_id, authorizer_id, auth_creds_arn, auth_payload_format_version, "
+        "auth_result_ttl, authorizer_uri, authorizer_type, enable_simple_response, "
+        "identity_source, identity_validation_expr, jwt_config, name)",
+        "c2514d94f1e3f7e2",
+    ),
+    "delete_authorizer": ("(self, api_id, authorizer_id)", "293c3d9246e12109"),
+    "create_integration": (
+        "(self, api_id, connection_id, connection_type, content_handling_strategy, "
+        "credentials_arn, description, integration_method, integration_subtype, "
+        "integration_type, integration_uri, passthrough_behavior, payload_format_version, "
+        "request_parameters, request_templates, response_parameters, "
+        "template_selection_expression, timeout_in_millis, tls_config)",
+        "e3c10f9044a5e992",
+    ),
+    "update_integration": (
+        "(self, api_id, connection_id, connection_type, content_handling_strategy, "
+        "credentials_arn, description, integration_id, integration_method, "
+        "integration_subtype, integration_type, integration_uri, passthrough_behavior, "
+        "payload_format_version, request_parameters, request_templates, response_parameters, "
+        "template_selection_expression, timeout_in_millis, tls_config)",
+        "68ec7976c27054f3",
+    ),
+    "delete_integration": ("(self, api_id, integration_id)", "0c94a8b12adfe8cb"),
+    "create_route": (
+        "(self, api_id, api_key_required, authorization_scopes, authorization_type, "
+        "authorizer_id, model_selection_expression, operation_name, request_models, "
+        "request_parameters, route_key, route_response_selection_expression, target)",
+        "e3f21f154292cdca",
+    ),
+    "update_route": (
+        "(self, api_id, api_key_required, authorization_scopes, authorization_type, "
+        "authorizer_id, model_selection_expression, operation_name, request_models, "
+        "request_parameters, route_id, route_key, route_response_selection_expression, "
+        "target)",
+        "6f588b83e7cd7184",
+    ),
+    "delete_route": ("(self, api_id, route_id)", "d63336eb61784620"),
+    "delete_route_request_parameter": (
+        "(self, api_id, route_id, request_param)",
+        "f6c4e85705176b6f",
+    ),
+}
+
+#: what the HTTP API layer adds to ApiGatewayV2Response: operation -> (replacement, why)
+_HTTP_API_ADDED: dict[str, tuple[str, str]] = {
+    "get_authorizers": (
+        "workshop_lib.apigatewayv2.layer:get_authorizers",
+        "GetAuthorizers, which moto lacks: deploys list them to stay idempotent",
+    ),
+    "create_deployment": (
+        _V2D + "create_deployment",
+        "CreateDeployment, which moto lacks: freezes the API for a stage",
+    ),
+    "get_deployments": (_V2D + "get_deployments", "GetDeployments, which moto lacks"),
+    "get_deployment": (_V2D + "get_deployment", "GetDeployment, which moto lacks"),
+    "delete_deployment": (_V2D + "delete_deployment", "DeleteDeployment, which moto lacks"),
+    "update_stage": (
+        _V2D + "update_stage",
+        "UpdateStage, which moto lacks: points a stage at a deployment, settings",
+    ),
+}
+
+#: the URL-table keys routing the added deployment operations to moto's v2 dispatch
+_HTTP_API_PATHS = (
+    "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$",
+    "{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$",
+)
+
 # fmt: off
 SEAMS: tuple[Seam, ...] = (
     # -- Lambda (lambda_runtime/patches.py) -------------------------------------------------
@@ -231,10 +322,46 @@ SEAMS: tuple[Seam, ...] = (
     Seam("apigateway", _AGR, "test_invoke_method",
          "TestInvokeMethod (the console's Test tab), which moto answers not implemented", B,
          None, ABSENT, "workshop_lib.apigateway.testinvoke:answer"),
-    # -- HTTP APIs (apigatewayv2/layer.py) --------------------------------------------------
-    Seam("apigatewayv2", "moto.apigatewayv2.responses:ApiGatewayV2Response", "get_authorizers",
-         "GetAuthorizers, which moto lacks: deploys list them to stay idempotent", B,
-         None, ABSENT, "workshop_lib.apigatewayv2.layer:get_authorizers"),
+    # -- HTTP APIs (apigatewayv2/layer.py, deployments.py, urls.py) -------------------------
+    *(
+        Seam("apigatewayv2", _V2R, operation, why, B, None, ABSENT, replacement)
+        for operation, (replacement, why) in _HTTP_API_ADDED.items()
+    ),
+    *(
+        Seam("apigatewayv2", table, "url_paths", why, B,
+             None, ABSENT, _V2R + ".dispatch", key=path)
+        for table, why in (
+            ("moto.apigatewayv2.urls", "routes the deployment operations to moto's v2 dispatch"),
+            ("moto.apigateway.urls", "the same in REST API Gateway's table, which copies v2's: "
+                                     "moto routes the shared host's requests through it"),
+        )
+        for path in _HTTP_API_PATHS
+    ),
+    *(
+        Seam("apigatewayv2", _V2 + "ApiGatewayV2Backend", method,
+             "auto-deploying stages take every change to the API", B,
+             signature, fingerprint, _V2D + "following", build=True)
+        for method, (signature, fingerprint) in _HTTP_API_CHANGES.items()
+    ),
+    Seam("apigatewayv2", _V2 + "ApiGatewayV2Backend", "create_stage",
+         "a stage points at an existing deployment, or deploys at once with AutoDeploy", B,
+         "(self, api_id, config)", "09f0a6db000393c8", _V2D + "create_stage"),
+    Seam("apigatewayv2", _V2 + "ApiGatewayV2Backend", "delete_api",
+         "the API's deployments and served copy go with it", B,
+         "(self, api_id)", "d7150d791841fc86", _V2D + "delete_api"),
+    Seam("apigatewayv2", _V2 + "Stage", "to_json",
+         "GetStage(s) show the stage's deploymentId", B,
+         "(self)", "a44e4ccc0be986f4", _V2D + "stage_to_json"),
+    *(
+        Seam("apigatewayv2", "moto.awslambda.models:LambdaFunction", method,
+             "a URL configuration changed: the function-URL index is rebuilt on next use", B,
+             signature, fingerprint, "workshop_lib.apigatewayv2.urls:forgetting", build=True)
+        for method, signature, fingerprint in (
+            ("create_url_config", "(self, config)", "dd468657df628b35"),
+            ("update_url_config", "(self, config)", "6ef6956440f667af"),
+            ("delete_url_config", "(self)", "a63386f1fccb821e"),
+        )
+    ),
     # -- the call audit (iam/audit.py) ------------------------------------------------------
     Seam("iam", "moto.core.authorization:ActionAuthenticatorMixin",
          "_authenticate_and_authorize_action",

@@ -15,10 +15,11 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.htm
 - A stage that no deployment reached answers ``{"message":"Not Found"}``, like a missing one.
 
 Stage settings (throttling, stage variables) are the stage's own and apply at once. moto 5.2
-keeps stages but has no deployments and no ``UpdateStage``: :func:`install` adds
-``CreateDeployment``, ``GetDeployment(s)``, ``DeleteDeployment`` and ``UpdateStage``, adds
-``deploymentId`` to ``GetStage(s)``, and follows every change moto's API Gateway v2
-backend makes to an API (:data:`CHANGES`) so that auto-deploying stages take it.
+keeps stages but has no deployments and no ``UpdateStage``: this module's seams (declared
+in workshop_lib/seams.py, group ``apigatewayv2``) add ``CreateDeployment``,
+``GetDeployment(s)``, ``DeleteDeployment`` and ``UpdateStage``, add ``deploymentId`` to
+``GetStage(s)``, and follow every change moto's API Gateway v2 backend makes to an API
+(:func:`following`) so that auto-deploying stages take it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from workshop_lib import seams
 from workshop_lib.apigatewayv2 import routes
 
 if TYPE_CHECKING:
@@ -42,24 +44,6 @@ if TYPE_CHECKING:
 
 #: the description AWS gives the deployments it makes for an auto-deploying stage
 AUTO_DESCRIPTION = "Automatic deployment triggered by changes to the Api configuration"
-#: moto's API Gateway v2 backend methods that change what a deployment would freeze
-CHANGES = (
-    "update_api",
-    "reimport_api",
-    "delete_cors_configuration",
-    "create_authorizer",
-    "update_authorizer",
-    "delete_authorizer",
-    "create_integration",
-    "update_integration",
-    "delete_integration",
-    "create_route",
-    "update_route",
-    "delete_route",
-    "delete_route_request_parameter",
-)
-DEPLOYMENTS_PATH = "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$"
-DEPLOYMENT_PATH = "{0}/v2/apis/(?P<api_id>[^/]+)/deployments/(?P<deployment_id>[^/]+)$"
 
 
 @dataclass(frozen=True)
@@ -237,140 +221,96 @@ def _deployment_id(api_id: str, index: int) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:6])
 
 
-# -- moto seams ------------------------------------------------------------------------------
-_ORIGINALS: dict[tuple[type, str], Any] = {}
-_LAYER: list[HttpApiLayer] = []
+# -- moto seams (declared in workshop_lib/seams.py, group "apigatewayv2") ----------------------
+def _layer() -> HttpApiLayer | None:
+    return seams.holder("apigatewayv2")
 
 
-def install(layer: HttpApiLayer) -> None:
-    """Plug deployments into moto's API Gateway v2 (undone by :func:`uninstall`)."""
-    from moto.apigatewayv2.models import ApiGatewayV2Backend, Stage
-    from moto.apigatewayv2.responses import ApiGatewayV2Response
-
-    if _LAYER:
-        uninstall(_LAYER[0])
-    _LAYER.append(layer)
-    replaced: list[tuple[type, str, Callable[..., Any]]] = [
-        (ApiGatewayV2Backend, name, _following(vars(ApiGatewayV2Backend)[name])) for name in CHANGES
-    ]
-    replaced += [
-        (ApiGatewayV2Backend, "create_stage", _create_stage),
-        (ApiGatewayV2Backend, "delete_api", _delete_api),
-        (Stage, "to_json", _stage_to_json),
-    ]
-    for owner, name, replacement in replaced:
-        _ORIGINALS[(owner, name)] = vars(owner)[name]
-        setattr(owner, name, replacement)
-    for name, added in _ADDED.items():  # moto has none of these
-        setattr(ApiGatewayV2Response, name, added)
-    for table in _url_tables():
-        table[DEPLOYMENTS_PATH] = ApiGatewayV2Response.dispatch
-        table[DEPLOYMENT_PATH] = ApiGatewayV2Response.dispatch
-
-
-def uninstall(layer: HttpApiLayer) -> None:
-    from moto.apigatewayv2.responses import ApiGatewayV2Response
-
-    if not _LAYER or _LAYER[0] is not layer:
-        return
-    for (owner, name), original in _ORIGINALS.items():
-        setattr(owner, name, original)
-    _ORIGINALS.clear()
-    for name in _ADDED:
-        if name in vars(ApiGatewayV2Response):
-            delattr(ApiGatewayV2Response, name)
-    for table in _url_tables():
-        table.pop(DEPLOYMENTS_PATH, None)
-        table.pop(DEPLOYMENT_PATH, None)
-    _LAYER.clear()
-
-
-def _url_tables() -> tuple[dict[str, Any], ...]:
-    """moto's URL tables for API Gateway v2 paths: its own, and REST API Gateway's, which
-    copies them (both APIs share the ``apigateway.{region}.amazonaws.com`` host, and moto
-    routes that host's requests through the REST service's table)."""
-    from moto.apigateway import urls as rest_urls
-    from moto.apigatewayv2 import urls
-
-    return urls.url_paths, rest_urls.url_paths
-
-
-def _following(original: Callable[..., Any]) -> Callable[..., Any]:
+def following(original: Callable[..., Any]) -> Callable[..., Any]:
     """A backend method that, once done, lets the API's auto-deploying stages take the
-    change (every method in :data:`CHANGES` takes the API's id first)."""
+    change (every method it follows takes the API's id first)."""
 
     @functools.wraps(original)
     def changing(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
         api_id = kwargs.get("api_id", args[0] if args else None)
         api = self.apis.get(api_id) if isinstance(api_id, str) else None
-        if api is not None and _LAYER:
-            _LAYER[0].deployments.changed(api)
+        layer = _layer()
+        if api is not None and layer is not None:
+            layer.deployments.changed(api)
         return result
 
     return changing
 
 
-def _create_stage(self: Any, api_id: str, config: dict[str, Any]) -> Any:
+def create_stage(self: Any, api_id: str, config: dict[str, Any]) -> Any:
     """A stage pointing at an existing deployment, or auto-deploying from the start."""
     from moto.apigatewayv2.models import ApiGatewayV2Backend
 
     api = self.get_api(api_id)
-    layer = _LAYER[0]
-    if config.get("deploymentId"):
+    layer = _layer()
+    if layer is not None and config.get("deploymentId"):
         layer.deployments.get(api_id, config["deploymentId"])  # NotFoundException if unknown
-    stage = _ORIGINALS[(ApiGatewayV2Backend, "create_stage")](self, api_id, config)
-    if stage.auto_deploy and api.routes:
+    stage = seams.original(ApiGatewayV2Backend, "create_stage")(self, api_id, config)
+    if layer is not None and stage.auto_deploy and api.routes:
         layer.deployments.deploy(api, stage.name, AUTO_DESCRIPTION, auto=True)
     return stage
 
 
-def _delete_api(self: Any, api_id: str) -> None:
+def delete_api(self: Any, api_id: str) -> None:
     from moto.apigatewayv2.models import ApiGatewayV2Backend
 
-    _ORIGINALS[(ApiGatewayV2Backend, "delete_api")](self, api_id)
-    if _LAYER:
-        _LAYER[0].deployments.forget(api_id)
-        _LAYER[0].forget_api(api_id)
+    seams.original(ApiGatewayV2Backend, "delete_api")(self, api_id)
+    layer = _layer()
+    if layer is not None:
+        layer.deployments.forget(api_id)
+        layer.forget_api(api_id)
 
 
-def _stage_to_json(self: Any) -> dict[str, Any]:
+def stage_to_json(self: Any) -> dict[str, Any]:
     from moto.apigatewayv2.models import Stage
 
-    found = _ORIGINALS[(Stage, "to_json")](self)
+    found = seams.original(Stage, "to_json")(self)
     if self.config.get("deploymentId"):
         found["deploymentId"] = self.config["deploymentId"]
     return found
 
 
-# -- the operations moto lacks (methods of ApiGatewayV2Response) -----------------------------
+# -- the operations moto lacks (methods added to ApiGatewayV2Response) -----------------------
+def _deployments() -> Deployments:
+    layer = _layer()
+    if layer is None:
+        raise RuntimeError("the HTTP API layer is not installed")
+    return layer.deployments
+
+
 def _api_id(response: Any) -> str:
     parts = response.path.split("/")
     return parts[parts.index("apis") + 1]
 
 
-def _create_deployment(response: Any) -> tuple[int, dict, str]:
+def create_deployment(response: Any) -> tuple[int, dict, str]:
     params = json.loads(response.body or "{}")
     api = response.apigatewayv2_backend.get_api(_api_id(response))
-    made = _LAYER[0].deployments.deploy(api, params.get("stageName"), params.get("description"))
+    made = _deployments().deploy(api, params.get("stageName"), params.get("description"))
     return 201, {}, json.dumps(made.to_json())
 
 
-def _get_deployments(response: Any) -> tuple[int, dict, str]:
+def get_deployments(response: Any) -> tuple[int, dict, str]:
     api = response.apigatewayv2_backend.get_api(_api_id(response))
-    items = [d.to_json() for d in _LAYER[0].deployments.listing(api.api_id)]
+    items = [d.to_json() for d in _deployments().listing(api.api_id)]
     return 200, {}, json.dumps({"items": items})
 
 
-def _get_deployment(response: Any) -> tuple[int, dict, str]:
+def get_deployment(response: Any) -> tuple[int, dict, str]:
     api = response.apigatewayv2_backend.get_api(_api_id(response))
-    found = _LAYER[0].deployments.get(api.api_id, unquote(response.path.split("/")[-1]))
+    found = _deployments().get(api.api_id, unquote(response.path.split("/")[-1]))
     return 200, {}, json.dumps(found.to_json())
 
 
-def _delete_deployment(response: Any) -> tuple[int, dict, str]:
+def delete_deployment(response: Any) -> tuple[int, dict, str]:
     api = response.apigatewayv2_backend.get_api(_api_id(response))
-    _LAYER[0].deployments.delete(api.api_id, unquote(response.path.split("/")[-1]))
+    _deployments().delete(api.api_id, unquote(response.path.split("/")[-1]))
     return 204, {}, ""
 
 
@@ -386,11 +326,11 @@ _STAGE_FIELDS = {
 }
 
 
-def _update_stage(response: Any) -> tuple[int, dict, str]:
+def update_stage(response: Any) -> tuple[int, dict, str]:
     params = json.loads(response.body or "{}")
     api = response.apigatewayv2_backend.get_api(_api_id(response))
     stage = api.get_stage(unquote(response.path.split("/")[-1]))
-    deployments = _LAYER[0].deployments
+    deployments = _deployments()
     if params.get("deploymentId"):
         deployments.get(api.api_id, params["deploymentId"])  # NotFoundException if unknown
         stage.config["deploymentId"] = params["deploymentId"]
@@ -402,12 +342,3 @@ def _update_stage(response: Any) -> tuple[int, dict, str]:
     if params.get("autoDeploy") and api.routes:
         deployments.deploy(api, stage.name, AUTO_DESCRIPTION, auto=True)
     return 200, {}, json.dumps(stage.to_json())
-
-
-_ADDED = {
-    "create_deployment": _create_deployment,
-    "get_deployments": _get_deployments,
-    "get_deployment": _get_deployment,
-    "delete_deployment": _delete_deployment,
-    "update_stage": _update_stage,
-}

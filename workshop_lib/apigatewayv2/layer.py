@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
-from workshop_lib.apigatewayv2 import deployments, payload, urls
+from workshop_lib.apigatewayv2 import payload
 from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
 from workshop_lib.apigatewayv2.deployments import Deployments
 from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
@@ -57,9 +57,7 @@ class HttpApiLayer:
         from workshop_lib import seams
 
         self.aws = aws
-        seams.install("apigatewayv2", self)  # GetAuthorizers, which moto lacks
-        deployments.install(self)
-        urls.install(self.urls)
+        seams.install("apigatewayv2", self)  # deployments, GetAuthorizers, the URL index
         region = re.escape(aws.region)
         execute_api = re.compile(
             rf"https://(?P<id>[a-z0-9]+)\.execute-api\.{region}\.amazonaws\.com(?P<rest>[/?].*)?$",
@@ -89,8 +87,6 @@ class HttpApiLayer:
         from workshop_lib import seams
 
         seams.uninstall("apigatewayv2", self)
-        deployments.uninstall(self)
-        urls.uninstall(self.urls)
         self.reset(aws)  # moto's state may go with the mock; nothing kept may outlive it
         for made in self.issuers.values():
             made.stop()

@@ -9,9 +9,9 @@ function URLs", https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.htm
 sandbox signs with the sandbox's fake secret, so a signature can be checked for real.
 
 A request finds its function through an index by URL id, built from moto's functions on
-first use and dropped whenever a URL configuration is created, updated or deleted
-(:func:`install` follows moto's ``LambdaFunction`` for that); a deleted function's URL is
-noticed when its request comes.
+first use and dropped whenever a URL configuration is created, updated or deleted (a seam,
+:func:`forgetting`, follows moto's ``LambdaFunction`` for that); a deleted function's URL
+is noticed when its request comes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
+from workshop_lib import seams
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, sigv4
 
@@ -151,41 +152,18 @@ class FunctionUrls:
         return response
 
 
-# -- moto seam: URL configurations change -------------------------------------------------------
-_ORIGINALS: dict[str, Any] = {}
-_WATCHERS: list[FunctionUrls] = []
+# -- moto seam: URL configurations change (declared in workshop_lib/seams.py) ------------------
+def forgetting(original: Any) -> Any:
+    """``LambdaFunction``'s URL-config method ``original``, followed: once it ran, the
+    installed HTTP API layer's function-URL index is rebuilt on next use."""
 
-
-def install(urls: FunctionUrls) -> None:
-    """Drop ``urls``' index whenever moto creates, updates or deletes a URL configuration."""
-    from moto.awslambda.models import LambdaFunction
-
-    if _WATCHERS:
-        uninstall(_WATCHERS[0])
-    _WATCHERS.append(urls)
-    for name in ("create_url_config", "update_url_config", "delete_url_config"):
-        original = _ORIGINALS[name] = vars(LambdaFunction)[name]
-        setattr(LambdaFunction, name, _forgetting(original))
-
-
-def uninstall(urls: FunctionUrls) -> None:
-    from moto.awslambda.models import LambdaFunction
-
-    if not _WATCHERS or _WATCHERS[0] is not urls:
-        return
-    for name, original in _ORIGINALS.items():
-        setattr(LambdaFunction, name, original)
-    _ORIGINALS.clear()
-    _WATCHERS.clear()
-
-
-def _forgetting(original: Any) -> Any:
     @functools.wraps(original)
     def changing(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return original(self, *args, **kwargs)
         finally:
-            for watcher in _WATCHERS:
-                watcher.forget()
+            layer = seams.holder("apigatewayv2")
+            if layer is not None:
+                layer.urls.forget()
 
     return changing
