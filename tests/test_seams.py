@@ -179,8 +179,9 @@ def test_an_import_seam_whose_lines_changed_is_not_usable(monkeypatch):
 def test_a_sandbox_refuses_to_start_when_a_behaviour_seam_moved_and_leaves_moto_as_it_was(
     monkeypatch,
 ):
-    from workshop_lib import sandbox
+    from workshop_lib import motoquick, sandbox
 
+    motoquick.install()  # for the whole process, by whichever sandbox starts first
     moved = seams.find("moto.awslambda.models:LambdaBackend.create_function")
     changed = replace(moved, signature="(self, spec, extra)", fingerprint="0" * 16)
     monkeypatch.setattr(seams, "SEAMS", tuple(changed if s is moved else s for s in seams.SEAMS))

@@ -392,6 +392,11 @@ SEAMS: tuple[Seam, ...] = (
          "boto3's retries sleep on a virtual clock (token buckets refill in its time)", B,
          None, "78de9962877c1c04", "workshop_lib.clock:SDK_TIME",
          relies_on=("botocore.endpoint:Endpoint._needs_retry",)),
+    # -- notebook 9's checker: the learner's requests to the stage (exercises/nb09.py) --------
+    Seam("nb09", "requests.sessions:Session", "send",
+         "records what the learner's function sent the stage and what it got back", B,
+         "(self, request, **kwargs)", "11793248454d9e3d", "workshop_lib.exercises.nb09:recording",
+         build=True),
     # -- speed: each REST service's first request (motoquick.py) ----------------------------
     Seam("motoquick", "moto.core.utils", "create_loader",
          "one botocore loader for every model moto loads", S,

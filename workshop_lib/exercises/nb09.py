@@ -26,10 +26,11 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workshop_lib import seams
 from workshop_lib.exercises import Fail, NotAttempted, exercise
 from workshop_lib.exercises.common import require_function, running_sandbox
 
@@ -249,28 +250,42 @@ class Exchange:
         return f"{self.method} /{stage_path}" + (f"?{parts.query}" if parts.query else "")
 
 
-@contextlib.contextmanager
-def _recorded(endpoint: str) -> Iterator[list[Exchange]]:
-    """Record the requests sent to the stage through ``requests`` while the learner's
-    function runs (every ``requests.get`` ends in ``Session.send``); put back afterwards."""
-    import requests
+@dataclass
+class Recorder:
+    """The requests the learner's function sends to the stage at ``endpoint`` (the holder of
+    the ``nb09`` seam on ``requests.Session.send``, declared in workshop_lib/seams.py)."""
 
-    original = requests.Session.send
-    seen: list[Exchange] = []
+    endpoint: str
+    seen: list[Exchange] = field(default_factory=list)
+
+
+def recording(original: Any) -> Any:
+    """``requests.Session.send`` (``original``) that also records, for the installed
+    :class:`Recorder`, each exchange with its stage (every ``requests.get`` ends there)."""
 
     def send(session: Any, request: Any, **kwargs: Any) -> Any:
         response = original(session, request, **kwargs)
-        if str(request.url).startswith(endpoint):
+        recorder = seams.holder("nb09")
+        if recorder is not None and str(request.url).startswith(recorder.endpoint):
             headers = {str(k).lower(): str(v) for k, v in request.headers.items()}
             text = response.text.strip()[:120]
-            seen.append(Exchange(request.method, request.url, headers, response.status_code, text))
+            exchange = Exchange(request.method, request.url, headers, response.status_code, text)
+            recorder.seen.append(exchange)
         return response
 
-    requests.Session.send = send  # type: ignore[method-assign]
+    return send
+
+
+@contextlib.contextmanager
+def _recorded(endpoint: str) -> Iterator[list[Exchange]]:
+    """Record the requests sent to the stage through ``requests`` while the learner's
+    function runs; ``requests`` is as it was afterwards."""
+    recorder = Recorder(endpoint)
+    seams.install("nb09", recorder)
     try:
-        yield seen
+        yield recorder.seen
     finally:
-        requests.Session.send = original  # type: ignore[method-assign]
+        seams.uninstall("nb09", recorder)
 
 
 def _refused(exchanges: list[Exchange]) -> None:
