@@ -1,5 +1,5 @@
-"""Every seam: each attribute of moto (or botocore, werkzeug, jsonschema) the sandbox replaces
-or adds, declared as data and installed and removed by one mechanism.
+"""Every seam: each attribute of moto (or botocore, werkzeug, jsonschema, requests) the
+sandbox replaces or adds, declared as data and installed and removed by one mechanism.
 
 A :class:`Seam` names its owner (``"package.module"`` or ``"package.module:Class"``), the
 attribute, why it exists, its kind and what it was written against: the original's signature
