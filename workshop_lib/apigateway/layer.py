@@ -14,8 +14,6 @@ import asyncio
 import random
 import re
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,6 +24,7 @@ from workshop_lib.apigateway.usage import UsagePlans
 from workshop_lib.apigateway.validation import Validation
 
 if TYPE_CHECKING:
+    from workshop_lib.driver import Driver
     from workshop_lib.lambda_runtime.service import Outcome
     from workshop_lib.sandbox import Sandbox
 
@@ -60,7 +59,6 @@ class ApiGatewayLayer:
         self._canary_draws = random.Random(0)
         # integration URI -> (function name, qualifier): parsed once (not with stage variables)
         self._targets: dict[str, tuple[Any, Any]] = {}
-        self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
         # jsonschema is imported (quickjsonschema.import_jsonschema) by the first request model to
@@ -82,7 +80,6 @@ class ApiGatewayLayer:
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
-        self._integrations.shutdown(wait=False, cancel_futures=True)
         patches.uninstall(self)
 
     def reset(self, aws: Sandbox) -> None:
@@ -230,10 +227,21 @@ class ApiGatewayLayer:
         timeout_ms: int,
         variables: dict[str, str] | None = None,
     ) -> Outcome | None:
+        """:meth:`invoke_lambda_async` for synchronous callers (an authorizer's function)."""
+        return self.driver().run(self.invoke_lambda_async(uri, event, timeout_ms, variables))
+
+    async def invoke_lambda_async(
+        self,
+        uri: str,
+        event: dict[str, Any],
+        timeout_ms: int,
+        variables: dict[str, str] | None = None,
+    ) -> Outcome | None:
         """Run the function an integration URI names (None if there is none).
 
         Raises :class:`IntegrationThrottled` when Lambda has no concurrency left for it and
-        :class:`IntegrationTimeout` when it outlasts ``timeout_ms``.
+        :class:`IntegrationTimeout` when it outlasts ``timeout_ms``: the caller gets its
+        answer then, and the function runs on (and is logged) until it ends.
         """
         from workshop_lib.lambda_runtime.pool import Throttled
         from workshop_lib.lambda_runtime.service import DecodedEvent
@@ -241,51 +249,22 @@ class ApiGatewayLayer:
         fn, qualifier = self._function(uri, variables)
         if fn is None:
             return None
-        lambda_layer = self.aws.layer("lambda")
-        if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before the gateway
-            try:
-                return lambda_layer.run(fn, DecodedEvent(event), qualifier=qualifier)
-            except Throttled:
-                raise IntegrationThrottled() from None
-        future = self._integrations.submit(
-            lambda_layer.run, fn, DecodedEvent(event), qualifier=qualifier
-        )
-        try:  # past the integration timeout the caller gets 504; the function runs on
-            return future.result(timeout=timeout_ms / 1000)
-        except FutureTimeout:
-            raise IntegrationTimeout() from None
-        except Throttled:
-            raise IntegrationThrottled() from None
-
-    async def invoke_lambda_async(
-        self,
-        uri: str,
-        event: dict[str, Any],
-        timeout_ms: int,
-        variables: dict[str, str] | None,
-        executor: Executor,
-    ) -> Outcome | None:
-        """:meth:`invoke_lambda` on an event loop: the worker hop is awaited, not blocked on."""
-        from workshop_lib.lambda_runtime.pool import Throttled
-        from workshop_lib.lambda_runtime.service import DecodedEvent
-
-        fn, qualifier = self._function(uri, variables)
-        if fn is None:
-            return None
-        run = self.aws.layer("lambda").run_async(
-            fn, DecodedEvent(event), qualifier=qualifier, executor=executor
-        )
+        run = self.aws.layer("lambda").run_async(fn, DecodedEvent(event), qualifier=qualifier)
         try:
-            if float(fn.timeout) * 1000 <= timeout_ms:
+            if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before us
                 return await run
             task = asyncio.ensure_future(run)
             done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
-            if not done:  # 504 now; the function runs on and is logged when it ends
+            if not done:
                 task.add_done_callback(_quietly)
                 raise IntegrationTimeout()
             return task.result()
         except Throttled:
             raise IntegrationThrottled() from None
+
+    def driver(self) -> Driver:
+        """The request driver synchronous callers go through (the Lambda plug-in's)."""
+        return self.aws.layer("lambda").driver
 
 
 def _function_target(uri: str | None, variables: dict[str, str] | None) -> tuple[Any, Any]:

@@ -12,17 +12,16 @@ integration outlasted its timeout).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, routes
 from workshop_lib.apigatewayv2.authorizers import Refused
+from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
     from workshop_lib.apigatewayv2.layer import HttpApiLayer
@@ -34,8 +33,7 @@ _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^/]+$"
 
 @dataclass
 class LambdaStep:
-    """The Lambda hop of a request: run by :meth:`HttpApiGateway.handle` in the calling
-    thread, awaited by :meth:`HttpApiGateway.handle_async` on a served API's event loop."""
+    """The Lambda hop of a request, awaited by :meth:`HttpApiGateway.handle_async`."""
 
     uri: str
     event: dict[str, Any]
@@ -45,7 +43,7 @@ class LambdaStep:
 
 @dataclass
 class BlockingStep:
-    """A step that blocks (an HTTP backend): a thread of the executor runs it when served."""
+    """A step that blocks (an HTTP backend): it runs in a thread."""
 
     run: Callable[[], HttpResponse]
 
@@ -57,29 +55,21 @@ class HttpApiGateway:
         self.layer, self.api = layer, api
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request; ``request.path`` is the whole path, stage included."""
-        request_id = self._request_id()
-        step = self._plan(request, request_id)
-        if isinstance(step, LambdaStep):
-            response = self.layer.invoke(step.uri, step.event, step.timeout_ms, step.answer)
-        elif isinstance(step, BlockingStep):
-            response = step.run()
-        else:
-            response = step
-        return self._finish(request, response, request_id)
+        """:meth:`handle_async` for synchronous callers, on the request driver's loop."""
+        return self.layer.driver().run(self.handle_async(request))
 
-    async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
-        """:meth:`handle` on an event loop: the Lambda hop is awaited, and what blocks (a
-        Lambda authorizer, an HTTP backend) runs in ``executor``."""
-        loop = asyncio.get_running_loop()
-        if any((r.authorization_type or "").upper() == "CUSTOM" for r in self.api.routes.values()):
-            return await loop.run_in_executor(executor, self.handle, request)
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request; ``request.path`` is the whole path, stage included. The Lambda
+        hop is awaited; what blocks (a Lambda authorizer, an HTTP backend) runs in a thread."""
         request_id = self._request_id()
-        step = self._plan(request, request_id)
+        if any((r.authorization_type or "").upper() == "CUSTOM" for r in self.api.routes.values()):
+            step = await blocking(self._plan, request, request_id)
+        else:
+            step = self._plan(request, request_id)
         if isinstance(step, LambdaStep):
-            response = await self.layer.invoke_async(step, executor)
+            response = await self.layer.invoke(step)
         elif isinstance(step, BlockingStep):
-            response = await loop.run_in_executor(executor, step.run)
+            response = await blocking(step.run)
         else:
             response = step
         return self._finish(request, response, request_id)

@@ -15,7 +15,6 @@ import binascii
 import json
 import threading
 import time
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from moto.core.exceptions import JsonRESTError
 
 from workshop_lib import tempdirs
+from workshop_lib.driver import Driver, blocking
 from workshop_lib.facts import value
 from workshop_lib.lambda_runtime import logs, patches, runtimes
 from workshop_lib.lambda_runtime.code import CodeError, CodeStore
@@ -129,13 +129,13 @@ class _Call:
 
 
 async def _hop(
-    loop: asyncio.AbstractEventLoop,
     env: ExecutionEnvironment,
     request: dict[str, Any],
     timeout_s: float,
 ) -> dict[str, Any] | None:
     """One invocation without blocking the loop: send it, wait for the answer's pipe to turn
     readable (or the deadline: None, the environment killed), read it."""
+    loop = asyncio.get_running_loop()
     answered = loop.create_future()
 
     def settle(value: bool) -> None:
@@ -194,6 +194,7 @@ class LambdaLayer:
         self.cloudwatch = logs.CloudWatchWriter(aws.account_id, aws.region)
         self.queue = asyncq.AsyncQueue(self, speedup=self.async_speedup)
         self.poller = sources.SqsPoller(self)
+        self.driver = Driver("lambda-driver")
         patches.install(self)
 
     def uninstall(self, aws: Sandbox) -> None:
@@ -202,6 +203,7 @@ class LambdaLayer:
         patches.uninstall(self)
         self.poller.stop()
         self.queue.stop()
+        self.driver.stop()
         self.pool.shutdown()
         self._tmp.cleanup()
 
@@ -320,24 +322,17 @@ class LambdaLayer:
         client_context: dict[str, Any] | None = None,
         request_id: str | None = None,
     ) -> Outcome:
-        """Run ``event`` (JSON text, or a :class:`DecodedEvent`) through function ``fn``;
-        :class:`Throttled` if no room."""
-        call = self._begin(fn, event, qualifier, client_context, request_id)
-        if call.env is None:
-            return call.outcome
-        try:
-            if call.cold:
-                self._init(call)
-            call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
-            if call.outcome.error is None:
-                request = self._invoke_request(call)
-                call.invoking = True
-                self._record(call, call.env.invoke(request, call.spec.timeout_s))
-        except EnvironmentGone as exc:
-            self._gone(call, exc)
-        finally:
-            self.pool.release(call.spec, call.env, call.reusable)
-        return self._finish(call)
+        """:meth:`run_async` for synchronous callers (boto3's ``invoke``, the async queue,
+        event sources): the same run on the request driver's loop."""
+        return self.driver.run(
+            self.run_async(
+                fn,
+                event,
+                qualifier=qualifier,
+                client_context=client_context,
+                request_id=request_id,
+            )
+        )
 
     async def run_async(
         self,
@@ -345,22 +340,23 @@ class LambdaLayer:
         event: str | DecodedEvent,
         *,
         qualifier: str | None = None,
-        executor: Executor | None = None,
+        client_context: dict[str, Any] | None = None,
+        request_id: str | None = None,
     ) -> Outcome:
-        """:meth:`run` on an event loop: a warm invocation's worker hop is awaited (the loop
-        serves other requests meanwhile); a cold start's INIT runs in ``executor``."""
-        call = self._begin(fn, event, qualifier, None, None)
+        """Run ``event`` (JSON text, or a :class:`DecodedEvent`) through function ``fn``;
+        :class:`Throttled` if no room. A warm invocation's worker hop is awaited (the loop
+        serves other requests meanwhile); a cold start's INIT runs in a thread."""
+        call = self._begin(fn, event, qualifier, client_context, request_id)
         if call.env is None:
             return call.outcome
-        loop = asyncio.get_running_loop()
         try:
             if call.cold:
-                await loop.run_in_executor(executor, self._init, call)
+                await blocking(self._init, call)
             call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
             if call.outcome.error is None:
                 request = self._invoke_request(call)
                 call.invoking = True
-                self._record(call, await _hop(loop, call.env, request, call.spec.timeout_s))
+                self._record(call, await _hop(call.env, request, call.spec.timeout_s))
         except EnvironmentGone as exc:
             self._gone(call, exc)
         finally:
