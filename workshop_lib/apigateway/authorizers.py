@@ -143,10 +143,10 @@ class Authorizers:
 
     def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         try:
-            outcome = self.layer.invoke_lambda(
+            outcome = self.layer.integrations.invoke_sync(
                 config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
             )
         except (IntegrationTimeout, IntegrationThrottled):

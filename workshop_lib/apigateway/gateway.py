@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
+from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
 from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
-    from workshop_lib.lambda_runtime.service import Outcome
+    from workshop_lib.lambda_runtime.run import Outcome
 
 MAX_BODY = 10 * 1024 * 1024  # REST API payload limit: 10 MB
 
@@ -108,7 +109,9 @@ class Gateway:
             if self.fixed is not None:
                 spec, self.variables, self.canary = self.fixed[0], dict(self.fixed[1]), False
             else:
-                spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
+                spec, self.variables, self.canary = self.layer.deployments.select(
+                    self.api_id, self.stage
+                )
             self.spec = spec
             if len(request.body) > MAX_BODY:
                 raise GatewayError(
@@ -403,10 +406,8 @@ class Gateway:
         """Run the integration's function; 504 once the integration timeout has passed, and
         500 when Lambda throttles it (AWS maps Lambda's 429 to a 500, not to a 429: the
         client did nothing wrong, the backend had no capacity)."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
-
         try:
-            return await self.layer.invoke_lambda_async(
+            return await self.layer.integrations.invoke(
                 integration.uri, event, integration.timeout_ms, self.variables
             )
         except IntegrationTimeout:

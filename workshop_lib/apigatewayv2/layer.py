@@ -237,12 +237,12 @@ class HttpApiLayer:
     # -- integrations -----------------------------------------------------------------------
     async def invoke(self, step: LambdaStep) -> HttpResponse:
         """Run the function a Lambda integration names and map its answer."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         rest = self.aws.layer("apigateway")
         uri = lambda_uri(step.uri, self.aws.region)
         try:
-            outcome = await rest.invoke_lambda_async(uri, step.event, step.timeout_ms)
+            outcome = await rest.integrations.invoke(uri, step.event, step.timeout_ms)
         except IntegrationTimeout:
             return payload.error(503, "Service Unavailable")
         except IntegrationThrottled:
@@ -254,11 +254,11 @@ class HttpApiLayer:
         failed or there is no such function)."""
         import json
 
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         rest = self.aws.layer("apigateway")
         try:
-            outcome = rest.invoke_lambda(lambda_uri(uri, self.aws.region), event, 10_000)
+            outcome = rest.integrations.invoke_sync(lambda_uri(uri, self.aws.region), event, 10_000)
         except (IntegrationTimeout, IntegrationThrottled):
             raise ValueError("the authorizer did not answer") from None
         if outcome is None or outcome.error is not None or outcome.payload is None:
