@@ -70,8 +70,8 @@ class Outcome:
 @dataclass(frozen=True)
 class DecodedEvent:
     """An event that is already a JSON value (the gateway builds its proxy event as a dict):
-    the runtime receives it as is, without a round trip through JSON text (~10 µs of each
-    served request). It must hold JSON types only (dict, list, str, number, bool, None)."""
+    the runtime receives it as is, without a round trip through JSON text. It must hold
+    JSON types only (dict, list, str, number, bool, None)."""
 
     value: Any
 
