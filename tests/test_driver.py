@@ -96,3 +96,5 @@ def test_stop_cancels_what_runs_and_ends_the_thread():
     waiter.join(5)
     assert not thread.is_alive() and not waiter.is_alive()
     assert ended == [concurrent.futures.CancelledError]
+    with pytest.raises(RuntimeError, match="has stopped"):  # no thread started after the end
+        made.run(_answer(1))

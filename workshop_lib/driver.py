@@ -59,7 +59,7 @@ async def blocking(function: Callable[..., T], *args: Any) -> T:
 
 class Driver:
     """An event loop in a background thread that runs request coroutines for synchronous
-    callers (:meth:`run`); started on first use, stopped by :meth:`stop`."""
+    callers (:meth:`run`); started on first use, ended for good by :meth:`stop`."""
 
     def __init__(self, name: str = "workshop-driver") -> None:
         self.name = name
@@ -67,11 +67,16 @@ class Driver:
         self._thread: threading.Thread | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._stopped = False
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` to its end on the driver's loop and return its result (or raise
         its exception) in the calling thread."""
-        loop = self._loop if self._loop is not None else self._start()
+        try:
+            loop = self._loop if self._loop is not None else self._start()
+        except RuntimeError:
+            coroutine.close()  # never to run: no "was never awaited" warning
+            raise
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError(
@@ -82,6 +87,8 @@ class Driver:
 
     def _start(self) -> asyncio.AbstractEventLoop:
         with self._lock:
+            if self._stopped:
+                raise RuntimeError(f"{self.name} has stopped: the sandbox it served has ended")
             if self._loop is None:
                 loop = new_loop()
                 self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix=self.name)
@@ -98,6 +105,7 @@ class Driver:
         with self._lock:
             loop, thread, executor = self._loop, self._thread, self._executor
             self._loop = self._thread = self._executor = None
+            self._stopped = True
         if loop is None or thread is None:
             return
         future = asyncio.run_coroutine_threadsafe(_cancel_all(), loop)
