@@ -44,7 +44,7 @@ def test_top_level_answers_become_ellipsis_stubs():
 
 def test_variables_the_check_never_reads_are_not_offered_as_the_answers_place():
     # 7.2: the cell writes a file, edits serverless.yml and deploys; the check reads the
-    # service folder, so `NEW_FUNCTION = ...` looked like the answer's place and was ignored
+    # service folder, so `NEW_FUNCTION = ...` only looks like the answer's place
     source = (
         "### BEGIN SOLUTION\n"
         'NEW_FUNCTION = "  apps-list: ..."\n'

@@ -82,8 +82,8 @@ def test_run_suite_moves_a_bar_along_pytests_percentages(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_run_suite_reaches_100_percent_in_a_kernel_that_forces_colour(monkeypatch, tmp_path):
-    # ipykernel sets FORCE_COLOR=1: pytest then ended its lines in colour codes, the
-    # percentage was never read, and the bar was closed short of 100 % (drawn red)
+    # ipykernel sets FORCE_COLOR=1: pytest then ends its lines in colour codes, and the
+    # percentage must still be read, or the bar closes short of 100 % (drawn red)
     from workshop_lib import testing
 
     (tmp_path / "tests" / "unit").mkdir(parents=True)

@@ -61,7 +61,7 @@ def test_responses_up_to_6_mb_pass_and_bigger_ones_are_lambdas_and_api_gateways_
     near = limit - 1000  # the proxy response's JSON around the body stays under the limit
     answer = requests.get(f"{base}/big/1", params={"size": near})
     assert answer.status_code == 200 and len(answer.content) == near
-    # the served loop now watches the worker's pipe: a direct invoke reads it too
+    # the served loop watches the worker's pipe: a direct invoke must read it too
     response = invoke(aws, "big", {"size": limit - 2})  # a JSON string: two quotes
     assert "FunctionError" not in response, str(response["body"])[:300]
     assert len(response["body"]) == limit - 2

@@ -16,7 +16,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from workshop_lib.clock import VirtualClock
-from workshop_lib.dynamodb.throttle import ThroughputModel
+from workshop_lib.dynamodb.throttle import (
+    ON_DEMAND_PEAK_DELAY_S,
+    THROTTLES_KEPT,
+    TIMELINE_WINDOW_S,
+    ThroughputModel,
+)
 
 
 def _table(name, rcu=None, wcu=None):
@@ -81,3 +86,29 @@ def test_a_new_peak_doubles_the_allowance_after_30_minutes_up_to_the_table_quota
         clock.advance(30 * 60)
         got = _drive(model, table, per_second=1200, units=40, seconds=1, partitions=64)
     assert got == [40_000]  # the table quota: 40,000 WRU a second by default
+
+
+def test_the_throttling_state_stays_bounded_over_a_long_run():
+    """35 minutes of traffic (provisioned and on demand, admitted and throttled) keep a
+    minute of timeline, the latest throttles, one second of each partition's window and
+    at most 30 minutes of not-yet-peak seconds: the state does not grow with the run."""
+    clock = VirtualClock()
+    model = ThroughputModel(clock, burst_seconds=1)
+    provisioned = _table("orders", rcu=1, wcu=1)
+    on_demand = _table("votes")
+    per_second, seconds = 2, 35 * 60
+    for _ in range(per_second * seconds):
+        for table in (provisioned, on_demand):
+            state = model.sync(table)
+            if model.admit(state, "write", 0) is None:
+                model.charge(state, "write", 1, {0: 1}, {})
+        clock.advance(1 / per_second)
+    orders, votes = model.sync(provisioned), model.sync(on_demand)
+    assert len(model.throttles) == THROTTLES_KEPT  # orders throttles half its writes
+    for state in (orders, votes):
+        assert len(state.timeline) <= TIMELINE_WINDOW_S * per_second + 1
+        assert state.timeline[-1][0] - state.timeline[0][0] < TIMELINE_WINDOW_S
+        assert all(
+            len(limit.window) <= per_second + 1 for pair in state.partitions for limit in pair
+        )
+    assert len(votes.on_demand[1].seconds) <= ON_DEMAND_PEAK_DELAY_S + 1

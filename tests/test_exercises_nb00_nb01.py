@@ -104,7 +104,7 @@ def test_0_1_a_dict_that_is_not_a_description():
     ids=["hand-built", "create-arguments"],
 )
 def test_0_1_a_dict_written_by_hand_is_told_so(ddb, written):
-    # was: "the key attribute 'id' has type not declared"
+    # a hand-built dict, not a missing type: the message must not say "not declared"
     create(ddb)
     line = failed_with("0.1", written, "did not come from AWS", "response = ddb.create_table")
     assert "not declared" not in line

@@ -318,7 +318,7 @@ def test_2_3_wrong_event_and_broken_deployments(aws):
 
 
 def test_2_1_a_handler_that_crashes_on_no_query_string_gets_2_1s_hint():
-    # was 2.2's hint: "...get('release')", a parameter exercise 2.1 never mentions
+    # 2.1's own hint, not 2.2's ("...get('release')", a parameter exercise 2.1 never mentions)
     def reads_the_name(event, context):
         name = event["queryStringParameters"]["name"]
         return hello(event, context) if name else None
@@ -446,7 +446,7 @@ def test_3_1_stubs_are_not_attempted():
         (lambda lines: "Init Duration" in "".join(lines), ["returned True"]),
         (lambda lines: 1, ["expected 0"]),
         (
-            # the rule before suppressed inits: misses the INIT after a timeout or crash
+            # counting the 'Init Duration' lines misses the INIT after a timeout or crash
             lambda lines: sum("Init Duration" in line for line in lines),
             ["counted the 'Init Duration' lines", "suppressed init"],
         ),

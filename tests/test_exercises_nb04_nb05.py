@@ -326,7 +326,7 @@ def _notebook_apps(aws):
 
 
 def test_4_2_querying_the_notebooks_apps_instead_of_the_argument(aws):
-    # was: "the key condition is id = :id AND #r > :after", though the condition was right
+    # the key condition is right: the message must name the table it read, not the condition
     _notebook_apps(aws)
     failed_with("4.2", notebook_table, "never read the table it was given", "argument")
 
@@ -685,7 +685,7 @@ def test_5_3_right_answers_pass(answer):
             ["limits are swapped"],
         ),
         (
-            # was: "your per-partition limits are swapped"
+            # each count rounded up on its own; the limits are the right way round
             lambda r, w, g: max(1, math.ceil(r / 3000) + math.ceil(w / 1000), math.ceil(g / 10)),
             [
                 "partitions_for(1000, 500, 0) returned 2; it is 1",

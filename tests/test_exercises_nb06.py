@@ -599,7 +599,7 @@ def test_6_5_the_starter_is_not_attempted(apps):
             ["ACCESS_DENIED answers 404 too", "remove ACCESS_DENIED"],
         ),
         (
-            # a dict where the template's text belongs: was AttributeError from the sandbox
+            # a dict where the template's text belongs: a hint, not an error from the sandbox
             {
                 "responses": {
                     "MISSING_AUTHENTICATION_TOKEN": {

@@ -189,7 +189,7 @@ def test_9_1_a_throttled_page_is_explained(api):
 
 
 def test_9_1_a_request_without_the_api_key_is_named(api):
-    # was: "your code raised KeyError: 'items'" with a hint about 429 and the clock
+    # no API key: the message says so, not "KeyError: 'items'" with a hint about 429
     def all_releases(limit=2):
         pairs, cursor = [], None
         while True:
@@ -333,7 +333,7 @@ NO_VALIDATION_BODY = """\
 
 
 def test_9_3_a_route_without_validation_is_told_which_request_and_which_helper(folder, route):
-    # was: "13 of 16 tests failed ... it says: AssertionError: ('get_release', '..')"
+    # which request failed and which helper validates it, not a count of failed tests
     route.write_text(with_body(route.read_text(), NO_VALIDATION_BODY))
     failed_with(
         "9.3",
@@ -345,7 +345,7 @@ def test_9_3_a_route_without_validation_is_told_which_request_and_which_helper(f
 
 def test_9_3_a_release_read_with_int_is_told_about_parse_release():
     # the JUnit messages the route's suite writes for a body that reads the release with
-    # int() (measured once), explained without running the suite again
+    # int() (copied from a real run), explained without running the suite again
     from workshop_lib.exercises import Fail
     from workshop_lib.testing import TestCase
 

@@ -230,8 +230,8 @@ def _max_memory_used(result) -> int:
 
 
 def test_invoke_local_reports_the_handlers_own_memory_not_the_kernels():
-    # was: the process's peak (94 MB for a hello handler in a kernel, 486 MB after the kernel
-    # itself had allocated 300 MB), whatever the handler did
+    # the handler's own allocations, not the process's peak (which is the kernel's, whatever
+    # the handler did)
     kept = bytearray(200 * 1024 * 1024)  # the "kernel" holds 200 MB before the handler runs
     small = invoke_local(lambda event, context: {"ok": True}, show_logs=False)
     assert small.error is None and _max_memory_used(small) <= 2

@@ -31,7 +31,8 @@ def test_doctor_passes_here_with_free_ports(capsys):
 
 
 def _extension_checked_elsewhere(monkeypatch):
-    """``jupyter labextension list`` costs 3 s of CPU; the test above runs the real check."""
+    """``jupyter labextension list`` is slow (it starts JupyterLab's extension manager); the
+    test above runs the real check."""
     monkeypatch.setattr(
         doctor, "check_widget_extension", lambda: doctor.CheckResult("widget extension", True, "")
     )

@@ -67,25 +67,27 @@ def test_learner_copies_are_unsolved_with_the_solution_one_click_away(path):
             assert reveal.id == f"{cell.id}-solution" and "<details>" in reveal.source
 
 
-def run_nbval(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
+def run_nbval(folder: Path) -> dict[str, str]:
+    """Run strict nbval on every notebook in ``folder`` in one pytest; each notebook's
+    failure reports (empty if every cell passed), by file name."""
+    result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--nbval",
-            "--nbval-current-env",
-            "--nbval-sanitize-with",
-            str(ROOT / "tests" / "nbval_sanitize.cfg"),
-            str(path),
+            *(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--color=no"),
+            *("--nbval", "--nbval-current-env", "--rootdir", str(folder)),
+            *("--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg")),
+            *sorted(p.name for p in folder.glob("*.ipynb")),
         ],
         capture_output=True,
         text=True,
-        cwd=path.parent,
+        cwd=folder,
     )
+    failures: dict[str, str] = {p.name: "" for p in folder.glob("*.ipynb")}
+    # pytest heads each failure's report with "____ name.ipynb::Cell 3 ____"
+    for head, body in re.findall(
+        r"^_{3,} (\S+?)::.*? _{3,}$(.*?)(?=^_{3,} |^={3,})", result.stdout, re.M | re.S
+    ):
+        failures[head] = failures.get(head, "") + body
+    return failures
 
 
 def exercise_notebook() -> Path:
@@ -106,7 +108,9 @@ def up_to_first_exercise(nb):
 
 
 @pytest.mark.slow
-def test_strict_nbval_catches_a_solved_exercise_in_a_learner_notebook(tmp_path):
+def test_strict_nbval_catches_a_solved_exercise_and_a_wrong_answer(tmp_path):
+    """In one nbval run (one pytest start): a learner copy whose exercise was solved (its
+    outputs still say "not attempted yet") and a solution given a wrong answer both fail."""
     name = exercise_notebook().name
     solution, learner = read(ROOT / "solutions" / name), read(ROOT / "notebooks" / name)
     solved = {c.id: c.source for c in solution.cells}
@@ -114,17 +118,7 @@ def test_strict_nbval_catches_a_solved_exercise_in_a_learner_notebook(tmp_path):
         if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
             cell.source = solved[cell.id]  # the learner solved it; outputs still say otherwise
             break
-    target = tmp_path / name
-    nbformat.write(up_to_first_exercise(learner), target)
-    result = run_nbval(target)
-    assert result.returncode != 0 and "passed" in result.stdout, result.stdout[-2000:]
-
-
-@pytest.mark.slow
-def test_strict_nbval_catches_a_wrong_answer_in_a_solution(tmp_path):
-    name = exercise_notebook().name
-    nb = read(ROOT / "solutions" / name)
-    for cell in nb.cells:
+    for cell in solution.cells:
         if cell.cell_type == "code" and authoring.BEGIN in cell.source:
             stub, _ = authoring.split_solution(cell.source)
             wrong = stub.replace("= ...  # your answer here", "= -1").replace(
@@ -132,10 +126,11 @@ def test_strict_nbval_catches_a_wrong_answer_in_a_solution(tmp_path):
             )
             cell.source = wrong
             break
-    target = tmp_path / name
-    nbformat.write(up_to_first_exercise(nb), target)
-    result = run_nbval(target)
-    assert result.returncode != 0 and "FAILED:" in result.stdout, result.stdout[-2000:]
+    nbformat.write(up_to_first_exercise(learner), tmp_path / "solved_learner_copy.ipynb")
+    nbformat.write(up_to_first_exercise(solution), tmp_path / "wrong_solution.ipynb")
+    failures = run_nbval(tmp_path)
+    assert "passed" in failures["solved_learner_copy.ipynb"], failures
+    assert "FAILED:" in failures["wrong_solution.ipynb"], failures
 
 
 def test_nbval_re_runs_the_learners_notebooks_in_one_kernel(request):

@@ -3,10 +3,10 @@
 Each botocore session makes its own loader, and each loader decodes botocore's files again.
 A sandbox has three sessions that read the same files: its own (for its clients), moto's
 (each backend lists its regions, which reads the service's model for its endpoint prefix)
-and the one moto's EC2 import lists regions with. ``endpoints.json`` alone is 15 ms and
-8 MB decoded, three times; CloudFormation's, API Gateway's and Lambda's models were decoded
-once for the clients and again for moto's region lists. Sessions given the shared loader
-decode each file once.
+and the one moto's EC2 import lists regions with. Each would decode ``endpoints.json``
+(large) on its own, and CloudFormation's, API Gateway's and Lambda's models once for the
+clients and again for moto's region lists. Sessions given the shared loader decode each file
+once.
 
 Loaded data is read-only to botocore: one session already shares it among all its clients,
 so sharing it among sessions changes nothing they answer (pinned by tests/test_moto_seams.py).
@@ -34,7 +34,7 @@ def shared_loader() -> Any:
 
 def share(session: Any) -> Any:
     """Give a ``boto3.Session`` the shared loader (before it loads anything); returns it.
-    The first session shared lends its own loader (a session costs 15 ms to make)."""
+    The first session shared lends its own loader (one session fewer to make)."""
     global _LOADER
     with _LOCK:
         if _LOADER is None:

@@ -203,14 +203,14 @@ class Sandbox:
                 from workshop_lib import motoquick
                 from workshop_lib.ec2 import defer_offerings
 
-                defer_offerings()  # 70 MB of EC2 data moto would decode at import
-                motoquick.install()  # each REST service's first request: 50-100 ms less
+                defer_offerings()  # EC2 data for every region, which moto decodes at import
+                motoquick.install()  # each REST service's first request skips unused work
 
                 self._mock = mock_aws(config=MOTO_CONFIG)
                 self._mock.start()
                 self._seed_moto()
                 _share_moto_data_loader()
-        self._reset_boto3()
+        self._reset_boto3(fresh=not self.real_aws)
         if not self.real_aws:
             from workshop_lib.clock import route_sdk_sleeps
 
@@ -415,9 +415,19 @@ class Sandbox:
             _write_env(key, value)
 
     @staticmethod
-    def _reset_boto3() -> None:
-        if "boto3" in sys.modules:
-            sys.modules["boto3"].DEFAULT_SESSION = None
+    def _reset_boto3(fresh: bool = False) -> None:
+        """Forget boto3's default session (it may hold credentials from before); with
+        ``fresh``, make the next one now with the shared data loader, so that
+        ``boto3.client(...)`` in a notebook does not decode botocore's files again."""
+        if "boto3" not in sys.modules:
+            return
+        boto3 = sys.modules["boto3"]
+        boto3.DEFAULT_SESSION = None
+        if fresh:
+            from workshop_lib.botodata import share
+
+            # reads the environment when its first client is made, as boto3's own would
+            boto3.DEFAULT_SESSION = share(boto3.Session())
 
     def __repr__(self) -> str:
         state = "running" if self.started else "stopped"

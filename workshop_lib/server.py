@@ -292,9 +292,9 @@ def port_free(port: int) -> bool:
 def settle_heap() -> None:
     """Collect, then freeze what is left: moto, botocore and the deployed state are a few
     hundred MB of objects that live as long as the server. Python's full collections
-    otherwise walk them all, every few thousand requests, for 60-200 ms at a time (the
-    served API's p99 was 60-140 ms; frozen, 3-5 ms). For long-running server processes
-    only: frozen objects are never collected."""
+    otherwise walk them all every few thousand requests, and each walk is a pause every
+    request waiting then sees. For long-running server processes only: frozen objects are
+    never collected."""
     import gc
 
     gc.collect()
@@ -311,13 +311,13 @@ def settle_young() -> None:
     and freeze the survivors, about twice a second.
 
     What a served API keeps grows all the time (each invocation leaves three CloudWatch log
-    events, up to 10,000 per stream), and a full collection walked all of it: 35-140 ms
-    pauses every few seconds at 5,000 requests a second. Frozen objects are still freed when
-    nothing refers to them; a reference cycle frozen while its request was in flight is not
-    (moto's server, werkzeug on a thread per connection, leaves cycles: a request's socket,
-    buffers and headers). So every ``FULL_COLLECTION_EVERY`` rounds (a minute at two a
-    second) the frozen heap is collected once in full and frozen again: one pause a minute
-    instead of a leak that never stops.
+    events, up to 10,000 per stream), and a full collection walks all of it: at a few
+    thousand requests a second, a long pause every few seconds. Frozen objects are still
+    freed when nothing refers to them; a reference cycle frozen while its request was in
+    flight is not (moto's server, werkzeug on a thread per connection, leaves cycles: a
+    request's socket, buffers and headers). So every ``FULL_COLLECTION_EVERY`` rounds (a
+    minute at two a second) the frozen heap is collected once in full and frozen again: one
+    pause a minute instead of a leak that never stops.
     """
     import gc
 

@@ -83,7 +83,7 @@ def vendor(out_dir: Path, npm: str = "npm") -> Path:
 
     ``npm pack`` fetches each package's own tarball, without its dependencies: what a deck
     loads is in each package's ``dist`` (bundled), and a full ``npm install`` of these
-    would bring 330 MB of build-time dependencies."""
+    would also bring their build-time dependencies, many times the size of what is used."""
     modules = out_dir / LOCAL
     missing = {
         name: version

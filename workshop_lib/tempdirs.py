@@ -2,8 +2,8 @@
 
 A sandbox, its Lambda layer, a test-suite run and notebooks 07 and 08 keep files in temporary
 folders, removed when they stop or when the kernel exits. A kernel that is killed (a crash,
-out of memory, Kernel > Restart when it does not answer) removes nothing: each folder stayed
-in the temporary directory, up to 12 MB each. Here every folder is called
+out of memory, Kernel > Restart when it does not answer) removes nothing: each folder would
+stay in the temporary directory, and they add up. Here every folder is called
 ``workshop-<kind>-<pid>-<random>``; :func:`remove_stale`, which each sandbox start calls,
 removes those of this user whose process is gone, and nothing else.
 """

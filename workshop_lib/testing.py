@@ -151,6 +151,10 @@ def run_suite(
             "no:cacheprovider",
             "-p",
             "no:xdist",
+            # a service's suite has no notebooks: the course's notebook plugin, loaded, would
+            # import Jupyter's libraries into every run before the first test
+            "-p",
+            "no:nbval",
             # plain text whatever the environment says: ipykernel sets FORCE_COLOR=1, and a
             # line that ends in a colour code hides pytest's "[ 46%]" from the progress bar
             "--color=no",

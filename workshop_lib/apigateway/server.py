@@ -63,7 +63,8 @@ _REASONS = {s.value: s.phrase for s in http.HTTPStatus}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # a header name (RFC 9110 token)
 _NOT_IN_VALUE = re.compile(r"[\r\n\x00]")  # would end or split a header line on the wire
 _JSON = ("Content-Type", "application/json")
-# the Host check parses addresses (~20 us); a server sees a handful of distinct values
+# the Host check parses addresses, slow next to a dict look-up; a server sees a handful of
+# distinct values, so their verdicts are cached
 _loopback_host = functools.lru_cache(maxsize=256)(is_loopback_host_header)
 _REQUEST_LINE = re.compile(rb"(?:^|\n)([!#$%&'*+\-.^_`|~0-9A-Za-z]+) [^ \r\n]+ HTTP/1\.[01]\r\n")
 # API Gateway's answer to a Lambda proxy response it cannot map (here: a header that cannot

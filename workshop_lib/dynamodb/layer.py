@@ -165,7 +165,7 @@ class DynamoDBLayer:
         return dynamodb_backends[self.aws.account_id][self.aws.region]
 
     def throughput(self, table_name: str) -> TableThroughput:
-        """The buckets and usage of a table (created on first use)."""
+        """The buckets and recent usage of a table (created on first use)."""
         return self.model.sync(self.backend().get_table(table_name))
 
     def partition_for(self, table_name: str, key_value: Any) -> int:

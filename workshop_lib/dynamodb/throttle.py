@@ -2,7 +2,8 @@
 partitions, on-demand tables.
 
 A provisioned table (and each GSI) refills at its RCU / WCU per second and keeps up to
-``burst_seconds`` (AWS: 300 s) of unused capacity. Every table is also split into
+``burst_seconds`` (AWS: 300 s) of unused capacity: a :class:`~workshop_lib.tokenbucket.TokenBucket`,
+the one API Gateway's throttles use. Every table is also split into
 partitions, placed by the hash of the partition key, each with DynamoDB's hard limit of
 3,000 RCU and 1,000 WCU in any one second, which burst capacity cannot lift: a hot key
 throttles even when the table has room. An on-demand table serves up to twice its previous
@@ -20,13 +21,14 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from workshop_lib.clock import Clock
 from workshop_lib.dynamodb.capacity import partitions as partition_count
 from workshop_lib.facts import value
+from workshop_lib.tokenbucket import TokenBucket
 
 #: a new on-demand table's "previous peak" (developer guide, on-demand initial throughput):
 #: it serves twice that at once, 12,000 RRU / 4,000 WRU
@@ -34,41 +36,18 @@ ON_DEMAND_INITIAL_PEAK = {"read": 6000.0, "write": 2000.0}
 ON_DEMAND_PEAK_DELAY_S = 30 * 60  # a new peak raises the allowance after 30 minutes
 #: a new on-demand table's partitions: 12,000 RRU / 3,000 per partition = 4,000 WRU / 1,000
 ON_DEMAND_PARTITIONS = 4
-
-
-class TokenBucket:
-    """Capacity units that refill at ``rate`` per second up to ``rate * burst_seconds``."""
-
-    def __init__(self, rate: float, burst_seconds: float, clock: Clock) -> None:
-        self.clock = clock
-        self.rate = float(rate)
-        self.burst_seconds = burst_seconds
-        self.tokens = self.capacity
-        self.updated = clock.time()
-
-    @property
-    def capacity(self) -> float:
-        return self.rate * self.burst_seconds
-
-    def available(self) -> float:
-        now = self.clock.time()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        return self.tokens
-
-    def consume(self, units: float) -> None:
-        self.available()
-        self.tokens -= units
-
-    def set_rate(self, rate: float) -> None:
-        self.available()
-        self.rate = float(rate)
-        self.tokens = min(self.tokens, self.capacity)
+#: how much history a table keeps for :func:`~workshop_lib.dynamodb.workload.partition_heatmap`:
+#: the consumed units of the last minute on the sandbox clock; older ones are dropped
+TIMELINE_WINDOW_S = 60.0
+#: how many throttling events the model keeps (the latest), for tests and plots
+THROTTLES_KEPT = 1000
 
 
 class PerSecondLimit:
     """A hard limit: at most ``limit`` units in any one second (a sliding window), with no
-    burst above it. Same interface as :class:`TokenBucket`."""
+    burst above it. Not a token bucket: a full bucket ``limit`` deep would admit its depth
+    and then what flows in during the same second, nearly twice the limit in the first one.
+    """
 
     def __init__(self, limit: float, clock: Clock) -> None:
         self.clock = clock
@@ -141,7 +120,8 @@ class Throttle:
 
 @dataclass
 class TableThroughput:
-    """The buckets of one table: table level, per GSI, per partition; and what was used."""
+    """The buckets of one table: table level, per GSI, per partition; and what was used in
+    the last :data:`TIMELINE_WINDOW_S` seconds, as ``(time, partition, kind, units)``."""
 
     name: str
     provisioned: bool
@@ -150,10 +130,7 @@ class TableThroughput:
     indexes: dict[str, tuple[TokenBucket, TokenBucket]]
     partitions: list[tuple[PerSecondLimit, PerSecondLimit]]
     on_demand: tuple[OnDemandAllowance, OnDemandAllowance] | None = None  # (read, write)
-    usage: dict[int, dict[str, float]] = field(
-        default_factory=lambda: defaultdict(lambda: {"read": 0.0, "write": 0.0})
-    )
-    timeline: list[tuple[float, int, str, float]] = field(default_factory=list)
+    timeline: deque[tuple[float, int, str, float]] = field(default_factory=deque)
 
 
 class ThroughputModel:
@@ -165,11 +142,16 @@ class ThroughputModel:
             float(value("dynamodb.burst_capacity_s")) if burst_seconds is None else burst_seconds
         )
         self.tables: dict[str, TableThroughput] = {}
-        self.throttles: list[Throttle] = []
+        self.throttles: deque[Throttle] = deque(maxlen=THROTTLES_KEPT)
         self.lock = threading.RLock()
 
-    def _bucket(self, rate: float) -> TokenBucket:
-        return TokenBucket(rate, self.burst_seconds, self.clock)
+    def bucket(self, rate: float) -> TokenBucket:
+        """A bucket refilling at ``rate`` units a second that keeps ``burst_seconds`` of them."""
+        return TokenBucket(float(rate), float(rate) * self.burst_seconds, self.clock.time())
+
+    def set_rate(self, bucket: TokenBucket, rate: float) -> None:
+        """UpdateTable: a new rate; the unused capacity stays, up to the new depth."""
+        bucket.resize(self.clock.time(), float(rate), float(rate) * self.burst_seconds)
 
     def sync(self, table: Any) -> TableThroughput:
         """Create or update the buckets of moto ``table`` from its current settings."""
@@ -184,8 +166,8 @@ class ThroughputModel:
                 state = TableThroughput(
                     table.name,
                     provisioned,
-                    self._bucket(rcu) if provisioned else None,
-                    self._bucket(wcu) if provisioned else None,
+                    self.bucket(rcu) if provisioned else None,
+                    self.bucket(wcu) if provisioned else None,
                     {},
                     [],
                 )
@@ -200,8 +182,8 @@ class ThroughputModel:
                     )
                 self.tables[table.name] = state
             elif provisioned:
-                state.read.set_rate(rcu)
-                state.write.set_rate(wcu)
+                self.set_rate(state.read, rcu)
+                self.set_rate(state.write, wcu)
             if provisioned:
                 count = partition_count(rcu, wcu)
             else:  # enough partitions for what the table may serve now
@@ -224,11 +206,11 @@ class ThroughputModel:
                 w = float(throughput.get("WriteCapacityUnits") or 0)
                 old = state.indexes.get(index.name)
                 if old is not None:
-                    old[0].set_rate(r)
-                    old[1].set_rate(w)
+                    self.set_rate(old[0], r)
+                    self.set_rate(old[1], w)
                     gsis[index.name] = old
                 else:
-                    gsis[index.name] = (self._bucket(r), self._bucket(w))
+                    gsis[index.name] = (self.bucket(r), self.bucket(w))
             state.indexes = gsis if provisioned else {}
             return state
 
@@ -243,12 +225,13 @@ class ThroughputModel:
         """The scope that refuses the request (None: admitted)."""
         with self.lock:
             slot = 0 if kind == "read" else 1
+            now = self.clock.time()
             if state.provisioned:
                 table_bucket = state.read if kind == "read" else state.write
-                if table_bucket.available() <= 0:
+                if table_bucket.refill(now) <= 0:
                     return self._refuse(state, kind, "table")
                 for name in indexes:
-                    if name in state.indexes and state.indexes[name][slot].available() <= 0:
+                    if name in state.indexes and state.indexes[name][slot].refill(now) <= 0:
                         return self._refuse(state, kind, f"index:{name}")
             elif state.on_demand is not None and state.on_demand[slot].available() <= 0:
                 return self._refuse(state, kind, "table")
@@ -273,13 +256,14 @@ class ThroughputModel:
             slot = 0 if kind == "read" else 1
             now = self.clock.time()
             if state.provisioned:
-                (state.read if kind == "read" else state.write).consume(table_units)
+                (state.read if kind == "read" else state.write).charge(now, table_units)
                 for name, units in index_units.items():
                     if name in state.indexes:
-                        state.indexes[name][slot].consume(units)
+                        state.indexes[name][slot].charge(now, units)
             elif state.on_demand is not None:
                 state.on_demand[slot].consume(table_units)
             for partition, units in partition_units.items():
                 state.partitions[partition][slot].consume(units)
-                state.usage[partition][kind] += units
                 state.timeline.append((now, partition, kind, units))
+            while state.timeline and state.timeline[0][0] <= now - TIMELINE_WINDOW_S:
+                state.timeline.popleft()

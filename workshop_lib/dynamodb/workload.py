@@ -71,7 +71,11 @@ def drive(aws: Any, action: Callable[[int], Any], *, rate: float, seconds: int) 
 def partition_heatmap(
     aws: Any, table: str, kind: str = "write", start: float | None = None, bin_seconds: float = 1.0
 ) -> tuple[list[int], list[list[float]]]:
-    """Units consumed per partition per time bin: ``(partition ids, rows of bins)``."""
+    """Units consumed per partition per time bin: ``(partition ids, rows of bins)``.
+
+    Covers the last minute of the table's traffic on the sandbox clock
+    (:data:`~workshop_lib.dynamodb.throttle.TIMELINE_WINDOW_S`): the sandbox keeps no more.
+    """
     state = aws.layer("dynamodb").throughput(table)
     events = [(t, p, u) for t, p, k, u in state.timeline if k == kind]
     partitions = list(range(len(state.partitions)))

@@ -154,7 +154,7 @@ def update_template(
             "Description": "Current Lambda function version",
             "Value": _ref(version_id),
         }
-    resources["IamRoleLambdaExecution"] = _role(service)
+    resources["IamRoleLambdaExecution"] = execution_role(service)
     if service.has_http:
         _api(service, resources, outputs, deployment_suffix)
     for fn in service.functions.values():
@@ -199,7 +199,9 @@ def _function(service: Service, fn: Function, artifact_key: str) -> dict[str, An
     }
 
 
-def _role(service: Service) -> dict[str, Any]:
+def execution_role(service: Service) -> dict[str, Any]:
+    """The ``IamRoleLambdaExecution`` resource v3 writes: logs, SQS event sources, on-error
+    targets and the service's ``iam.role.statements``."""
     log_arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/"
     groups = [{"Fn::Sub": f"{log_arn}{service.name}-{service.stage}*:*"}]
     statements: list[dict[str, Any]] = [

@@ -276,7 +276,7 @@ def info(service: Service, aws: Any) -> Info:
 # -- helpers ----------------------------------------------------------------------------------
 class _OneClientEach:
     """The sandbox for one deploy, making one client per service and arguments: the steps
-    asked for seven, and each new client costs ~4 ms and leaves cyclic garbage behind."""
+    asked for seven, and each new client takes time to make and leaves cyclic garbage behind."""
 
     def __init__(self, aws: Any) -> None:
         self._aws = aws

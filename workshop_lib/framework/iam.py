@@ -28,7 +28,7 @@ def role_statements(service: Service, aws: Any) -> list[dict[str, Any]]:
     template = json.loads(body) if isinstance(body, str) else body
     types = {k: v.get("Type", "") for k, v in template.get("Resources", {}).items()}
     resolve = Intrinsics(aws, service.region, physical, types)
-    role = cfn._role(service)
+    role = cfn.execution_role(service)
     statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     resolved = []
     for statement in statements:

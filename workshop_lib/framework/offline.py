@@ -57,11 +57,11 @@ class Offline:
         """Start the sandbox, deploy, serve; returns the stage's URL.
 
         ``settle`` (a long-running server's start): no automatic garbage collection while
-        it starts, since nearly all it allocates lives as long as the server and the full
-        collections walked it 3-4 times (0.3 s). What the sandbox's start imported, and
-        moto's CloudFormation, are frozen as soon as the sandbox is up (their little garbage,
-        0.5 MB, stays); the deploy's objects are collected once and frozen before serving
-        (:func:`settle_heap`: 35 ms instead of 130 ms).
+        it starts, since nearly all it allocates lives as long as the server and full
+        collections would walk it again and again. What the sandbox's start imported, and
+        moto's CloudFormation, are frozen as soon as the sandbox is up (their little garbage
+        stays); the deploy's objects are collected once and frozen before serving
+        (:func:`settle_heap`, which then walks only what the deploy made).
         """
         from workshop_lib import sandbox
         from workshop_lib.framework import deploy
@@ -143,7 +143,7 @@ def serve_forever(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        # no 100 ms pauses for full garbage collections of moto's state: settled heap
+        # a settled heap: full garbage collections do not walk moto's state while serving
         url = offline.start(port, settle=True)
         keys = "".join(f" (API key {n}: {v})" for n, v in offline.api_keys.items())
         print(f"Serverless offline listening on {url}{keys}", flush=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # packaging is imported when a requirements.txt is read (17 ms)
+# packaging is imported only when a requirements.txt is read, which most commands never do
+if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
 PLUGIN = "serverless-python-requirements"

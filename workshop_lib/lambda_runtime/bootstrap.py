@@ -22,8 +22,8 @@ import sys
 import time
 import traceback
 
-# typing and decimal stay unimported in the worker (about 1 MB of every environment's
-# memory): annotations are never evaluated, and a Decimal only needs decimal when one is met
+# typing and decimal stay unimported in the worker (memory every environment would carry):
+# annotations are never evaluated, and a Decimal only needs decimal when one is met
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -441,16 +441,49 @@ class _Formatter(logging.Formatter):
         return text.replace(f'File "{root}', f'File "{DISPLAY_TASK_ROOT}') if root else text
 
 
-def setup_logging() -> None:
-    """Root logger as the AWS runtime sets it up (level from AWS_LAMBDA_LOG_LEVEL)."""
-    logger = logging.getLogger()
+def log_handler() -> logging.Handler:
+    """The root logger's handler as the AWS runtime has it: the runtime's line format on the
+    platform clock, the request id, into the current log sink."""
     handler = _Handler()
     handler.setFormatter(_Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(_RequestIdFilter())
-    logger.addHandler(handler)
+    return handler
+
+
+def setup_logging() -> None:
+    """Root logger as the AWS runtime sets it up (level from AWS_LAMBDA_LOG_LEVEL)."""
+    logger = logging.getLogger()
+    logger.addHandler(log_handler())
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
     if level in logging._nameToLevel:
         logger.setLevel(level)
+
+
+class Capture:
+    """``with Capture(sink, request_id, clock):`` print() and logging go to ``sink`` as this
+    runtime writes them (request id, platform clock) while the block runs, then everything is
+    as before. For a handler that runs in the caller's own process (``invoke_local``), not in
+    a worker that this module runs as a whole."""
+
+    def __init__(self, sink: LogSink, request_id: str, clock: PlatformClock) -> None:
+        self.sink, self.request_id, self.clock = sink, request_id, clock
+        self.handler = log_handler()
+        self.previous: tuple = ()
+        self.streams: tuple = ()
+
+    def __enter__(self) -> Capture:
+        self.previous = (_CURRENT_SINK[0], _REQUEST_ID[0], _PLATFORM_CLOCK[0])
+        self.streams = (sys.stdout, sys.stderr)
+        _CURRENT_SINK[0], _REQUEST_ID[0] = self.sink, self.request_id
+        _PLATFORM_CLOCK[0] = self.clock
+        logging.getLogger().addHandler(self.handler)
+        sys.stdout = sys.stderr = _Stream()  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout, sys.stderr = self.streams
+        logging.getLogger().removeHandler(self.handler)
+        _CURRENT_SINK[0], _REQUEST_ID[0], _PLATFORM_CLOCK[0] = self.previous
 
 
 # -- the sandbox's network rule, inside the environment too --------------------------------
@@ -547,8 +580,8 @@ def max_memory_mb() -> int:
     """This process's peak resident memory, for the REPORT line's "Max Memory Used".
 
     Linux: VmHWM, the peak of this program only. getrusage's ru_maxrss keeps the parent's peak
-    across fork and exec, so every worker a 160 MB notebook kernel started reported 160 MB.
-    The file stays open (a pread is 7 us, an open and read 17 us of each warm invoke).
+    across fork and exec, so every worker a notebook kernel started would report the kernel's.
+    The file stays open: a pread is cheaper than an open and a read after every warm invoke.
     """
     try:
         if not _STATUS or _STATUS[0][0] != os.getpid():  # a forked child opens its own

@@ -271,7 +271,7 @@ def _exit_like(status: int) -> None:
 
 def _run_bootstrap(path: str) -> None:
     """Run bootstrap.py as this process's main module (as ``python bootstrap.py`` would),
-    from its cached bytecode when there is some (a script is compiled afresh: ~4 ms)."""
+    from its cached bytecode when there is some (a script is compiled afresh each cold start)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("__main__", path)

@@ -293,7 +293,7 @@ class ExecutionEnvironment:
         """Have ``loop`` call ``settle(True)`` once the answer to :meth:`submit` is readable.
 
         The loop keeps watching the pipe between invocations: one registration for the
-        environment's life instead of one per call (~25 µs of a served request). A loop stops
+        environment's life instead of one per call (a served request's overhead). A loop stops
         watching when the pipe turns readable with nothing waiting (a dead worker's end of
         file) or when the environment is killed; the pipe is closed only after every loop
         has let go of it (an event loop must never watch a closed descriptor).

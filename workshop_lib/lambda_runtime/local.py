@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import signal
 import threading
 import time
@@ -160,34 +159,19 @@ def invoke_local(
     return result
 
 
-@contextlib.contextmanager
-def _captured(sink: bootstrap.LogSink, request_id: str, clock_now: float, box: Any):
+def _captured(
+    sink: bootstrap.LogSink, request_id: str, clock_now: float, box: Any
+) -> bootstrap.Capture:
     """Send print() and logging to ``sink`` with the runtime's format while the handler runs."""
     speed = (getattr(box.clock, "speed", None) if box.clock.virtual else 1.0) if box else 1.0
-    previous = (bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0], bootstrap._PLATFORM_CLOCK[0])
-    bootstrap._CURRENT_SINK[0] = sink
-    bootstrap._REQUEST_ID[0] = request_id
-    bootstrap._PLATFORM_CLOCK[0] = bootstrap.PlatformClock(clock_now, speed)
-    handler = bootstrap._Handler()
-    handler.setFormatter(bootstrap._Formatter(bootstrap.LOG_FORMAT, "%Y-%m-%dT%H:%M:%S"))
-    handler.addFilter(bootstrap._RequestIdFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    stream = bootstrap._Stream()
-    try:
-        with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
-            yield
-    finally:
-        root.removeHandler(handler)
-        bootstrap._CURRENT_SINK[0], bootstrap._REQUEST_ID[0] = previous[0], previous[1]
-        bootstrap._PLATFORM_CLOCK[0] = previous[2]
+    return bootstrap.Capture(sink, request_id, bootstrap.PlatformClock(clock_now, speed))
 
 
 class _HandlerMemory:
     """The peak of what the handler allocates, for the REPORT line's "Max Memory Used".
 
-    The handler runs in the notebook's process, whose resident memory is the kernel's (90 MB
-    and more before any handler runs), so that says nothing about the handler. Python's
+    The handler runs in the notebook's process, whose resident memory is the kernel's (large
+    before any handler runs), so that says nothing about the handler. Python's
     tracemalloc counts the handler's own allocations instead: its peak, in MB rounded up,
     is what invoke_local reports and holds against the memory size. Lambda's figure also
     counts the runtime around the handler; a deployed function's REPORT (its worker's peak)
