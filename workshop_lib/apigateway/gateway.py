@@ -101,8 +101,9 @@ class Gateway:
         return self.layer.driver().run(self.handle_async(request))
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request: method execution, awaiting the Lambda hop; steps that block
-        (authorizers, HTTP backends) run in a thread (:func:`workshop_lib.driver.blocking`)."""
+        """Answer one request: method execution, awaiting the Lambda hops (the authorizer's
+        and the integration's); an HTTP backend, which blocks, runs in a thread
+        (:func:`workshop_lib.driver.blocking`)."""
         request_id = self.layer.aws.ids.uuid4()
         spec = None
         try:
@@ -144,8 +145,8 @@ class Gateway:
             )
         authorizer_context, usage_key = None, None
         if method.authorization_type == "CUSTOM" and method.authorizer_id:
-            authorizer_context, usage_key = await blocking(  # it may run its own function
-                self.layer.authorizers.authorize, self, spec, method, resource, request, path_params
+            authorizer_context, usage_key = await self.layer.authorizers.authorize(
+                self, spec, method, resource, request, path_params
             )
         if method.api_key_required and from_authorizer:  # the key is the authorizer's answer
             identity.update(
