@@ -51,7 +51,7 @@ class Authorizers:
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.invocations = 0  # how often an authorizer function actually ran
 
-    def authorize(
+    async def authorize(
         self,
         gateway: Gateway,
         spec: ApiSpec,
@@ -121,7 +121,7 @@ class Authorizers:
         result = self._cached(config["id"], cache_key, ttl) if ttl else None
         started = time.perf_counter()
         if result is None:
-            result = self._invoke(config, event)
+            result = await self._invoke(config, event)
             if ttl:
                 with self._lock:
                     self._cache[(config["id"], cache_key)] = (aws.clock.time() + ttl, result)
@@ -141,12 +141,12 @@ class Authorizers:
             return found[1]
         return None
 
-    def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    async def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         try:
-            outcome = self.layer.invoke_lambda(
+            outcome = await self.layer.integrations.invoke(
                 config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
             )
         except (IntegrationTimeout, IntegrationThrottled):

@@ -9,21 +9,21 @@ refusal is an AWS-shaped JSON error with ``x-amzn-ErrorType``.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
-from collections.abc import Generator
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
+from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
+from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.lambda_runtime.run import Outcome
 
 MAX_BODY = 10 * 1024 * 1024  # REST API payload limit: 10 MB
 
@@ -68,26 +68,6 @@ class GatewayError(Exception):
         self.response_type = response_type
 
 
-@dataclass
-class LambdaCall:
-    """A step of method execution that runs a Lambda function (the worker hop).
-
-    :meth:`Gateway.steps` yields it and is sent the :class:`Outcome` (or None: no such
-    function), or thrown :class:`IntegrationTimeout` or :class:`IntegrationThrottled`. The
-    blocking driver (:meth:`Gateway.handle`) runs it in this thread; the served API's event
-    loop awaits it (:meth:`Gateway.handle_async`), so other connections go on during the hop.
-    """
-
-    uri: str
-    event: dict[str, Any]
-    timeout_ms: int
-    variables: dict[str, str]
-
-
-BLOCKING = object()  # yielded before a step that blocks (authorizer, HTTP backend)
-Steps = Generator[Any, Any, "HttpResponse"]  # yields LambdaCall or BLOCKING
-
-
 MISSING_TOKEN = GatewayError(
     403,
     "MissingAuthenticationTokenException",
@@ -116,58 +96,23 @@ class Gateway:
 
     # -- the whole request ----------------------------------------------------------------------
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request, running any Lambda function in this thread."""
-        return self._drive(self.steps(request))
+        """Answer one request from synchronous code: :meth:`handle_async` on the request
+        driver's loop (:class:`workshop_lib.driver.Driver`)."""
+        return self.layer.driver().run(self.handle_async(request))
 
-    async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
-        """Answer one request on an event loop: the Lambda hop is awaited, not blocked on;
-        steps that would block the loop (authorizers, HTTP backends) go to ``executor``."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
-
-        steps = self.steps(request)
-        step, response = _advance(steps, None)
-        while response is None:
-            if step is BLOCKING:
-                return await asyncio.get_running_loop().run_in_executor(
-                    executor, self._drive, steps
-                )
-            try:
-                outcome = await self.layer.invoke_lambda_async(
-                    step.uri, step.event, step.timeout_ms, step.variables, executor
-                )
-            except (IntegrationTimeout, IntegrationThrottled) as refused:
-                step, response = _advance(steps, None, refused)
-                continue
-            step, response = _advance(steps, outcome)
-        return response
-
-    def _drive(self, steps: Steps) -> HttpResponse:
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
-
-        step, response = _advance(steps, None)
-        while response is None:
-            if step is BLOCKING:
-                step, response = _advance(steps, None)
-                continue
-            try:
-                outcome = self.layer.invoke_lambda(
-                    step.uri, step.event, step.timeout_ms, step.variables
-                )
-            except (IntegrationTimeout, IntegrationThrottled) as refused:
-                step, response = _advance(steps, None, refused)
-                continue
-            step, response = _advance(steps, outcome)
-        return response
-
-    def steps(self, request: HttpRequest) -> Steps:
-        """Method execution for one request, as a generator of its :class:`LambdaCall`s."""
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request: method execution, awaiting the Lambda hops (the authorizer's
+        and the integration's); an HTTP backend, which blocks, runs in a thread
+        (:func:`workshop_lib.driver.blocking`)."""
         request_id = self.layer.aws.ids.uuid4()
         spec = None
         try:
             if self.fixed is not None:
                 spec, self.variables, self.canary = self.fixed[0], dict(self.fixed[1]), False
             else:
-                spec, self.variables, self.canary = self.layer.select(self.api_id, self.stage)
+                spec, self.variables, self.canary = self.layer.deployments.select(
+                    self.api_id, self.stage
+                )
             self.spec = spec
             if len(request.body) > MAX_BODY:
                 raise GatewayError(
@@ -179,13 +124,11 @@ class Gateway:
             if routed is None or routed[1] is None:
                 raise MISSING_TOKEN
             resource, method, path_params = routed
-            return (
-                yield from self._execute(spec, resource, method, path_params, request, request_id)
-            )
+            return await self._execute(spec, resource, method, path_params, request, request_id)
         except GatewayError as error:
             return self._error(error, request_id, spec)
 
-    def _execute(
+    async def _execute(
         self,
         spec: ApiSpec,
         resource: ResourceSpec,
@@ -193,7 +136,7 @@ class Gateway:
         path_params: dict[str, str],
         request: HttpRequest,
         request_id: str,
-    ) -> Steps:
+    ) -> HttpResponse:
         identity: dict[str, Any] = {}
         from_authorizer = spec.api_key_source == "AUTHORIZER"
         if method.api_key_required and not from_authorizer:
@@ -202,8 +145,7 @@ class Gateway:
             )
         authorizer_context, usage_key = None, None
         if method.authorization_type == "CUSTOM" and method.authorizer_id:
-            yield BLOCKING  # the authorizer may run its own function, synchronously
-            authorizer_context, usage_key = self.layer.authorizers.authorize(
+            authorizer_context, usage_key = await self.layer.authorizers.authorize(
                 self, spec, method, resource, request, path_params
             )
         if method.api_key_required and from_authorizer:  # the key is the authorizer's answer
@@ -220,16 +162,13 @@ class Gateway:
             resource, method, request, path_params, request_id, identity, authorizer_context
         )
         if integration.type == "AWS_PROXY":
-            return (yield from self._lambda_proxy(integration, event, request_id))
+            return await self._lambda_proxy(integration, event, request_id)
         if integration.type == "MOCK":
             return self._mock(method, integration, request_id)
         if integration.type == "HTTP_PROXY":
-            yield BLOCKING
-            return self._http_proxy(integration, request, path_params, request_id)
+            return await blocking(self._http_proxy, integration, request, path_params, request_id)
         if integration.type == "AWS":
-            return (
-                yield from self._lambda_custom(integration, event, request, path_params, request_id)
-            )
+            return await self._lambda_custom(integration, event, request, path_params, request_id)
         raise GatewayError(
             500,
             "InternalServerErrorException",
@@ -320,10 +259,12 @@ class Gateway:
             "isBase64Encoded": binary and bool(request.body),
         }
 
-    def _lambda_proxy(self, integration: Any, event: dict[str, Any], request_id: str) -> Steps:
+    async def _lambda_proxy(
+        self, integration: Any, event: dict[str, Any], request_id: str
+    ) -> HttpResponse:
         if self.trace is not None:
             self.trace["event"] = event
-        outcome = yield from self._invoke(integration, event)
+        outcome = await self._invoke(integration, event)
         if self.trace is not None and outcome is not None:
             self.trace["lambda_response"] = json.loads(outcome.body)
         if outcome is None or outcome.error is not None:
@@ -331,14 +272,14 @@ class Gateway:
         return _proxy_response(outcome.payload, request_id)
 
     # -- integration: Lambda with mapping templates (non-proxy) --------------------------------
-    def _lambda_custom(
+    async def _lambda_custom(
         self,
         integration: Any,
         event: dict[str, Any],
         request: HttpRequest,
         path_params: dict[str, str],
         request_id: str,
-    ) -> Steps:
+    ) -> HttpResponse:
         """Request template → Lambda → response selected by ``selectionPattern`` → template."""
         from workshop_lib.apigateway import vtl
 
@@ -378,7 +319,7 @@ class Gateway:
             ) from None
         if self.trace is not None:
             self.trace["event"] = lambda_event
-        outcome = yield from self._invoke(integration, lambda_event)
+        outcome = await self._invoke(integration, lambda_event)
         if outcome is None:
             raise _bad_gateway()
         result_text = outcome.body.decode()
@@ -462,15 +403,13 @@ class Gateway:
         kept = [(k, v) for k, v in headers if k.lower() not in skip_back]
         return HttpResponse(status, kept + _ids(request_id), data)
 
-    def _invoke(self, integration: Any, event: dict[str, Any]) -> Generator[Any, Any, Any]:
+    async def _invoke(self, integration: Any, event: dict[str, Any]) -> Outcome | None:
         """Run the integration's function; 504 once the integration timeout has passed, and
         500 when Lambda throttles it (AWS maps Lambda's 429 to a 500, not to a 429: the
         client did nothing wrong, the backend had no capacity)."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
-
         try:
-            return (
-                yield LambdaCall(integration.uri, event, integration.timeout_ms, self.variables)
+            return await self.layer.integrations.invoke(
+                integration.uri, event, integration.timeout_ms, self.variables
             )
         except IntegrationTimeout:
             raise GatewayError(
@@ -522,16 +461,6 @@ class Gateway:
                 body = template.replace("$context.error.messageString", json.dumps(message))
                 body = body.replace("$context.error.message", message or "").encode()
         return HttpResponse(status, headers + _ids(request_id), body)
-
-
-def _advance(
-    steps: Steps, value: Any, error: BaseException | None = None
-) -> tuple[Any, HttpResponse | None]:
-    """Resume ``steps``: its next step, or its response once it has finished."""
-    try:
-        return (steps.throw(error) if error is not None else steps.send(value)), None
-    except StopIteration as done:
-        return None, done.value
 
 
 def _select_response(

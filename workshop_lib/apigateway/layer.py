@@ -1,46 +1,32 @@
 """The API Gateway layer: deployed REST APIs answered in-process and over real HTTP.
 
-moto stores API Gateway's configuration but never calls an integration. This layer takes a
-snapshot of each deployment, answers ``requests`` calls to
-``https://{api}.execute-api.{region}.amazonaws.com/{stage}/...`` in-process (like moto
-answers other AWS URLs), and serves a stage on ``http://127.0.0.1:PORT/{stage}`` for
-browsers, curl and ``requests`` (``aws.serve_api``). Lambda integrations run through the
-sandbox's Lambda layer, the same seam boto3's ``invoke`` uses.
+moto stores API Gateway's configuration but never calls an integration. This plug-in
+answers ``requests`` calls to ``https://{api}.execute-api.{region}.amazonaws.com/{stage}/...``
+in-process (like moto answers other AWS URLs) and serves a stage on
+``http://127.0.0.1:PORT/{stage}`` for browsers, curl and ``requests`` (``aws.serve_api``).
+Its parts: the deployments' snapshots and canaries (:mod:`.deployments`), method execution
+(:mod:`.gateway`), the Lambda integrations (:mod:`.invoking`, through the sandbox's Lambda
+plug-in, the same run boto3's ``invoke`` reaches), the HTTP server (:mod:`.server`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 import re
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.authorizers import Authorizers
+from workshop_lib.apigateway.deployments import Deployments
 from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
-from workshop_lib.apigateway.spec import ApiSpec, snapshot
+from workshop_lib.apigateway.invoking import LambdaIntegrations
+from workshop_lib.apigateway.spec import ApiSpec
 from workshop_lib.apigateway.usage import UsagePlans
 from workshop_lib.apigateway.validation import Validation
 
 if TYPE_CHECKING:
-    from workshop_lib.lambda_runtime.service import Outcome
+    from workshop_lib.driver import Driver
     from workshop_lib.sandbox import Sandbox
-
-_LAMBDA_URI = re.compile(
-    r"arn:aws:apigateway:[^:]+:lambda:path/[^/]+/functions/(?P<function>.+)/invocations"
-)
-_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
-
-
-class IntegrationTimeout(Exception):
-    """The integration did not answer within its timeout (API Gateway answers 504)."""
-
-
-class IntegrationThrottled(Exception):
-    """Lambda refused the invocation: no concurrency left (API Gateway answers 500)."""
 
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -53,14 +39,9 @@ class ApiGatewayLayer:
 
     def __init__(self) -> None:
         self.aws: Sandbox | None = None
-        self.snapshots: dict[tuple[str, str], ApiSpec] = {}
         self.servers: dict[tuple[str, str], Any] = {}
         self._registered: set[str] = set()
         self._lock = threading.Lock()
-        self._canary_draws = random.Random(0)
-        # integration URI -> (function name, qualifier): parsed once (not with stage variables)
-        self._targets: dict[str, tuple[Any, Any]] = {}
-        self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="apigw")
 
     def install(self, aws: Sandbox) -> None:
         # jsonschema is imported (quickjsonschema.import_jsonschema) by the first request model to
@@ -68,7 +49,8 @@ class ApiGatewayLayer:
         from workshop_lib.apigateway import patches
 
         self.aws = aws
-        self._canary_draws = random.Random(aws.seed)
+        self.deployments = Deployments(aws)
+        self.integrations = LambdaIntegrations(aws)
         self.usage = UsagePlans(self)
         self.authorizers = Authorizers(self)
         self.validation = Validation()
@@ -80,62 +62,28 @@ class ApiGatewayLayer:
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
-        self._integrations.shutdown(wait=False, cancel_futures=True)
         patches.uninstall(self)
 
     def reset(self, aws: Sandbox) -> None:
         for server in self.servers.values():
             server.stop()
         self.servers.clear()
-        self.snapshots.clear()
+        self.deployments.clear()
         self._registered.clear()
         self.usage = UsagePlans(self)
         self.authorizers = Authorizers(self)
 
-    # -- moto's state -------------------------------------------------------------------------
+    # -- deployments (:mod:`.deployments`) ---------------------------------------------------
     def backend(self) -> Any:
-        from moto.apigateway.models import apigateway_backends
-
-        from workshop_lib.lambda_runtime.logs import moto_backend
-
-        return moto_backend(apigateway_backends, self.aws.account_id, self.aws.region)
+        return self.deployments.backend()
 
     def record_deployment(self, rest_api: Any, deployment_id: str) -> None:
         """Called when moto creates a deployment: freeze what it will serve."""
-        with self._lock:
-            self.snapshots[(rest_api.id, deployment_id)] = snapshot(rest_api, deployment_id)
+        self.deployments.record(rest_api, deployment_id)
 
     def deployed(self, api_id: str, stage: str) -> ApiSpec | None:
         """The deployment a stage serves now (None: no such API or stage)."""
-        try:
-            stage_model = self.backend().get_stage(api_id, stage)
-        except Exception:
-            return None
-        return self.snapshots.get((api_id, stage_model.deployment_id))
-
-    def select(self, api_id: str, stage: str) -> tuple[ApiSpec | None, dict[str, str], bool]:
-        """The deployment one request goes to, its stage variables, and whether it is the
-        canary: a stage with canary settings sends ``percentTraffic`` % of requests to the
-        canary deployment, with its stage-variable overrides (a seeded draw per request)."""
-        try:
-            stage_model = self.backend().get_stage(api_id, stage)
-        except Exception:
-            return None, {}, False
-        variables = dict(stage_model.variables or {})
-        canary = getattr(stage_model, "canary_settings", None)
-        if canary and float(canary.get("percentTraffic") or 0) > 0:
-            with self._lock:
-                draw = self._canary_draws.random() * 100
-            if draw < float(canary["percentTraffic"]):
-                spec = self.snapshots.get((api_id, canary["deploymentId"]))
-                return spec, {**variables, **(canary.get("stageVariableOverrides") or {})}, True
-        return self.snapshots.get((api_id, stage_model.deployment_id)), variables, False
-
-    def stage_variables(self, api_id: str, stage: str) -> dict[str, str]:
-        try:
-            return dict(self.backend().get_stage(api_id, stage).variables or {})
-        except Exception:
-            return {}
+        return self.deployments.deployed(api_id, stage)
 
     # -- requests -------------------------------------------------------------------------------
     def handle(
@@ -201,108 +149,6 @@ class ApiGatewayLayer:
                 self.servers[(api_id, stage)] = server
         return server.base_url
 
-    # -- Lambda ---------------------------------------------------------------------------------
-    def _function(self, uri: str, variables: dict[str, str] | None) -> tuple[Any, str | None]:
-        """moto's function an integration URI names and its qualifier ((None, None): none)."""
-        from moto.awslambda.exceptions import UnknownFunctionException
-
-        target = self._targets.get(uri or "")
-        if target is None:
-            target = _function_target(uri, variables)
-            if "${stageVariables." not in (uri or ""):  # the same answer every time
-                if len(self._targets) >= 1024:
-                    self._targets.clear()
-                self._targets[uri or ""] = target
-        name, qualifier = target
-        if name is None:
-            return None, None
-        try:
-            return self.aws.layer("lambda").function(name, qualifier), qualifier
-        except UnknownFunctionException:
-            return None, None
-
-    def invoke_lambda(
-        self,
-        uri: str,
-        event: dict[str, Any],
-        timeout_ms: int,
-        variables: dict[str, str] | None = None,
-    ) -> Outcome | None:
-        """Run the function an integration URI names (None if there is none).
-
-        Raises :class:`IntegrationThrottled` when Lambda has no concurrency left for it and
-        :class:`IntegrationTimeout` when it outlasts ``timeout_ms``.
-        """
-        from workshop_lib.lambda_runtime.pool import Throttled
-        from workshop_lib.lambda_runtime.service import DecodedEvent
-
-        fn, qualifier = self._function(uri, variables)
-        if fn is None:
-            return None
-        lambda_layer = self.aws.layer("lambda")
-        if float(fn.timeout) * 1000 <= timeout_ms:  # it ends (or times out) before the gateway
-            try:
-                return lambda_layer.run(fn, DecodedEvent(event), qualifier=qualifier)
-            except Throttled:
-                raise IntegrationThrottled() from None
-        future = self._integrations.submit(
-            lambda_layer.run, fn, DecodedEvent(event), qualifier=qualifier
-        )
-        try:  # past the integration timeout the caller gets 504; the function runs on
-            return future.result(timeout=timeout_ms / 1000)
-        except FutureTimeout:
-            raise IntegrationTimeout() from None
-        except Throttled:
-            raise IntegrationThrottled() from None
-
-    async def invoke_lambda_async(
-        self,
-        uri: str,
-        event: dict[str, Any],
-        timeout_ms: int,
-        variables: dict[str, str] | None,
-        executor: Executor,
-    ) -> Outcome | None:
-        """:meth:`invoke_lambda` on an event loop: the worker hop is awaited, not blocked on."""
-        from workshop_lib.lambda_runtime.pool import Throttled
-        from workshop_lib.lambda_runtime.service import DecodedEvent
-
-        fn, qualifier = self._function(uri, variables)
-        if fn is None:
-            return None
-        run = self.aws.layer("lambda").run_async(
-            fn, DecodedEvent(event), qualifier=qualifier, executor=executor
-        )
-        try:
-            if float(fn.timeout) * 1000 <= timeout_ms:
-                return await run
-            task = asyncio.ensure_future(run)
-            done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
-            if not done:  # 504 now; the function runs on and is logged when it ends
-                task.add_done_callback(_quietly)
-                raise IntegrationTimeout()
-            return task.result()
-        except Throttled:
-            raise IntegrationThrottled() from None
-
-
-def _function_target(uri: str | None, variables: dict[str, str] | None) -> tuple[Any, Any]:
-    """(function name, qualifier) an integration URI names; (None, None) if none."""
-    found = _LAMBDA_URI.match(uri or "")
-    if not found:
-        return None, None
-    target = found.group("function")
-    if "${stageVariables." in target:
-        values = variables or {}
-        target = _STAGE_VARIABLE.sub(lambda m: values.get(m.group(1), ""), target)
-    name, qualifier = target, None
-    if target.startswith("arn:"):
-        pieces = target.split(":")
-        name = pieces[6]
-        qualifier = pieces[7] if len(pieces) > 7 else None
-    return name, qualifier
-
-
-def _quietly(task: asyncio.Future) -> None:
-    if not task.cancelled():
-        task.exception()  # retrieved: no "exception was never retrieved" warning
+    def driver(self) -> Driver:
+        """The request driver synchronous callers go through (the Lambda plug-in's)."""
+        return self.aws.layer("lambda").driver

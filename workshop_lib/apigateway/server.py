@@ -2,9 +2,10 @@
 
 HTTP/1.1 with keep-alive, pipelining and ``TCP_NODELAY`` (no Nagle stalls), on one event
 loop (uvloop's, where installed) in a background thread. The gateway runs on the loop and
-*awaits* the Lambda worker hop (:meth:`Gateway.handle_async`), so concurrent connections
-overlap their hops instead of queueing for the GIL behind one thread each; what would block
-the loop (cold starts, authorizers, HTTP backends) runs in a small thread pool. Each
+*awaits* the Lambda worker hop (:meth:`Gateway.handle_async`, the request driver's async
+core), so concurrent connections overlap their hops instead of queueing for the GIL behind
+one thread each; what would block the loop (cold starts, authorizers, HTTP backends) runs in
+a small thread pool. Each
 connection answers its requests in order. ``http://127.0.0.1:PORT/{stage}/path`` reaches
 the stage's API.
 
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit
 
 from workshop_lib import facts
 from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
+from workshop_lib.driver import forget_executor, new_loop, use_executor
 from workshop_lib.netguard import is_loopback_host_header
 
 try:
@@ -72,17 +74,6 @@ BAD_GATEWAY = (
     [_JSON, ("x-amzn-ErrorType", "InternalServerErrorException")],
     b'{"message": "Internal server error"}',
 )
-
-
-def new_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop where it is installed (everywhere but native Windows): its
-    transports, timers and pipe watches cost about half of asyncio's, which is ~10 % of a
-    served request; asyncio's own loop otherwise (same behaviour, slower)."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 def parser_name() -> str:
@@ -132,6 +123,7 @@ class LoopbackServer:
     def __init__(self, name: str, port: int = 0) -> None:
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix=name)
         self.loop = new_loop()
+        use_executor(self.loop, self.executor)  # for the steps that block
         self.parser = parser_name()
         self.max_connections = max_connections()
         self.connections: set[_Connection] = set()
@@ -165,6 +157,7 @@ class LoopbackServer:
             self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self.loop.close()
+        forget_executor(self.loop)
         self._socket.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
@@ -233,7 +226,7 @@ class StageServer(LoopbackServer):
             )
         request.path = path[len(self.prefix) :] or "/"
         gateway = Gateway(self.layer, self.api_id, self.stage)
-        return await gateway.handle_async(request, self.executor)
+        return await gateway.handle_async(request)
 
 
 class _Request:

@@ -12,12 +12,10 @@ integration outlasted its timeout).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, routes
 from workshop_lib.apigatewayv2.authorizers import Refused
 from workshop_lib.apigatewayv2.deployments import Snapshot
+from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
     from workshop_lib.apigatewayv2.layer import HttpApiLayer
@@ -36,8 +35,7 @@ _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:[^/]+$"
 
 @dataclass
 class LambdaStep:
-    """The Lambda hop of a request: run by :meth:`HttpApiGateway.handle` in the calling
-    thread, awaited by :meth:`HttpApiGateway.handle_async` on a served API's event loop."""
+    """The Lambda hop of a request, awaited by :meth:`HttpApiGateway.handle_async`."""
 
     uri: str
     event: dict[str, Any]
@@ -47,7 +45,7 @@ class LambdaStep:
 
 @dataclass
 class BlockingStep:
-    """A step that blocks (an HTTP backend): a thread of the executor runs it when served."""
+    """A step that blocks (an HTTP backend): it runs in a thread."""
 
     run: Callable[[], HttpResponse]
 
@@ -71,31 +69,22 @@ class HttpApiGateway:
         self.cors: dict[str, Any] | None = None  # the served deployment's CORS configuration
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Answer one request; ``request.path`` is the whole path, stage included."""
-        request_id = self._request_id()
-        chosen = self._choose(request)
-        step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
-        if isinstance(step, LambdaStep):
-            response = self.layer.invoke(step.uri, step.event, step.timeout_ms, step.answer)
-        elif isinstance(step, BlockingStep):
-            response = step.run()
-        else:
-            response = step
-        return self._finish(request, response, request_id)
+        """:meth:`handle_async` for synchronous callers, on the request driver's loop."""
+        return self.layer.driver().run(self.handle_async(request))
 
-    async def handle_async(self, request: HttpRequest, executor: Executor) -> HttpResponse:
-        """:meth:`handle` on an event loop: the Lambda hop is awaited, and what blocks (a
-        Lambda authorizer, an HTTP backend) runs in ``executor``."""
-        loop = asyncio.get_running_loop()
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        """Answer one request; ``request.path`` is the whole path, stage included. The Lambda
+        hop is awaited; what blocks (a Lambda authorizer, an HTTP backend) runs in a thread."""
+        request_id = self._request_id()
         chosen = self._choose(request)
         if isinstance(chosen, Chosen) and chosen.route.route_key in chosen.deployed.custom:
-            return await loop.run_in_executor(executor, self.handle, request)
-        request_id = self._request_id()
-        step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
+            step = await blocking(self._plan, request, request_id, chosen)
+        else:
+            step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
         if isinstance(step, LambdaStep):
-            response = await self.layer.invoke_async(step, executor)
+            response = await self.layer.invoke(step)
         elif isinstance(step, BlockingStep):
-            response = await loop.run_in_executor(executor, step.run)
+            response = await blocking(step.run)
         else:
             response = step
         return self._finish(request, response, request_id)

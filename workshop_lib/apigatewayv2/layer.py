@@ -20,7 +20,7 @@ from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import payload
 from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
 from workshop_lib.apigatewayv2.deployments import Deployments
-from workshop_lib.apigatewayv2.gateway import HttpApiGateway, lambda_uri
+from workshop_lib.apigatewayv2.gateway import HttpApiGateway, LambdaStep, lambda_uri
 from workshop_lib.apigatewayv2.issuer import LocalIssuer
 from workshop_lib.apigatewayv2.urls import FunctionUrls
 from workshop_lib.tokenbucket import TokenBucket
@@ -28,6 +28,7 @@ from workshop_lib.tokenbucket import TokenBucket
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from workshop_lib.driver import Driver
     from workshop_lib.sandbox import Sandbox
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -241,43 +242,26 @@ class HttpApiLayer:
             return payload.error(404, "Not Found")
         return HttpApiGateway(self, api).handle(request)
 
-    async def handle_async(self, api_id: str, request: HttpRequest, executor: Any) -> HttpResponse:
+    async def handle_async(self, api_id: str, request: HttpRequest) -> HttpResponse:
         """:meth:`handle` on a served API's event loop."""
         api = self.http_api(api_id)
         if api is None:
             return payload.error(404, "Not Found")
-        return await HttpApiGateway(self, api).handle_async(request, executor)
+        return await HttpApiGateway(self, api).handle_async(request)
+
+    def driver(self) -> Driver:
+        """The request driver synchronous callers go through (the Lambda plug-in's)."""
+        return self.aws.layer("lambda").driver
 
     # -- integrations -----------------------------------------------------------------------
-    def invoke(
-        self,
-        uri: str,
-        event: dict[str, Any],
-        timeout_ms: int,
-        answer: Callable[[str], HttpResponse],
-    ) -> HttpResponse:
+    async def invoke(self, step: LambdaStep) -> HttpResponse:
         """Run the function a Lambda integration names and map its answer."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
-
-        rest = self.aws.layer("apigateway")
-        try:
-            outcome = rest.invoke_lambda(lambda_uri(uri, self.aws.region), event, timeout_ms)
-        except IntegrationTimeout:
-            return payload.error(503, "Service Unavailable")
-        except IntegrationThrottled:
-            return payload.error(500, "Internal Server Error")
-        return _mapped(outcome, answer)
-
-    async def invoke_async(self, step: Any, executor: Any) -> HttpResponse:
-        """:meth:`invoke` on an event loop: the worker hop is awaited, not blocked on."""
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         rest = self.aws.layer("apigateway")
         uri = lambda_uri(step.uri, self.aws.region)
         try:
-            outcome = await rest.invoke_lambda_async(
-                uri, step.event, step.timeout_ms, None, executor
-            )
+            outcome = await rest.integrations.invoke(uri, step.event, step.timeout_ms)
         except IntegrationTimeout:
             return payload.error(503, "Service Unavailable")
         except IntegrationThrottled:
@@ -289,11 +273,11 @@ class HttpApiLayer:
         failed or there is no such function)."""
         import json
 
-        from workshop_lib.apigateway.layer import IntegrationThrottled, IntegrationTimeout
+        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         rest = self.aws.layer("apigateway")
         try:
-            outcome = rest.invoke_lambda(lambda_uri(uri, self.aws.region), event, 10_000)
+            outcome = rest.integrations.invoke_sync(lambda_uri(uri, self.aws.region), event, 10_000)
         except (IntegrationTimeout, IntegrationThrottled):
             raise ValueError("the authorizer did not answer") from None
         if outcome is None or outcome.error is not None or outcome.payload is None:

@@ -38,7 +38,7 @@ class HttpApiServer(LoopbackServer):
         self.layer, self.api_id = layer, api_id
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
-        return await self.layer.handle_async(self.api_id, request, self.executor)
+        return await self.layer.handle_async(self.api_id, request)
 
 
 class FunctionUrlServer(LoopbackServer):
@@ -75,8 +75,8 @@ class OfflineServer(LoopbackServer):
             if request.path == prefix or request.path.startswith(prefix + "/"):
                 request.path = request.path[len(prefix) :] or "/"
                 gateway = Gateway(layer, api_id, stage)
-                return await gateway.handle_async(request, self.executor)
+                return await gateway.handle_async(request)
         if self.http_api is None:
             return _MISSING_TOKEN
         layer2, api_id2 = self.http_api
-        return await layer2.handle_async(api_id2, request, self.executor)
+        return await layer2.handle_async(api_id2, request)

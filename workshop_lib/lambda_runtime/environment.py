@@ -251,6 +251,31 @@ class ExecutionEnvironment:
         self.max_memory_mb = result.get("max_memory_mb", self.max_memory_mb)
         return result
 
+    async def call(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | None:
+        """One invocation without blocking the event loop: send it, wait for the answer's
+        pipe to turn readable (or the deadline: None, the environment killed), read it."""
+        loop = asyncio.get_running_loop()
+        answered = loop.create_future()
+
+        def settle(value: bool) -> None:
+            if not answered.done():
+                answered.set_result(value)
+
+        self.submit(request)
+        self.watch(loop, settle)
+        deadline = loop.call_later(max(0.0, timeout_s), settle, False)
+        try:
+            in_time = await answered
+        except BaseException:  # cancelled (the server stopping): the worker's state is unknown
+            self.kill()
+            raise
+        finally:
+            deadline.cancel()
+        if not in_time:
+            self.kill()
+            return None
+        return self.collect()
+
     def submit(self, request: dict[str, Any]) -> int:
         """Send one invocation without waiting: the returned file descriptor turns readable
         when the answer is there, for an event loop to wait on; :meth:`collect` reads it."""

@@ -76,6 +76,26 @@ def report_line(
     return "\t".join(parts) + "\t"
 
 
+def record(
+    writer: CloudWatchWriter,
+    group: str,
+    stream: str,
+    events: list[str],
+    request_id: str,
+    duration_ms: float,
+    memory_mb: int,
+    max_memory_mb: int,
+    init_ms: float | None = None,
+    status: str | None = None,
+) -> list[str]:
+    """The end of one invocation's log: END and REPORT after ``events`` (START and the
+    function's output), all written to the environment's stream; returns the events."""
+    events.append(end_line(request_id))
+    events.append(report_line(request_id, duration_ms, memory_mb, max_memory_mb, init_ms, status))
+    writer.write(group, stream, events)
+    return events
+
+
 def tail(events: list[str]) -> str:
     """The base64 ``LogResult`` of ``LogType=Tail``: the last 4 KB of the log."""
     text = "\n".join(events) + "\n"
