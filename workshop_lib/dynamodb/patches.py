@@ -13,6 +13,9 @@
 - ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
+- ``StreamShard.add`` / ``StreamShard.get`` and the streams backend's shard iterators:
+  DynamoDB Streams' 24-hour retention and 15-minute iterators on the sandbox clock
+  (``streams.py``); ``StreamRecord`` and ``ShardIterator`` tracked weakly like ``Item``.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from moto.dynamodb import responses
 from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamRecord, StreamShard, Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 
-from workshop_lib.dynamodb import storage
+from workshop_lib.dynamodb import storage, streams
 
 if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
@@ -94,6 +98,53 @@ def _ordered_init(original: Any) -> Any:
     return wrapper
 
 
+def _now() -> float:
+    return _LAYER[0].aws.clock.time()
+
+
+def _retaining_add(original: Any) -> Any:
+    def wrapper(self: StreamShard, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if _LAYER:
+            streams.retain(self, _now())
+
+    return wrapper
+
+
+def _checked_get(original: Any) -> Any:
+    def wrapper(self: StreamShard, start: int, quantity: int) -> Any:
+        streams.check_readable(self, start)
+        return original(self, start, quantity)
+
+    return wrapper
+
+
+def _issuing(original: Any) -> Any:
+    def wrapper(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> Any:
+        iterator = original(self, *args, **kwargs)
+        if _LAYER:
+            streams.issued(self, iterator, _now())
+        return iterator
+
+    return wrapper
+
+
+def _next_issuing(original: Any) -> Any:
+    def wrapper(self: ShardIterator, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if _LAYER:
+            backend = self.streams_backend
+            streams.issued(backend, backend.shard_iterators[result["NextShardIterator"]], _now())
+        return result
+
+    return wrapper
+
+
+def _get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+    now = _now() if _LAYER else 0.0
+    return streams.live_iterator(self, iterator_arn, now).get(limit)
+
+
 def install(layer: DynamoDBLayer) -> None:
     if _LAYER:
         uninstall(_LAYER[0])
@@ -106,6 +157,19 @@ def install(layer: DynamoDBLayer) -> None:
     patches += [(Item, "__new__", staticmethod(storage.track_weakly))]
     patches += [(LimitedSizeDict, "__setitem__", dict.__setitem__)]
     patches += [(responses, "TRANSACTION_MAX_ITEMS", 100)]
+    patches += [
+        (StreamShard, "add", _retaining_add(vars(StreamShard)["add"])),
+        (StreamShard, "get", _checked_get(vars(StreamShard)["get"])),
+        (StreamRecord, "__new__", staticmethod(storage.track_weakly)),
+        (ShardIterator, "__new__", staticmethod(storage.track_weakly)),
+        (ShardIterator, "get", _next_issuing(vars(ShardIterator)["get"])),
+        (
+            DynamoDBStreamsBackend,
+            "get_shard_iterator",
+            _issuing(vars(DynamoDBStreamsBackend)["get_shard_iterator"]),
+        ),
+        (DynamoDBStreamsBackend, "get_records", _get_records),
+    ]
     for owner, name, replacement in patches:
         _ORIGINALS[(owner, name)] = vars(owner).get(name, _INHERITED)
         setattr(owner, name, replacement)
