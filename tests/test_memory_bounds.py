@@ -113,13 +113,28 @@ def test_shard_iterators_expire_after_15_minutes_and_stay_bounded(aws, monkeypat
     assert raised.value.response["Error"]["Code"] == "ExpiredIteratorException"
 
 
-def test_cloudwatch_streams_keep_their_latest_events(aws, monkeypatch):
-    monkeypatch.setattr(CloudWatchWriter, "max_events", 20)
-    monkeypatch.setattr(CloudWatchWriter, "trim_every", 5)
+def test_log_streams_together_keep_at_most_max_total_events_latest_written_last(aws, monkeypatch):
+    """Environments come and go, each with its stream: past max_total events in all, the
+    streams written least recently lose their oldest events first."""
+    from moto.logs.models import LogEvent
+
+    monkeypatch.setattr(CloudWatchWriter, "max_total", 50)
+    monkeypatch.setattr(CloudWatchWriter, "max_tracked", 50)
+    monkeypatch.setattr(CloudWatchWriter, "trim_every", 10)
     writer = CloudWatchWriter(aws.account_id, aws.region)
-    for n in range(100):
-        writer.write("/aws/lambda/f", "stream", [f"line {n}"])
+    for environment in range(10):  # 10 streams of 20 events: 200 written
+        for n in range(20):
+            writer.write("/aws/lambda/f", f"stream-{environment}", [f"{environment}.{n}"])
     logs = aws.client("logs")
-    events = logs.get_log_events(logGroupName="/aws/lambda/f", logStreamName="stream")["events"]
-    assert len(events) <= 20 + 5
-    assert events[-1]["message"] == "line 99"
+
+    def messages(stream):
+        answer = logs.get_log_events(logGroupName="/aws/lambda/f", logStreamName=stream)
+        return [e["message"] for e in answer["events"]]
+
+    kept = {f"stream-{e}": messages(f"stream-{e}") for e in range(10)}
+    assert 50 <= sum(len(m) for m in kept.values()) < 60
+    assert kept["stream-9"] == [f"9.{n}" for n in range(20)]  # the latest, whole
+    assert kept["stream-0"] == [] and kept["stream-6"] == []  # the oldest, emptied
+    assert kept["stream-7"][-1] == "7.19"  # a stream cut keeps its own latest
+    gc.collect()
+    assert len(LogEvent.instances_tracked) < 60  # moto's tracker lets the trimmed ones go
