@@ -3,7 +3,7 @@
 Each execution environment runs a launcher, the PID-namespace init below it and the worker.
 As Python processes the first two held about 18 MB of resident memory per environment
 (a whole interpreter each, only to wait); ``launcher.c`` does what ``containment.py``'s
-``main`` does on Linux with namespaces in about 1 MB each, and execs the Python launcher for
+``main`` does on Linux with namespaces in about 1.5 MB each, and execs the Python launcher for
 the worker (which then only runs ``bootstrap.py``) or, where namespaces cannot be made, for
 the fallback.
 
