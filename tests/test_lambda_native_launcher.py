@@ -75,7 +75,7 @@ def test_an_environment_runs_under_the_native_launcher_with_one_python(tmp_path)
         env.kill()
 
 
-@pytest.mark.slow  # a fresh interpreter importing the sandbox, under setpriv: about 2.5 s
+@pytest.mark.slow  # a fresh interpreter importing the sandbox, under setpriv: seconds
 @pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("setpriv"), reason="drops capabilities with setpriv"
 )

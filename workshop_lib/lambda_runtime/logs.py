@@ -124,7 +124,7 @@ class CloudWatchWriter:
     """
 
     max_events = 10_000
-    #: events kept in all streams this writer writes, together (about 9 MB of moto's events)
+    #: events kept in all the streams this writer writes, together
     max_total = 30_000
     trim_every = 1_000  # trimmed in chunks: one list move per thousand events, not per write
     #: moto keeps every model it ever made in ``<class>.instances_tracked`` (for its

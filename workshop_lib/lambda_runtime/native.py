@@ -1,11 +1,10 @@
 """The native launcher (``launcher.c``): an environment's two waiting processes without Python.
 
 Each execution environment runs a launcher, the PID-namespace init below it and the worker.
-As Python processes the first two held about 18 MB of resident memory per environment
-(a whole interpreter each, only to wait); ``launcher.c`` does what ``containment.py``'s
-``main`` does on Linux with namespaces in about 1.5 MB each, and execs the Python launcher for
-the worker (which then only runs ``bootstrap.py``) or, where namespaces cannot be made, for
-the fallback.
+As Python processes the first two were a whole interpreter each, only to wait; ``launcher.c``
+does what ``containment.py``'s ``main`` does on Linux with namespaces as a small native
+program, and execs the Python launcher for the worker (which then only runs
+``bootstrap.py``) or, where namespaces cannot be made, for the fallback.
 
 It is compiled once per machine and source with the C compiler (``$CC``, else ``cc``) into
 the user's cache folder. Without a compiler, off Linux, or when the build fails, environments
