@@ -165,9 +165,10 @@ class ExecutionEnvironment:
                 ),
             }
         )
-        self._started = time.perf_counter()
         argv = [sys.executable, "-I", "-S", "-c", containment.ENTRY, str(LAUNCHER), str(BOOTSTRAP)]
+        # built on the first cold start of the process: not part of that start's INIT time
         native = native_launcher() if env[containment.MODE_VAR] != "fallback" else None
+        self._started = time.perf_counter()
         self.process = subprocess.Popen(
             [native, *argv] if native else argv,
             env=env,
