@@ -12,8 +12,9 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
   serverless-offline (``targets.py``; peers installed on first use), each loaded with
   ``wrk -t2 -c8``: req/s, p50/p99 and the server's CPU per request (its children
   included) for GET and POST, start-to-first-response, RSS of the server and its children
-  after load; ratios of the workshop to each, from this run
-  (absolute numbers swing with the machine's load, ratios much less);
+  after load (on Linux also the server's own RSS and the PSS of it and its children);
+  ratios of the workshop to each, from this run (absolute numbers swing with the
+  machine's load, ratios much less);
 - dynamodb_query: a 20-item Query page and Scan page (``Limit=20`` from an
   ``ExclusiveStartKey``) at 100 and 50,000 items, median ms, in a sandbox and with moto
   alone (``layers=[]``, which sorts the whole table on every call): the page should cost
@@ -154,6 +155,26 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def memory_by_process(pid: int) -> dict[str, float]:
+    """The server's own RSS, and the proportional set size (PSS: a page shared by n
+    processes counts 1/n in each) of it and all its descendants, in MB. Summed RSS counts
+    every shared page (the interpreter's code, copy-on-write heap) once per process."""
+    own = Path(f"/proc/{pid}/status").read_text()
+    figures = {"server RSS": int(re.search(r"VmRSS:\s+(\d+)", own).group(1)) / 1024}
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    figures["PSS with children"] = total / 1024
+    return figures
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) so far of a process and all its descendants alive now."""
     total, todo = 0, [pid]
@@ -270,6 +291,9 @@ def served_api(seconds: int = 5) -> dict[str, float]:
                         figures[f"{name}: {method} {key}"] = value
                     figures[f"{name}: {method} server CPU per request (us)"] = cpu_us
                 figures[f"{name}: RSS after load (MB)"] = rss_mb(proc.pid)
+                if sys.platform.startswith("linux"):
+                    for kind, mb in memory_by_process(proc.pid).items():
+                        figures[f"{name}: {kind} after load (MB)"] = mb
             except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
                 print(f"served {target.name}: failed ({exc}); its output is in {log}")
             finally:

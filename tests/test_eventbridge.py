@@ -104,11 +104,15 @@ def test_a_scheduled_rule_fires_only_when_the_virtual_clock_moves():
         events.put_targets(Rule="noon", Targets=[{"Id": "1", "Arn": fn["FunctionArn"]}])
         scheduler = aws.layer("eventbridge")
         scheduler.tick()  # the rules are seen: nothing is due yet
-        assert scheduler.tick() == 0
+        # the poller may fire a round before the test's own tick: count what was sent in all
+        scheduler.tick()
+        assert len(scheduler.fired) == 0
         aws.clock.sleep(11 * 60)
-        assert scheduler.tick() == 2
+        scheduler.tick()
+        assert len(scheduler.fired) == 2
         aws.clock.sleep(3 * 3600)  # past noon (09:11 + 3 h)
-        assert scheduler.tick() == 36 + 1
+        scheduler.tick()
+        assert len(scheduler.fired) == 2 + 36 + 1
         assert aws.layer("lambda").queue.wait_idle(30)
         got = events_of(aws, "nightly")
         assert sum(1 for e in got if e == {"job": "cleanup"}) == 38

@@ -23,10 +23,12 @@ import pytest
 
 from tests.lambda_helpers import create, invoke
 from workshop_lib import netguard, sandbox
-from workshop_lib.lambda_runtime import containment
+from workshop_lib.lambda_runtime import containment, environment
 from workshop_lib.lambda_runtime.environment import ExecutionEnvironment, FunctionSpec
 
-MODES = ["auto", "userns", "fallback"]  # auto is namespaces where the kernel allows them
+# auto is namespaces where the kernel allows them; "-python": containment.py's own launcher
+# where launcher.c is built (the path of a machine without a C compiler)
+MODES = ["auto", "userns", "fallback", "auto-python"]
 linux_only = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc; elsewhere setsid escapes"
 )
@@ -67,9 +69,11 @@ def gone_within(marker: str, seconds: float) -> list[int]:
 
 @pytest.fixture(params=MODES)
 def mode(request, monkeypatch):
-    monkeypatch.setenv(containment.USER_VAR, request.param)
+    if request.param.endswith("-python"):
+        monkeypatch.setattr(environment, "native_launcher", lambda: None)
+    monkeypatch.setenv(containment.USER_VAR, request.param.removesuffix("-python"))
     monkeypatch.setattr(containment, "_NOTED", ["(warned)"])  # the warning has its own test
-    return request.param
+    return request.param.removesuffix("-python")
 
 
 # -- the environment's own processes ----------------------------------------------------------

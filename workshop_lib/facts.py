@@ -50,6 +50,11 @@ _D_BURST = (
     "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html"
 )
 _D_PRICING = "https://aws.amazon.com/dynamodb/pricing/"
+_D_STREAMS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html"
+_D_ITERATOR = (
+    "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/"
+    "API_streams_GetShardIterator.html"
+)
 _D_PRICING_PROV = "https://aws.amazon.com/dynamodb/pricing/provisioned/"
 # API Gateway
 _A_QUOTAS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
@@ -733,6 +738,22 @@ _ALL: tuple[Fact, ...] = (
         "MB",
         _D_CONSTRAINTS,
         note="Use LastEvaluatedKey to fetch further pages.",
+    ),
+    Fact(
+        "dynamodb.stream_retention_h",
+        "DynamoDB Streams record retention",
+        24,
+        "h",
+        _D_STREAMS,
+        note="All data in DynamoDB Streams is subject to a 24-hour lifetime; then it is trimmed.",
+    ),
+    Fact(
+        "dynamodb.stream_iterator_expiry_min",
+        "DynamoDB Streams shard iterator lifetime",
+        15,
+        "min",
+        _D_ITERATOR,
+        note="A shard iterator expires 15 minutes after it is returned to the requester.",
     ),
     # ---------------------------------------------------------------- DynamoDB: pricing
     Fact(

@@ -13,6 +13,9 @@
 - ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
+- ``StreamShard.add`` / ``StreamShard.get`` and the streams backend's shard iterators:
+  DynamoDB Streams' 24-hour retention and 15-minute iterators on the sandbox clock
+  (``streams.py``); ``StreamRecord`` and ``ShardIterator`` tracked weakly like ``Item``.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 
 from workshop_lib import seams
-from workshop_lib.dynamodb import storage
+from workshop_lib.dynamodb import storage, streams
 
 if TYPE_CHECKING:
     from workshop_lib.dynamodb.layer import DynamoDBLayer
@@ -81,6 +85,62 @@ def ordered_init(original: Any) -> Any:
         storage.ordered(self)
 
     return wrapper
+
+
+def _now() -> float:
+    return seams.holder("dynamodb").aws.clock.time()
+
+
+def retaining_add(original: Any) -> Any:
+    """``StreamShard.add``: records older than the retention period (or past the count) go."""
+
+    def wrapper(self: StreamShard, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if seams.holder("dynamodb") is not None:
+            streams.retain(self, _now())
+
+    return wrapper
+
+
+def checked_get(original: Any) -> Any:
+    """``StreamShard.get``: reading a trimmed record is TrimmedDataAccessException."""
+
+    def wrapper(self: StreamShard, start: int, quantity: int) -> Any:
+        streams.check_readable(self, start)
+        return original(self, start, quantity)
+
+    return wrapper
+
+
+def issuing(original: Any) -> Any:
+    """``DynamoDBStreamsBackend.get_shard_iterator``: the iterator's issue time kept."""
+
+    def wrapper(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> Any:
+        iterator = original(self, *args, **kwargs)
+        if seams.holder("dynamodb") is not None:
+            streams.issued(self, iterator, _now())
+        return iterator
+
+    return wrapper
+
+
+def next_issuing(original: Any) -> Any:
+    """``ShardIterator.get``: the next iterator's issue time kept."""
+
+    def wrapper(self: ShardIterator, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if seams.holder("dynamodb") is not None:
+            backend = self.streams_backend
+            streams.issued(backend, backend.shard_iterators[result["NextShardIterator"]], _now())
+        return result
+
+    return wrapper
+
+
+def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+    """``DynamoDBStreamsBackend.get_records``: an expired iterator is refused."""
+    now = _now() if seams.holder("dynamodb") is not None else 0.0
+    return streams.live_iterator(self, iterator_arn, now).get(limit)
 
 
 def install(layer: DynamoDBLayer) -> None:

@@ -40,6 +40,7 @@ class SchedulerLayer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._ticking = threading.Lock()  # one round at a time: the poller's or a caller's
 
     def install(self, aws: Sandbox) -> None:
         self.aws = aws
@@ -76,7 +77,12 @@ class SchedulerLayer:
         ]
 
     def tick(self) -> int:
-        """Fire what is due now; the number of invocations sent."""
+        """Fire what is due now; the number of invocations sent (the poller fires what is due
+        every 50 ms too: :attr:`fired` lists every invocation sent, by either)."""
+        with self._ticking:
+            return self._tick()
+
+    def _tick(self) -> int:
         now = self.aws.clock.time()
         sent = 0
         live = set()

@@ -26,6 +26,11 @@ The launcher dies with its parent: it watches the request pipe, whose write end 
 parent holds, for a hang-up (``PR_SET_PDEATHSIG`` would fire when the parent *thread* that
 started it exits, and a sandbox starts workers from many threads).
 
+Where ``launcher.c`` is built (``native.py``: Linux with a C compiler), it is the launcher
+and the namespace's init, doing what :func:`main` does with namespaces, and this file only
+runs the worker (``MODE_VAR`` is :data:`INSIDE`) or, where namespaces cannot be made, the
+fallback.
+
 Standard library only, and nothing imported at module level beyond what the worker needs:
 this file runs in every cold start.
 """
@@ -51,6 +56,10 @@ KILL_SIGNAL = signal.SIGUSR1
 CONTAINED_VAR = "_WORKSHOP_CONTAINED"
 #: the user's choice, read in the parent: WORKSHOP_CONTAINMENT=fallback skips namespaces
 USER_VAR = "WORKSHOP_CONTAINMENT"
+#: MODE_VAR's value for a worker the native launcher (launcher.c) has contained already
+INSIDE = "inside"
+#: why the native launcher could not make namespaces (it then runs this one as the fallback)
+REASON_VAR = "_WORKSHOP_FALLBACK_REASON"
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -294,6 +303,9 @@ ENTRY = (
 
 def main(bootstrap: str) -> None:
     mode = os.environ.pop(MODE_VAR, "auto")
+    if mode == INSIDE:  # the worker of launcher.c, which did all of the below
+        _run_bootstrap(bootstrap)
+        return
     tmp_mb = int(os.environ.pop(TMP_MB_VAR))
     tmp_dir = os.environ.pop(TMP_DIR_VAR, "")
     keep = [os.path.realpath(p) for p in os.environ.pop(KEEP_VAR, "").split(":") if p]
@@ -301,7 +313,9 @@ def main(bootstrap: str) -> None:
     answers = int(os.environ["_WORKSHOP_RUNTIME_FDS"].split(",")[1])
 
     libc = None
-    reason = "forced by WORKSHOP_CONTAINMENT=fallback" if mode == "fallback" else ""
+    reason = os.environ.pop(REASON_VAR, "")
+    if mode == "fallback" and not reason:
+        reason = "forced by WORKSHOP_CONTAINMENT=fallback"
     namespaces = False
     if mode != "fallback":
         if not sys.platform.startswith("linux"):

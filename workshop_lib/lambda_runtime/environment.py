@@ -5,9 +5,10 @@ deadline, and a kill that really stops the code (SIGKILL), so a handler past its
 burns no CPU and the next call starts cold.
 
 The worker starts under ``containment.py`` (its own /tmp, every process it starts dies with
-it, none outlives this one) with an environment built from an allow-list: what AWS's
-runtime sets, the function's variables and the sandbox's fake credentials, nothing of this
-process's environment (the learner's AWS keys stay here).
+it, none outlives this one; ``launcher.c`` does the same without Python where it is built)
+with an environment built from an allow-list: what AWS's runtime sets, the function's
+variables and the sandbox's fake credentials, nothing of this process's environment (the
+learner's AWS keys stay here).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 from workshop_lib import netguard
 from workshop_lib.facts import value
 from workshop_lib.lambda_runtime import bootstrap, containment
+from workshop_lib.lambda_runtime.native import launcher as native_launcher
 
 BOOTSTRAP = Path(bootstrap.__file__).resolve()
 LAUNCHER = Path(containment.__file__).resolve()
@@ -163,9 +165,12 @@ class ExecutionEnvironment:
                 ),
             }
         )
+        argv = [sys.executable, "-I", "-S", "-c", containment.ENTRY, str(LAUNCHER), str(BOOTSTRAP)]
+        # built on the first cold start of the process: not part of that start's INIT time
+        native = native_launcher() if env[containment.MODE_VAR] != "fallback" else None
         self._started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", containment.ENTRY, str(LAUNCHER), str(BOOTSTRAP)],
+            [native, *argv] if native else argv,
             env=env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,

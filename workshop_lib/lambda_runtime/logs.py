@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -136,18 +137,27 @@ class CloudWatchWriter:
     A stream keeps its latest :attr:`max_events` events (CloudWatch keeps them all, until a
     retention policy says otherwise): a sandbox that serves an API for hours (``workshop sls
     offline``) would otherwise grow by about 1 KB per request. Three events per invocation,
-    so an execution environment's stream holds its last ~3,300 invocations.
+    so an execution environment's stream holds its last ~3,300 invocations. All the streams
+    written here hold at most :attr:`max_total` events together: past it, the streams
+    written least recently (those of retired environments first) lose their oldest events,
+    so the sandbox's logs stop growing however many environments came and went.
     """
 
     max_events = 10_000
+    #: events kept in all the streams this writer writes, together
+    max_total = 30_000
     trim_every = 1_000  # trimmed in chunks: one list move per thousand events, not per write
     #: moto keeps every model it ever made in ``<class>.instances_tracked`` (for its
     #: ``/moto-api/data.json`` dump), so a trimmed event would live on there: the tracker
-    #: keeps the latest this many log events, of all streams.
-    max_tracked = 100_000
+    #: keeps the latest this many log events, of all streams (as many as they hold together).
+    max_tracked = 30_000
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id, self.region = account_id, region
+        # the streams written, least recently written first, and their events in total
+        self._streams: dict[int, Any] = {}
+        self._total = 0
+        self._lock = threading.Lock()
 
     def _backend(self):  # noqa: ANN202 - moto type
         from moto.logs.models import logs_backends
@@ -180,10 +190,33 @@ class CloudWatchWriter:
             log_stream.put_log_events([{"timestamp": stamp, "message": e} for e in events])
         else:
             append_events(log_stream, events, now)
-        extra = len(log_stream.events) - self.max_events
-        if extra >= self.trim_every:
-            del log_stream.events[:extra]
-        tracked = type(log_stream.events[-1]).instances_tracked
+        with self._lock:
+            self._total += len(events)
+            self._streams.pop(id(log_stream), None)  # now the most recently written
+            self._streams[id(log_stream)] = log_stream
+            extra = len(log_stream.events) - self.max_events
+            if extra >= self.trim_every:
+                del log_stream.events[:extra]
+                self._total -= extra
+            if self._total - self.max_total >= self.trim_every:
+                self._trim_total()
+        from moto.logs.models import LogEvent
+
+        tracked = LogEvent.instances_tracked
         extra = len(tracked) - self.max_tracked
         if extra >= self.trim_every:
             del tracked[:extra]
+
+    def _trim_total(self) -> None:
+        """Bring the streams back to :attr:`max_total` events, least recently written first
+        (under ``_lock``)."""
+        self._total = sum(len(stream.events) for stream in self._streams.values())
+        for key, stream in list(self._streams.items()):
+            excess = self._total - self.max_total
+            if excess <= 0:
+                break
+            cut = min(excess, len(stream.events))
+            del stream.events[:cut]
+            self._total -= cut
+            if not stream.events:
+                del self._streams[key]
