@@ -31,6 +31,9 @@ from urllib.parse import urlsplit
 
 from workshop_lib import netguard
 
+# how often the serving loop looks for a stop request: stop() waits at most this long
+STOP_POLL_S = 0.05
+
 _STATE_CHANGING = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
 
@@ -241,7 +244,10 @@ class LoopbackEndpoint:
             "127.0.0.1", self.port, app, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="workshop-endpoint", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_S},
+            name="workshop-endpoint",
+            daemon=True,
         )
         self._thread.start()
         return self
