@@ -282,6 +282,8 @@ def _service_with_files(tmp_path: Path, text: str) -> Service:
         ("  patterns: ['!**', handler.py, 'lib/**']\n", ["handler.py", "lib/util.py"]),
         ("  patterns: ['!lib/**', '!{README.md,other.py}', '!tests/**']\n", ["handler.py"]),
         ("  exclude: ['**']\n  patterns: ['*.py', '!other.py']\n", ["handler.py"]),
+        # a leading ./ is dropped, as picomatch does
+        ("  patterns: ['!./**', './lib/**/*.py', './handler.py']\n", ["handler.py", "lib/util.py"]),
     ],
 )  # fmt: skip
 def test_package_patterns_in_the_framework_order(tmp_path, package, expected):
@@ -326,3 +328,11 @@ def test_no_file_matched_is_one_line(tmp_path):
     service = _service_with_files(tmp_path, BASE + "package:\n  patterns: ['!**']\n")
     with pytest.raises(ValueError, match="No file matches include / exclude patterns"):
         build_artifact(service)
+
+
+def test_yaml_keys_are_strings_as_js_yaml_gives_them(tmp_path):
+    """``true: x`` is the key "true" for the framework (JavaScript's String(key))."""
+    text = BASE + "custom:\n  true: yes-please\n  1.0: one\n  ~: nothing\n"
+    text += "  picked: ${self:custom.true}\n"
+    custom = Service.load(write(tmp_path, text)).config["custom"]
+    assert custom == {"true": "yes-please", "1": "one", "null": "nothing", "picked": "yes-please"}

@@ -103,6 +103,8 @@ FUNCTION = {
     "url", "image", "snapStart", "kmsKeyArn", "condition", "dependsOn", "fileSystemConfig",
     "iamRoleStatementsName", "runtimeManagement", "logs",
 }  # fmt: skip
+#: Function keys that plugins add to v3's schema.
+PLUGIN_FUNCTION_KEYS = {"serverless-python-requirements": ("module",)}
 EVENTS = {
     "http", "httpApi", "sqs", "s3", "schedule", "sns", "stream", "websocket", "eventBridge",
     "cloudwatchEvent", "cloudwatchLog", "alb", "alexaSkill", "iot", "cognitoUserPool",
@@ -181,7 +183,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = str(self.scalar(key_node))
+                key = _js_key(self.scalar(key_node))
                 line = key_node.start_mark.line + 1
                 if key in out:
                     raise ConfigError(f"{self.path.name}, line {line}: key {key!r} appears twice")
@@ -204,6 +206,18 @@ class _Builder:
                 f"{self.path.name}, line {node.start_mark.line + 1}: {exc.problem}; write "
                 "CloudFormation functions in their long form ({'Ref': ...}, {'Fn::GetAtt': [...]})"
             ) from None
+
+
+def _js_key(value: Any) -> str:
+    """A mapping key as js-yaml gives it to the framework: JavaScript's ``String(key)``
+    (``true: x`` is the key "true", ``1.0: x`` the key "1", ``~: x`` the key "null")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def validate(raw: RawConfig, data: dict[str, Any] | None = None) -> None:
@@ -282,9 +296,13 @@ def _unknown_keys(raw: RawConfig, data: dict[str, Any]) -> None:
         _check(raw, ("package",), data["package"], PACKAGE)
     if isinstance(data.get("resources"), dict):
         _check(raw, ("resources",), data["resources"], RESOURCES)
+    plugins = data.get("plugins") or []
+    plugins = plugins.get("modules") or [] if isinstance(plugins, dict) else plugins
+    # keys a listed plugin defines (configSchemaHandler.defineFunctionProperties)
+    function_keys = FUNCTION | {k for p in plugins for k in PLUGIN_FUNCTION_KEYS.get(p, ())}
     for name, fn in (data.get("functions") or {}).items():
         keys = ("functions", str(name))
-        _check(raw, keys, fn, FUNCTION)
+        _check(raw, keys, fn, function_keys)
         if isinstance(fn.get("package"), dict):
             _check(raw, (*keys, "package"), fn["package"], PACKAGE)
         for index, event in enumerate(fn.get("events") or []):
