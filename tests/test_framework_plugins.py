@@ -132,3 +132,66 @@ def test_plugins_that_act_after_a_deploy_are_a_warning(flask_service):
     warnings = Service.load(flask_service).warnings
     assert any("'serverless-prune-plugin' is not in the sandbox; it would have deleted" in w
                for w in warnings)  # fmt: skip
+
+
+# -- serverless-python-requirements: what the plugin reads ---------------------------------
+REQUIREMENTS_SERVICE = """\
+service: reqs
+provider:
+  name: aws
+  runtime: python3.12
+plugins:
+  - serverless-python-requirements
+functions:
+  one:
+    handler: handler.main
+"""
+
+
+def _names(artifact) -> set[str]:
+    return set(zipfile.ZipFile(io.BytesIO(artifact.data)).namelist())
+
+
+def test_requirements_follow_includes_and_the_file_name(tmp_path):
+    text = REQUIREMENTS_SERVICE + "custom:\n  pythonRequirements:\n    fileName: reqs/prod.txt\n"
+    (tmp_path / "serverless.yml").write_text(text)
+    (tmp_path / "handler.py").write_text("def main(e, c): return 1\n")
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "prod.txt").write_text("# pinned below\n-r common.txt\n")
+    (tmp_path / "reqs" / "common.txt").write_text("six  # a comment\n")
+    names = _names(build_packages(Service.load(tmp_path)).main)
+    assert "six.py" in names and "handler.py" in names
+    (tmp_path / "reqs" / "prod.txt").write_text("-r missing.txt\n")
+    with pytest.raises(ValueError, match=r"prod.txt, line 1: missing.txt \(included with -r\)"):
+        build_packages(Service.load(tmp_path))
+
+
+def test_a_poetry_project_is_read_before_requirements_txt(tmp_path):
+    (tmp_path / "serverless.yml").write_text(REQUIREMENTS_SERVICE)
+    (tmp_path / "handler.py").write_text("def main(e, c): return 1\n")
+    (tmp_path / "requirements.txt").write_text("six\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.9"\nno-such-dist = "^0.10.2"\n'
+        '[build-system]\nrequires = ["poetry-core>=1.0"]\n'
+    )
+    with pytest.raises(ValueError, match=r"no-such-dist \(from pyproject.toml\).*<0.11,>=0.10.2"):
+        build_packages(Service.load(tmp_path))
+    (tmp_path / "serverless.yml").write_text(
+        REQUIREMENTS_SERVICE + "custom:\n  pythonRequirements:\n    usePoetry: false\n"
+    )
+    assert "six.py" in _names(build_packages(Service.load(tmp_path)).main)
+
+
+def test_a_module_is_the_root_of_its_functions_zip_with_its_own_requirements(tmp_path):
+    text = REQUIREMENTS_SERVICE.replace("handler.main\n", "handler.main\n    module: one\n")
+    text += "  two:\n    handler: handler.main\n    module: two\npackage:\n  individually: true\n"
+    (tmp_path / "serverless.yml").write_text(text)
+    for module, requirement in (("one", "six\n"), ("two", "")):
+        (tmp_path / module).mkdir()
+        (tmp_path / module / "handler.py").write_text("def main(e, c): return 1\n")
+        (tmp_path / module / "requirements.txt").write_text(requirement)
+    service = Service.load(tmp_path)
+    assert not [w for w in service.warnings if "module" in w]  # the plugin's schema key
+    zips = build_packages(service).by_function
+    assert {"handler.py", "requirements.txt", "six.py"} <= _names(zips["one"])
+    assert _names(zips["two"]) == {"handler.py", "requirements.txt"}
