@@ -61,6 +61,24 @@ EXPECTED = {
     # Lift's constructs: named, with what to write instead
     "aws-python-sqs-worker": ("comes with the serverless-lift plugin",) * 2,
     "aws-python-telegram-bot": (OK, "pip install 'python-telegram-bot==13.11'"),
+    # -- other repositories --
+    "anomaly-python-starter": (OK, OK),
+    # ${file(.env.yml):${self:provider.stage}} with no provider.stage: serverless@3 stops too
+    "caulagi-rds-cron": (PASS_STAGE,) * 2,
+    # `true: true` under custom is the key "true" (js-yaml), read by ${self:custom.true};
+    # patterns written './handlers/**/*.py' match as picomatch does (the ./ dropped); its
+    # Poetry dependencies (toml) go into the package as the plugin's poetry export does
+    "makenew-serverless-python": (OK, "pip install 'toml<0.11,>=0.10.2'"),
+    "matt-sm-python-dynamo": (PASS_STAGE,) * 2,
+    "python-requirements-example": (OK, "pip install 'hug'"),
+    # each function's module: folder is its zip's root, with that folder's requirements
+    "python-requirements-individually": (OK, "pip install 'pyaml'"),
+    "python-requirements-native-deps": (OK, "pip install 'sklearn"),
+    # frameworkVersion '>=1.40.0 <2.0.0': serverless@3 refuses it with the same words
+    "serinth-boilerplate": ('does not satisfy the "frameworkVersion"',) * 2,
+    "serverless-curated-plugins-python": (OK, OK),
+    "serverless-offline-manual-python": (OK, OK),
+    "serverless-template-aws-python3": (OK, OK),
 }
 
 
