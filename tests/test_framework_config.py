@@ -336,3 +336,15 @@ def test_yaml_keys_are_strings_as_js_yaml_gives_them(tmp_path):
     text += "  picked: ${self:custom.true}\n"
     custom = Service.load(write(tmp_path, text)).config["custom"]
     assert custom == {"true": "yes-please", "1": "one", "null": "nothing", "picked": "yes-please"}
+
+
+def test_runtimes_lambda_no_longer_creates_follow_config_validation_mode(tmp_path):
+    """v3's schema lists runtimes up to python3.11: python2.7 is its error (or warning); a
+    newer runtime Lambda creates (python3.14) passes, as the sandbox deploys it."""
+    old = BASE.replace("python3.12", "python2.7")
+    with pytest.raises(ConfigError, match=r"line 5: Configuration error at 'provider.runtime'"):
+        Service.load(write(tmp_path, "configValidationMode: error\n" + old))
+    (warning,) = Service.load(write(tmp_path, old)).warnings
+    assert "Configuration warning at 'provider.runtime': must be equal to one of" in warning
+    newer = BASE.replace("python3.12", "python3.14")
+    assert Service.load(write(tmp_path, "configValidationMode: error\n" + newer)).warnings == []

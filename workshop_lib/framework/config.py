@@ -252,6 +252,45 @@ def validate(raw: RawConfig, data: dict[str, Any] | None = None) -> None:
 
     schema.check(raw, data)
     _unknown_keys(raw, data)
+    _runtimes(raw, data)
+
+
+#: v3.40.0's schema of runtimes (lib/plugins/aws/provider.js, awsLambdaRuntime).
+V3_RUNTIMES = (
+    "dotnet6 go1.x java21 java17 java11 java8 java8.al2 nodejs14.x nodejs16.x nodejs18.x "
+    "nodejs20.x provided provided.al2 provided.al2023 python3.7 python3.8 python3.9 "
+    "python3.10 python3.11 ruby2.7 ruby3.2"
+).split()
+
+
+def _runtimes(raw: RawConfig, data: dict[str, Any]) -> None:
+    """v3's schema check of ``runtime``, for runtimes Lambda does not create either (unknown,
+    or past AWS's block-create date): reported as ``configValidationMode`` says. Runtimes AWS
+    added after v3.40.0's list (python3.12 on) pass: Lambda creates them."""
+    from datetime import date
+
+    from workshop_lib.facts import RUNTIMES
+
+    provider = data.get("provider") or {}
+    places = [(("provider", "runtime"), provider.get("runtime"))]
+    functions = data.get("functions") or {}
+    if isinstance(functions, dict):
+        places += [
+            (("functions", str(k), "runtime"), f.get("runtime"))
+            for k, f in functions.items()
+            if isinstance(f, dict)
+        ]
+    for keys, runtime in places:
+        if not isinstance(runtime, str) or runtime in V3_RUNTIMES:
+            continue
+        known = RUNTIMES.get(runtime)
+        if known is not None and not known.blocked_since("create", date.today()):
+            continue
+        kind = "error" if raw.mode == "error" else "warning"
+        raw.complain(
+            f"{raw.where(keys)}: Configuration {kind} at '{'.'.join(keys)}': must be equal to "
+            f"one of the allowed values [{', '.join(V3_RUNTIMES)}]"
+        )
 
 
 def _framework_version(raw: RawConfig, data: dict[str, Any]) -> None:
