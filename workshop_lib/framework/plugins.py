@@ -128,8 +128,9 @@ def requirements_options(service: Service) -> dict[str, Any]:
 def function_module(service: Service, key: str) -> str:
     """serverless-python-requirements' ``module:`` of a function packaged individually: the
     folder that becomes the root of its zip and holds its requirements ("." if none)."""
-    if REQUIREMENTS not in service.plugins:
-        return "."
+    package = service.config.get("package") or {}
+    if REQUIREMENTS not in service.plugins or not package.get("individually"):
+        return "."  # the plugin moves modules up only when the service is packaged individually
     spec = (service.config.get("functions") or {}).get(key) or {}
     module = str(spec.get("module") or ".").strip("/")
     return module.removeprefix("./") or "."
