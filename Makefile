@@ -98,10 +98,12 @@ soak: $(STAMP) bytecode
 
 ## make corpus: every service of tests/framework_corpus through print, package (against
 ## serverless@3 from npm), offline, deploy + invoke and invoke local; a table of the steps
-## (CORPUS="name ..." for some; not part of make test)
+## (CORPUS="name ..." for some; PIP=1: requirements this Python lacks are installed from
+## PyPI as serverless-python-requirements does; not part of make test)
 CORPUS ?=
+PIP ?=
 corpus: $(STAMP) bytecode
-	$(BIN)/python benchmarks/corpus.py $(CORPUS)
+	$(if $(PIP),WORKSHOP_PIP_INSTALL=1) $(BIN)/python benchmarks/corpus.py $(CORPUS)
 
 verify: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring verify

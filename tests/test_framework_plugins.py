@@ -195,3 +195,40 @@ def test_a_module_is_the_root_of_its_functions_zip_with_its_own_requirements(tmp
     zips = build_packages(service).by_function
     assert {"handler.py", "requirements.txt", "six.py"} <= _names(zips["one"])
     assert _names(zips["two"]) == {"handler.py", "requirements.txt"}
+
+
+def test_a_missing_requirement_is_pip_installed_only_when_asked(tmp_path, monkeypatch):
+    """Offline by default (one line naming both ways on); with WORKSHOP_PIP_INSTALL=1, pip
+    installs the list into .serverless/requirements, as the plugin does (pip faked here:
+    nothing leaves the machine), and pip's own error is one line."""
+    import subprocess
+
+    from workshop_lib.framework.requirements import PIP_OPT_IN, bundle
+
+    (tmp_path / "requirements.txt").write_text("no-such-dist==1.0\nsix\n")
+    monkeypatch.delenv(PIP_OPT_IN, raising=False)
+    with pytest.raises(ValueError, match=rf"pip install 'no-such-dist==1.0' \(or {PIP_OPT_IN}=1"):
+        bundle(tmp_path)
+    calls = []
+
+    def fake_pip(argv, **kwargs):
+        calls.append(argv)
+        target = Path(argv[argv.index("--target") + 1])
+        (target / "no_such_dist.py").write_text("VERSION = '1.0'\n")
+        (target / "bin").mkdir()
+        (target / "bin" / "tool").write_text("#!/bin/sh\n")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setenv(PIP_OPT_IN, "1")
+    monkeypatch.setattr(subprocess, "run", fake_pip)
+    assert bundle(tmp_path) == {"no_such_dist.py": b"VERSION = '1.0'\n"}
+    assert bundle(tmp_path) and len(calls) == 1  # the same list again: the kept install
+    assert calls[0][-2:] == ["no-such-dist==1.0", "six"]
+    (tmp_path / "requirements.txt").write_text("other-dist\n")
+    monkeypatch.setattr(
+        subprocess, "run",
+        lambda argv, **kw: subprocess.CompletedProcess(argv, 1, "", "ERROR: No matching "
+                                                        "distribution found for other-dist\n"),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="failed: ERROR: No matching distribution found"):
+        bundle(tmp_path)

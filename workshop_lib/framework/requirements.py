@@ -11,10 +11,13 @@ What the plugin reads, as it reads it: ``custom.pythonRequirements.fileName`` (d
 ``[tool.poetry.dependencies]`` (``usePoetry``, on by default; the plugin exports them with
 ``poetry export``); with ``package.individually``, a function's ``module:`` folder has its own
 requirements file and becomes the root of that function's zip (the plugin's ``moveModuleUp``).
+With ``WORKSHOP_PIP_INSTALL=1`` a requirement this Python lacks is installed from PyPI as the
+plugin does (``pip install --target .serverless/requirements/...``): the network, asked for.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +25,8 @@ if TYPE_CHECKING:  # packaging is imported when a requirements.txt is read (17 m
     from packaging.requirements import Requirement
 
 PLUGIN = "serverless-python-requirements"
+#: Set to 1, a requirement this Python lacks is downloaded from PyPI as the plugin does.
+PIP_OPT_IN = "WORKSHOP_PIP_INSTALL"
 
 
 class RequirementsError(ValueError):
@@ -136,7 +141,53 @@ def bundle(
         todo = _requirements(path) + todo
     if not todo:
         return {}
+    try:
+        return _installed(list(todo), filename)
+    except RequirementsError as exc:
+        if os.environ.get(PIP_OPT_IN) != "1":
+            raise RequirementsError(
+                f"{exc} (or {PIP_OPT_IN}=1: package downloads it from PyPI, as the plugin does)"
+            ) from None
+    return _pip_installed(service_root, [str(r) for r in todo])
+
+
+def _pip_installed(service_root: Path, lines: list[str]) -> dict[str, bytes]:
+    """The plugin's way, asked for with WORKSHOP_PIP_INSTALL=1: ``pip install --target``
+    into ``.serverless/requirements/<key>`` (kept for the next package of the same list)."""
+    import hashlib
+    import subprocess
+    import sys
+
+    key = hashlib.sha256("\n".join([sys.version, *sorted(lines)]).encode()).hexdigest()[:16]
+    target = service_root / ".serverless" / "requirements" / key
+    if not (target / ".complete").is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-input", "--upgrade", "--target", str(target), *lines],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            said = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+            reason = next((ln for ln in said if ln.startswith("ERROR")), said[-1] if said else "")
+            raise RequirementsError(f"pip install {' '.join(lines)} failed: {reason}")
+        (target / ".complete").write_text("\n".join(lines) + "\n")
+    files: dict[str, bytes] = {}
+    for file in sorted(target.rglob("*")):
+        relative = file.relative_to(target)
+        if not file.is_file() or relative.parts[0] in ("bin", ".complete"):
+            continue
+        if "__pycache__" in relative.parts or file.suffix == ".pyc":
+            continue
+        files[relative.as_posix()] = file.read_bytes()
+    return files
+
+
+def _installed(todo: list[Requirement], filename: str) -> dict[str, bytes]:
+    """The distributions ``todo`` needs, copied from this Python installation."""
     from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
 
     files: dict[str, bytes] = {}
     seen: set[str] = set()
