@@ -71,7 +71,7 @@ class Outcome:
     why: str = ""
 
     def cell(self) -> str:
-        return self.status if not self.why else f"{self.status}: {self.why}"
+        return self.status if not self.why else f"{self.status}: {self.why[:200]}"
 
 
 @dataclass
@@ -103,14 +103,15 @@ def judge(status: int, err: str) -> Outcome:
     if status == 0 and not lines:
         return Outcome("ok")
     if status == 1 and len(lines) == 1 and "Traceback" not in err:
-        return Outcome("refused", lines[0].split(": ", 1)[-1][:160])
-    return Outcome("BROKEN", (lines[-1] if lines else f"exit {status}")[:160])
+        return Outcome("refused", lines[0].split(": ", 1)[-1])
+    return Outcome("BROKEN", (lines[-1] if lines else f"exit {status}"))
 
 
 def _in_service(folder: Path, module: str) -> bool:
     """``module`` is the service's own code (a .py file or package in its folder)."""
     top = module.split(".")[0]
-    return any(folder.rglob(f"{top}.py")) or any(p.is_dir() for p in folder.rglob(top))
+    found = [*folder.rglob(f"{top}.py"), *(p for p in folder.rglob(top) if p.is_dir())]
+    return any(".serverless" not in p.relative_to(folder).parts for p in found)
 
 
 def ran(folder: Path, status: int, out: str, err: str) -> Outcome:
@@ -125,11 +126,9 @@ def ran(folder: Path, status: int, out: str, err: str) -> Outcome:
     if isinstance(payload, dict) and missing and not _in_service(folder, missing.group(1)):
         # a library the package (or this Python, for invoke local) lacks: Lambda and v3's
         # invoke local fail the same way
-        return Outcome("refused", f"as on AWS: {payload.get('errorMessage', '')}"[:160])
+        return Outcome("refused", f"as on AWS: {payload.get('errorMessage', '')}")
     if isinstance(payload, dict) and str(payload.get("errorType", "")).startswith("Runtime."):
-        return Outcome(
-            "refused", f"{payload['errorType']}: {payload.get('errorMessage', '')}"[:160]
-        )
+        return Outcome("refused", f"{payload['errorType']}: {payload.get('errorMessage', '')}")
     if status == 1 and isinstance(payload, dict) and "errorType" in payload:
         return Outcome("ok", f"handler raised {payload['errorType']} on {{}}")
     return judge(status, err) if status == 1 else Outcome("ok")
@@ -249,8 +248,8 @@ def reference(folder: Path, serverless: Path | None, refused: Outcome | None) ->
         said = [ln for ln in (real.stdout + real.stderr).splitlines() if ln.strip()]
         reason = next((ln.strip() for ln in said if "Error" not in ln and len(ln) > 20), "")
         if not ours.exists():
-            return Outcome("ok", f"both stop ({reason[:100]})")
-        return Outcome("BROKEN", f"serverless@3 stops, the sandbox does not: {reason[:100]}")
+            return Outcome("ok", f"both stop ({reason})")
+        return Outcome("BROKEN", f"serverless@3 stops, the sandbox does not: {reason}")
     if not ours.exists():
         return Outcome("BROKEN", "serverless@3 packages it, the sandbox does not")
     theirs_all = _ids(json.loads((copy / written).read_text()))
@@ -260,7 +259,7 @@ def reference(folder: Path, serverless: Path | None, refused: Outcome | None) ->
     if mine != theirs or not mine_all <= theirs_all:
         missing = sorted(f"{i}" for i, _ in theirs - mine)
         extra = sorted(f"{i}" for i, _ in mine_all - theirs_all)
-        return Outcome("BROKEN", f"missing {missing} extra {extra}"[:160])
+        return Outcome("BROKEN", f"missing {missing} extra {extra}")
     return Outcome("ok", f"{len(mine_all)} resources match")
 
 
@@ -297,7 +296,7 @@ def worst(outcomes: list[Outcome]) -> Outcome:
         if found:
             return Outcome(status, f"{len(found)}/{len(outcomes)} functions: {found[0].why}")
     notes = sorted({o.why for o in outcomes if o.why})
-    return Outcome("ok", "; ".join(notes)[:160])
+    return Outcome("ok", "; ".join(notes))
 
 
 def table(rows: list[Row]) -> str:
