@@ -7,7 +7,9 @@ what to do, and where serverless@3 stops too, the sandbox stops at the same plac
 framework's (npm serverless@3.40.0, run in a network namespace of its own: nothing can leave
 the machine): the same logical ids and types, apart from hashed versions and deployments. It
 takes minutes, so it runs only when asked: ``WORKSHOP_REFERENCE=serverless .venv/bin/python -m
-pytest tests/test_framework_corpus.py -k serverless_3``.
+pytest tests/test_framework_corpus.py -k serverless_3``. ``make corpus`` (benchmarks/corpus.py)
+takes every service through offline, deploy + invoke and invoke local too, and prints the table
+of steps.
 """
 
 from __future__ import annotations
