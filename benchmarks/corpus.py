@@ -122,10 +122,12 @@ def ran(folder: Path, status: int, out: str, err: str) -> Outcome:
         payload = json.loads(out)
     except ValueError:
         return judge(status, err)
-    missing = re.search(r"No module named '([\w.]+)'", str(payload))
-    if isinstance(payload, dict) and missing and not _in_service(folder, missing.group(1)):
-        # a library the package (or this Python, for invoke local) lacks: Lambda and v3's
-        # invoke local fail the same way
+    missing = re.search(r"No module named '([\w.]+)'|cannot import name \S+ from '([\w.]+)'",
+                        str(payload))  # fmt: skip
+    library = missing and (missing.group(1) or missing.group(2))
+    if isinstance(payload, dict) and library and not _in_service(folder, library):
+        # a library the package (or this Python, for invoke local) lacks, or one that does
+        # not fit another it was installed with: Lambda and v3's invoke local fail the same way
         return Outcome("refused", f"as on AWS: {payload.get('errorMessage', '')}")
     if isinstance(payload, dict) and str(payload.get("errorType", "")).startswith("Runtime."):
         return Outcome("refused", f"{payload['errorType']}: {payload.get('errorMessage', '')}")
