@@ -373,13 +373,18 @@ def main() -> int:
             ThreadPoolExecutor(args.jobs) as pool,
         ):
             rows = list(pool.map(lambda n: run_service(n, Path(tmp), endpoint, serverless), names))
+            text = table(rows)
+            print(text, flush=True)
+            OUT.mkdir(parents=True, exist_ok=True)
+            (OUT / f"table{'-pip' if os.environ.get('WORKSHOP_PIP_INSTALL') == '1' else ''}.md"
+             ).write_text(text + "\n")  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    text = table(rows)
-    print(text)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "table.md").write_text(text + "\n")
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a server busy finishing Lambda workers
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
     print(f"\nmake corpus: {time.monotonic() - started:.0f} s (shared machine)")
     return 0 if all(o.status != "BROKEN" for r in rows for o in r.steps.values()) else 1
 
