@@ -60,7 +60,7 @@ NOTICES = ("workshop sls: warning", "invoke local: the handler's AWS calls go to
 AS_REAL = re.compile(
     r"is no longer supported for creating or updating|does not satisfy the .frameworkVersion|"
     r"Serverless Framework 3 stops here too|cannot resolve .\$\{(?:env|file)\(?:?|"
-    r"as on AWS:"
+    r"as on AWS:|Configuration error at '"
 )
 sys.path.insert(0, str(ROOT))
 

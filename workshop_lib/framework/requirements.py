@@ -169,7 +169,9 @@ def _pip_installed(service_root: Path, lines: list[str]) -> dict[str, bytes]:
         )  # fmt: skip
         if done.returncode != 0:
             said = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
-            reason = next((ln for ln in said if ln.startswith("ERROR")), said[-1] if said else "")
+            # pip's first error line says what failed (its last is often "hint: See above")
+            errors = [ln for ln in said if ln.lower().startswith("error")]
+            reason = errors[0] if errors else said[-1] if said else f"exit {done.returncode}"
             raise RequirementsError(f"pip install {' '.join(lines)} failed: {reason}")
         (target / ".complete").write_text("\n".join(lines) + "\n")
     files: dict[str, bytes] = {}
