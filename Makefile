@@ -18,7 +18,7 @@ DIST := --dist loadfile --no-loadscope-reorder
 EARLY := -p tests.quick_imports
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install bytecode lab test lint unit notebooks verify bench soak slides wheelhouse offline-check clean
+.PHONY: install bytecode lab test lint unit notebooks verify bench soak corpus slides wheelhouse offline-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -95,6 +95,15 @@ bench: $(STAMP) bytecode
 MINUTES ?= 10
 soak: $(STAMP) bytecode
 	$(BIN)/python benchmarks/soak.py --minutes $(MINUTES)
+
+## make corpus: every service of tests/framework_corpus through print, package (against
+## serverless@3 from npm), offline, deploy + invoke and invoke local; a table of the steps
+## (CORPUS="name ..." for some; PIP=1: requirements this Python lacks are installed from
+## PyPI as serverless-python-requirements does; not part of make test)
+CORPUS ?=
+PIP ?=
+corpus: $(STAMP) bytecode
+	$(if $(PIP),WORKSHOP_PIP_INSTALL=1) $(BIN)/python benchmarks/corpus.py $(CORPUS)
 
 verify: $(STAMP)
 	$(BIN)/python -m workshop_lib.authoring verify

@@ -282,6 +282,8 @@ def _service_with_files(tmp_path: Path, text: str) -> Service:
         ("  patterns: ['!**', handler.py, 'lib/**']\n", ["handler.py", "lib/util.py"]),
         ("  patterns: ['!lib/**', '!{README.md,other.py}', '!tests/**']\n", ["handler.py"]),
         ("  exclude: ['**']\n  patterns: ['*.py', '!other.py']\n", ["handler.py"]),
+        # a leading ./ is dropped, as picomatch does
+        ("  patterns: ['!./**', './lib/**/*.py', './handler.py']\n", ["handler.py", "lib/util.py"]),
     ],
 )  # fmt: skip
 def test_package_patterns_in_the_framework_order(tmp_path, package, expected):
@@ -326,3 +328,23 @@ def test_no_file_matched_is_one_line(tmp_path):
     service = _service_with_files(tmp_path, BASE + "package:\n  patterns: ['!**']\n")
     with pytest.raises(ValueError, match="No file matches include / exclude patterns"):
         build_artifact(service)
+
+
+def test_yaml_keys_are_strings_as_js_yaml_gives_them(tmp_path):
+    """``true: x`` is the key "true" for the framework (JavaScript's String(key))."""
+    text = BASE + "custom:\n  true: yes-please\n  1.0: one\n  ~: nothing\n"
+    text += "  picked: ${self:custom.true}\n"
+    custom = Service.load(write(tmp_path, text)).config["custom"]
+    assert custom == {"true": "yes-please", "1": "one", "null": "nothing", "picked": "yes-please"}
+
+
+def test_runtimes_lambda_no_longer_creates_follow_config_validation_mode(tmp_path):
+    """v3's schema lists runtimes up to python3.11: python2.7 is its error (or warning); a
+    newer runtime Lambda creates (python3.14) passes, as the sandbox deploys it."""
+    old = BASE.replace("python3.12", "python2.7")
+    with pytest.raises(ConfigError, match=r"line 5: Configuration error at 'provider.runtime'"):
+        Service.load(write(tmp_path, "configValidationMode: error\n" + old))
+    (warning,) = Service.load(write(tmp_path, old)).warnings
+    assert "Configuration warning at 'provider.runtime': must be equal to one of" in warning
+    newer = BASE.replace("python3.12", "python3.14")
+    assert Service.load(write(tmp_path, "configValidationMode: error\n" + newer)).warnings == []

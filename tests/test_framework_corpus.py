@@ -7,7 +7,9 @@ what to do, and where serverless@3 stops too, the sandbox stops at the same plac
 framework's (npm serverless@3.40.0, run in a network namespace of its own: nothing can leave
 the machine): the same logical ids and types, apart from hashed versions and deployments. It
 takes minutes, so it runs only when asked: ``WORKSHOP_REFERENCE=serverless .venv/bin/python -m
-pytest tests/test_framework_corpus.py -k serverless_3``.
+pytest tests/test_framework_corpus.py -k serverless_3``. ``make corpus`` (benchmarks/corpus.py)
+takes every service through offline, deploy + invoke and invoke local too, and prints the table
+of steps.
 """
 
 from __future__ import annotations
@@ -61,6 +63,25 @@ EXPECTED = {
     # Lift's constructs: named, with what to write instead
     "aws-python-sqs-worker": ("comes with the serverless-lift plugin",) * 2,
     "aws-python-telegram-bot": (OK, "pip install 'python-telegram-bot==13.11'"),
+    # -- other repositories --
+    "anomaly-python-starter": (OK, OK),
+    # ${file(.env.yml):${self:provider.stage}} with no provider.stage: serverless@3 stops too
+    "caulagi-rds-cron": (PASS_STAGE,) * 2,
+    # `true: true` under custom is the key "true" (js-yaml), read by ${self:custom.true};
+    # patterns written './handlers/**/*.py' match as picomatch does (the ./ dropped); its
+    # Poetry dependencies (toml) go into the package as the plugin's poetry export does
+    "makenew-serverless-python": (OK, "pip install 'toml<0.11,>=0.10.2'"),
+    "matt-sm-python-dynamo": (PASS_STAGE,) * 2,
+    "python-requirements-example": (OK, "pip install 'hug'"),
+    # each function's module: folder is its zip's root, with that folder's requirements
+    "python-requirements-individually": (OK, "pip install 'pyaml'"),
+    "python-requirements-native-deps": (OK, "pip install 'sklearn"),
+    # frameworkVersion '>=1.40.0 <2.0.0': serverless@3 refuses it with the same words
+    "serinth-boilerplate": ('does not satisfy the "frameworkVersion"',) * 2,
+    "serverless-curated-plugins-python": (OK, OK),
+    # python2.7 with configValidationMode: error: v3's schema of runtimes stops it
+    "serverless-offline-manual-python": ("Configuration error at 'provider.runtime'",) * 2,
+    "serverless-template-aws-python3": (OK, OK),
 }
 
 

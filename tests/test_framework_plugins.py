@@ -132,3 +132,103 @@ def test_plugins_that_act_after_a_deploy_are_a_warning(flask_service):
     warnings = Service.load(flask_service).warnings
     assert any("'serverless-prune-plugin' is not in the sandbox; it would have deleted" in w
                for w in warnings)  # fmt: skip
+
+
+# -- serverless-python-requirements: what the plugin reads ---------------------------------
+REQUIREMENTS_SERVICE = """\
+service: reqs
+provider:
+  name: aws
+  runtime: python3.12
+plugins:
+  - serverless-python-requirements
+functions:
+  one:
+    handler: handler.main
+"""
+
+
+def _names(artifact) -> set[str]:
+    return set(zipfile.ZipFile(io.BytesIO(artifact.data)).namelist())
+
+
+def test_requirements_follow_includes_and_the_file_name(tmp_path):
+    text = REQUIREMENTS_SERVICE + "custom:\n  pythonRequirements:\n    fileName: reqs/prod.txt\n"
+    (tmp_path / "serverless.yml").write_text(text)
+    (tmp_path / "handler.py").write_text("def main(e, c): return 1\n")
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "prod.txt").write_text("# pinned below\n-r common.txt\n")
+    (tmp_path / "reqs" / "common.txt").write_text("six  # a comment\n")
+    names = _names(build_packages(Service.load(tmp_path)).main)
+    assert "six.py" in names and "handler.py" in names
+    (tmp_path / "reqs" / "prod.txt").write_text("-r missing.txt\n")
+    with pytest.raises(ValueError, match=r"prod.txt, line 1: missing.txt \(included with -r\)"):
+        build_packages(Service.load(tmp_path))
+
+
+def test_a_poetry_project_is_read_before_requirements_txt(tmp_path):
+    (tmp_path / "serverless.yml").write_text(REQUIREMENTS_SERVICE)
+    (tmp_path / "handler.py").write_text("def main(e, c): return 1\n")
+    (tmp_path / "requirements.txt").write_text("six\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry.dependencies]\npython = "^3.9"\nno-such-dist = "^0.10.2"\n'
+        '[build-system]\nrequires = ["poetry-core>=1.0"]\n'
+    )
+    with pytest.raises(ValueError, match=r"no-such-dist \(from pyproject.toml\).*<0.11,>=0.10.2"):
+        build_packages(Service.load(tmp_path))
+    (tmp_path / "serverless.yml").write_text(
+        REQUIREMENTS_SERVICE + "custom:\n  pythonRequirements:\n    usePoetry: false\n"
+    )
+    assert "six.py" in _names(build_packages(Service.load(tmp_path)).main)
+
+
+def test_a_module_is_the_root_of_its_functions_zip_with_its_own_requirements(tmp_path):
+    text = REQUIREMENTS_SERVICE.replace("handler.main\n", "handler.main\n    module: one\n")
+    text += "  two:\n    handler: handler.main\n    module: two\npackage:\n  individually: true\n"
+    (tmp_path / "serverless.yml").write_text(text)
+    for module, requirement in (("one", "six\n"), ("two", "")):
+        (tmp_path / module).mkdir()
+        (tmp_path / module / "handler.py").write_text("def main(e, c): return 1\n")
+        (tmp_path / module / "requirements.txt").write_text(requirement)
+    service = Service.load(tmp_path)
+    assert not [w for w in service.warnings if "module" in w]  # the plugin's schema key
+    zips = build_packages(service).by_function
+    assert {"handler.py", "requirements.txt", "six.py"} <= _names(zips["one"])
+    assert _names(zips["two"]) == {"handler.py", "requirements.txt"}
+
+
+def test_a_missing_requirement_is_pip_installed_only_when_asked(tmp_path, monkeypatch):
+    """Offline by default (one line naming both ways on); with WORKSHOP_PIP_INSTALL=1, pip
+    installs the list into .serverless/requirements, as the plugin does (pip faked here:
+    nothing leaves the machine), and pip's own error is one line."""
+    import subprocess
+
+    from workshop_lib.framework.requirements import PIP_OPT_IN, bundle
+
+    (tmp_path / "requirements.txt").write_text("no-such-dist==1.0\nsix\n")
+    monkeypatch.delenv(PIP_OPT_IN, raising=False)
+    with pytest.raises(ValueError, match=rf"pip install 'no-such-dist==1.0' \(or {PIP_OPT_IN}=1"):
+        bundle(tmp_path)
+    calls = []
+
+    def fake_pip(argv, **kwargs):
+        calls.append(argv)
+        target = Path(argv[argv.index("--target") + 1])
+        (target / "no_such_dist.py").write_text("VERSION = '1.0'\n")
+        (target / "bin").mkdir()
+        (target / "bin" / "tool").write_text("#!/bin/sh\n")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setenv(PIP_OPT_IN, "1")
+    monkeypatch.setattr(subprocess, "run", fake_pip)
+    assert bundle(tmp_path) == {"no_such_dist.py": b"VERSION = '1.0'\n"}
+    assert bundle(tmp_path) and len(calls) == 1  # the same list again: the kept install
+    assert calls[0][-2:] == ["no-such-dist==1.0", "six"]
+    (tmp_path / "requirements.txt").write_text("other-dist\n")
+    monkeypatch.setattr(
+        subprocess, "run",
+        lambda argv, **kw: subprocess.CompletedProcess(argv, 1, "", "ERROR: No matching "
+                                                        "distribution found for other-dist\n"),
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="failed: ERROR: No matching distribution found"):
+        bundle(tmp_path)

@@ -86,3 +86,20 @@ def test_unknown_runtimes_list_what_is_supported_on_that_day():
         runtimes.check_runtime("python3.99", date(2026, 12, 7))
     assert "failed to satisfy constraint" in str(info.value)
     assert "python3.14" in str(info.value) and "python3.10," not in str(info.value)
+
+
+def test_a_deprecated_runtime_not_yet_blocked_is_one_warning():
+    """Deprecated but still created and updated: the deploy goes on with one line; blocked
+    or supported runtimes give none (the deploy's own AWS error covers the blocked ones)."""
+    from datetime import date
+
+    from workshop_lib.facts import RUNTIMES
+    from workshop_lib.framework.service import runtime_warnings
+
+    python39 = RUNTIMES["python3.9"]
+    between = date.fromisoformat(python39.deprecated)
+    (line,) = runtime_warnings({"python3.9", "python3.14"}, between)
+    assert line.startswith(f"runtime python3.9 is deprecated since {python39.deprecated}")
+    assert python39.block_create in line and python39.successor in line
+    assert runtime_warnings({"python3.9"}, date.fromisoformat(python39.block_create)) == []
+    assert runtime_warnings({"python3.14", "nodejs99.x"}, between) == []

@@ -103,6 +103,8 @@ FUNCTION = {
     "url", "image", "snapStart", "kmsKeyArn", "condition", "dependsOn", "fileSystemConfig",
     "iamRoleStatementsName", "runtimeManagement", "logs",
 }  # fmt: skip
+#: Function keys that plugins add to v3's schema.
+PLUGIN_FUNCTION_KEYS = {"serverless-python-requirements": ("module",)}
 EVENTS = {
     "http", "httpApi", "sqs", "s3", "schedule", "sns", "stream", "websocket", "eventBridge",
     "cloudwatchEvent", "cloudwatchLog", "alb", "alexaSkill", "iot", "cognitoUserPool",
@@ -181,7 +183,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = str(self.scalar(key_node))
+                key = _js_key(self.scalar(key_node))
                 line = key_node.start_mark.line + 1
                 if key in out:
                     raise ConfigError(f"{self.path.name}, line {line}: key {key!r} appears twice")
@@ -204,6 +206,18 @@ class _Builder:
                 f"{self.path.name}, line {node.start_mark.line + 1}: {exc.problem}; write "
                 "CloudFormation functions in their long form ({'Ref': ...}, {'Fn::GetAtt': [...]})"
             ) from None
+
+
+def _js_key(value: Any) -> str:
+    """A mapping key as js-yaml gives it to the framework: JavaScript's ``String(key)``
+    (``true: x`` is the key "true", ``1.0: x`` the key "1", ``~: x`` the key "null")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def validate(raw: RawConfig, data: dict[str, Any] | None = None) -> None:
@@ -238,6 +252,45 @@ def validate(raw: RawConfig, data: dict[str, Any] | None = None) -> None:
 
     schema.check(raw, data)
     _unknown_keys(raw, data)
+    _runtimes(raw, data)
+
+
+#: v3.40.0's schema of runtimes (lib/plugins/aws/provider.js, awsLambdaRuntime).
+V3_RUNTIMES = (
+    "dotnet6 go1.x java21 java17 java11 java8 java8.al2 nodejs14.x nodejs16.x nodejs18.x "
+    "nodejs20.x provided provided.al2 provided.al2023 python3.7 python3.8 python3.9 "
+    "python3.10 python3.11 ruby2.7 ruby3.2"
+).split()
+
+
+def _runtimes(raw: RawConfig, data: dict[str, Any]) -> None:
+    """v3's schema check of ``runtime``, for runtimes Lambda does not create either (unknown,
+    or past AWS's block-create date): reported as ``configValidationMode`` says. Runtimes AWS
+    added after v3.40.0's list (python3.12 on) pass: Lambda creates them."""
+    from datetime import date
+
+    from workshop_lib.facts import RUNTIMES
+
+    provider = data.get("provider") or {}
+    places = [(("provider", "runtime"), provider.get("runtime"))]
+    functions = data.get("functions") or {}
+    if isinstance(functions, dict):
+        places += [
+            (("functions", str(k), "runtime"), f.get("runtime"))
+            for k, f in functions.items()
+            if isinstance(f, dict)
+        ]
+    for keys, runtime in places:
+        if not isinstance(runtime, str) or runtime in V3_RUNTIMES:
+            continue
+        known = RUNTIMES.get(runtime)
+        if known is not None and not known.blocked_since("create", date.today()):
+            continue
+        kind = "error" if raw.mode == "error" else "warning"
+        raw.complain(
+            f"{raw.where(keys)}: Configuration {kind} at '{'.'.join(keys)}': must be equal to "
+            f"one of the allowed values [{', '.join(V3_RUNTIMES)}]"
+        )
 
 
 def _framework_version(raw: RawConfig, data: dict[str, Any]) -> None:
@@ -282,9 +335,13 @@ def _unknown_keys(raw: RawConfig, data: dict[str, Any]) -> None:
         _check(raw, ("package",), data["package"], PACKAGE)
     if isinstance(data.get("resources"), dict):
         _check(raw, ("resources",), data["resources"], RESOURCES)
+    plugins = data.get("plugins") or []
+    plugins = plugins.get("modules") or [] if isinstance(plugins, dict) else plugins
+    # keys a listed plugin defines (configSchemaHandler.defineFunctionProperties)
+    function_keys = FUNCTION | {k for p in plugins for k in PLUGIN_FUNCTION_KEYS.get(p, ())}
     for name, fn in (data.get("functions") or {}).items():
         keys = ("functions", str(name))
-        _check(raw, keys, fn, FUNCTION)
+        _check(raw, keys, fn, function_keys)
         if isinstance(fn.get("package"), dict):
             _check(raw, (*keys, "package"), fn["package"], PACKAGE)
         for index, event in enumerate(fn.get("events") or []):

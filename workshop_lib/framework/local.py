@@ -80,7 +80,9 @@ def _from_stack(service: Service, name: str, value: Any) -> str:
 
 
 @contextlib.contextmanager
-def _task_root(service: Service, env: dict[str, str]) -> Iterator[list[Path]]:
+def _task_root(
+    service: Service, env: dict[str, str], fn: Function | None = None
+) -> Iterator[list[Path]]:
     """The service folder importable (and the files plugins write beside it, in a temporary
     folder), the environment set; all undone afterwards."""
     from workshop_lib.framework import plugins
@@ -92,7 +94,9 @@ def _task_root(service: Service, env: dict[str, str]) -> Iterator[list[Path]]:
     with tempfile.TemporaryDirectory(prefix="workshop-invoke-local-") as extra:
         for name, data in plugins.handler_files(service).items():
             (Path(extra) / name).write_bytes(data)
-        roots = [service.root, Path(extra)]
+        # a serverless-python-requirements module: is the root of its function's zip
+        module = plugins.function_module(service, fn.key) if fn is not None else "."
+        roots = [service.root / module if module != "." else service.root, Path(extra)]
         sys.path[:0] = [str(root) for root in roots]
         try:
             yield roots
@@ -135,7 +139,7 @@ def load_handler(
     becomes a handler that fails with the runtime's error (the invocation reports it)."""
     if not any((root / fn.module_path).is_file() for root in roots or [service.root]):
         raise ValueError(
-            f"handler {fn.handler!r}: no file {fn.module_path} in {service.root}; "
+            f"handler {fn.handler!r}: no file {fn.module_path} in {(roots or [service.root])[0]}; "
             "check the function's handler in serverless.yml"
         )
     try:
@@ -158,7 +162,8 @@ def invoke_local(
     endpoint: str | None = None,
 ) -> LocalResult:
     """Run ``fn``'s handler here with ``event``; the result, error and log lines."""
-    with _sandbox(service, endpoint), _task_root(service, lambda_environment(service, fn)) as roots:
+    environment = lambda_environment(service, fn)
+    with _sandbox(service, endpoint), _task_root(service, environment, fn) as roots:
         handler = load_handler(service, fn, roots)
         return run_handler(
             handler,

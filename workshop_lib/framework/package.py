@@ -89,7 +89,10 @@ def select_files(root: Path, patterns: list[str]) -> list[str]:
     chosen = set(every)
     for pattern in [f"!{p}" for p in DEFAULT_EXCLUDES] + list(patterns):
         negate = pattern.startswith("!")
-        regex = glob_regex(pattern[1:] if negate else pattern)
+        pattern = pattern[1:] if negate else pattern
+        while pattern.startswith("./"):  # picomatch drops a leading ./ ('!./**': every file)
+            pattern = pattern[2:]
+        regex = glob_regex(pattern)
         matches = {f for f in every if regex.match(f)}
         chosen = chosen - matches if negate else chosen | matches
     return sorted(chosen)
@@ -129,16 +132,28 @@ def _given(service: Service, path: Any, keys: tuple[str, ...]) -> Artifact:
     return Artifact(data, sorted(names), file.name)
 
 
-def build_artifact(service: Service, patterns: list[str] | None = None, name: str = "") -> Artifact:
+def build_artifact(
+    service: Service, patterns: list[str] | None = None, name: str = "", module: str = "."
+) -> Artifact:
     """Zip the service folder (deterministically) with ``patterns`` (default: the service's),
     plus what the plugins add (``serverless-python-requirements``: the requirements;
-    ``serverless-wsgi``: its handler, and the requirements unless the other plugin does it)."""
+    ``serverless-wsgi``: its handler, and the requirements unless the other plugin does it).
+    ``module`` (serverless-python-requirements, individually): only that folder's files, moved
+    to the zip's root, as the plugin's moveModuleUp does."""
     from workshop_lib.framework import plugins
 
     patterns = _patterns(service.config.get("package")) if patterns is None else patterns
-    contents = plugins.package_contents(service)
-    files = [f for f in select_files(service.root, patterns) if f not in contents]
-    contents.update({path: (service.root / path).read_bytes() for path in files})
+    contents = plugins.package_contents(service, module)
+    files = select_files(service.root, patterns)
+    if module != ".":
+        prefix = module + "/"
+        files = [f for f in files if f.startswith(prefix)]
+        sources = {f.removeprefix(prefix): f for f in files}
+    else:
+        sources = {f: f for f in files}
+    sources = {k: v for k, v in sources.items() if k not in contents}
+    contents.update({path: (service.root / file).read_bytes() for path, file in sources.items()})
+    files = list(sources)
     if not contents:
         raise PackageError(
             f"{service.raw.where(('package',))}: No file matches include / exclude patterns; "
@@ -168,6 +183,8 @@ class Packages:
 def build_packages(service: Service) -> Packages:
     """The zips ``serverless package`` makes: one for the service, or one per function
     (``individually``), or the given ``artifact``s."""
+    from workshop_lib.framework import plugins
+
     package = service.config.get("package") or {}
     shared: Artifact | None = None
     by_function: dict[str, Artifact] = {}
@@ -179,7 +196,8 @@ def build_packages(service: Service) -> Packages:
             )
         elif own.get("individually") or package.get("individually"):
             patterns = _patterns(package) + _patterns(own)
-            by_function[key] = build_artifact(service, patterns, f"{key}.zip")
+            module = plugins.function_module(service, key)
+            by_function[key] = build_artifact(service, patterns, f"{key}.zip", module)
         else:
             if shared is None:
                 shared = (

@@ -118,8 +118,27 @@ def handler_files(service: Service) -> dict[str, bytes]:
     return _wsgi_files(service, wsgi) if wsgi.get("app") else {}
 
 
-def package_contents(service: Service) -> dict[str, bytes]:
-    """``{path in zip: bytes}`` the plugins add to a package."""
+def requirements_options(service: Service) -> dict[str, Any]:
+    """``custom.pythonRequirements`` (empty if not a mapping)."""
+    custom = service.config.get("custom") or {}
+    options = custom.get("pythonRequirements") if isinstance(custom, dict) else None
+    return options if isinstance(options, dict) else {}
+
+
+def function_module(service: Service, key: str) -> str:
+    """serverless-python-requirements' ``module:`` of a function packaged individually: the
+    folder that becomes the root of its zip and holds its requirements ("." if none)."""
+    package = service.config.get("package") or {}
+    if REQUIREMENTS not in service.plugins or not package.get("individually"):
+        return "."  # the plugin moves modules up only when the service is packaged individually
+    spec = (service.config.get("functions") or {}).get(key) or {}
+    module = str(spec.get("module") or ".").strip("/")
+    return module.removeprefix("./") or "."
+
+
+def package_contents(service: Service, module: str = ".") -> dict[str, bytes]:
+    """``{path in zip: bytes}`` the plugins add to a package (``module``: the folder whose
+    requirements a function packaged individually gets)."""
     from workshop_lib.framework import requirements
 
     contents: dict[str, bytes] = {}
@@ -130,7 +149,15 @@ def package_contents(service: Service) -> dict[str, bytes]:
         if REQUIREMENTS not in service.plugins and wsgi.get("packRequirements") is not False:
             extra = ("werkzeug>2",)  # the plugin's own requirements.txt
     if REQUIREMENTS in service.plugins or extra:
-        contents.update(requirements.bundle(service.root, extra=extra))
+        options = requirements_options(service) if REQUIREMENTS in service.plugins else {}
+        contents.update(
+            requirements.bundle(
+                service.root / module,
+                str(options.get("fileName") or "requirements.txt"),
+                extra=extra,
+                use_poetry=options.get("usePoetry", True) is not False,
+            )
+        )
     return contents
 
 

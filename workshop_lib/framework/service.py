@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,7 @@ class Service:
         service.functions = {
             str(key): service._function(str(key), spec) for key, spec in functions.items()
         }
+        service.warnings += runtime_warnings({fn.runtime for fn in service.functions.values()})
         from workshop_lib.framework import plugins
 
         plugins.check(service)
@@ -233,6 +235,26 @@ class Service:
             parameters=dict(request.get("parameters") or {}),
             spec=dict(spec),
         )
+
+
+def runtime_warnings(runtimes: set[str], day: date | None = None) -> list[str]:
+    """One line per runtime AWS's table lists as deprecated on ``day`` (today if None) that
+    Lambda still creates and updates: the deploy goes on, as on AWS, until the block dates.
+    A runtime already blocked is refused by the deploy itself, with AWS's error."""
+    from workshop_lib.facts import RUNTIMES
+
+    day = day or date.today()
+    out = []
+    for runtime in sorted(runtimes):
+        known = RUNTIMES.get(runtime)
+        if known is None or known.supported_on(day) or known.blocked_since("create", day):
+            continue
+        out.append(
+            f"runtime {runtime} is deprecated since {known.deprecated} (AWS's runtime table): "
+            f"Lambda blocks creating functions with it from {known.block_create} and updating "
+            f"them from {known.block_update}; move to {known.successor or 'a newer runtime'}"
+        )
+    return out
 
 
 def _env_value(value: Any) -> Any:

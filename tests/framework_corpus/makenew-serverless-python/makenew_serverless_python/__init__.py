@@ -1,0 +1,3 @@
+"""
+Package skeleton for a Python Serverless project on AWS Lambda.
+"""

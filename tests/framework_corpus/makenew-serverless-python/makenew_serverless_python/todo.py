@@ -1,0 +1,8 @@
+"""
+TODO
+"""
+
+
+def todo(arg):
+    "TODO"
+    return arg

@@ -1,0 +1,5 @@
+
+import requests
+
+def hello(event, context):
+    return requests.get('https://httpbin.org/get').json()
