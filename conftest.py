@@ -43,7 +43,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 #: The demo service's two copies run their own suites, each from its own folder (its
 #: pytest.ini makes it the root; their top-level modules `apps`, `tests`... would clash in one
 #: process): notebook 08 runs them (workshop_lib.testing.run_suite).
-collect_ignore = ["solutions/service", "notebooks/service"]
+#: The corpus's services are data: their own tests need their own requirements and roots.
+collect_ignore = ["solutions/service", "notebooks/service", "tests/framework_corpus"]
 
 #: Run All twice for the learner's notebooks (the folders in pyproject's nbval_run_twice).
 pytest_plugins = ["tests.nbval_twice"]

@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         offline = Offline(folder)
         offline.start(port=0)
         try:
-            (server,) = offline.aws.layer("apigateway").servers.values()
+            (server,) = offline.aws.plugin("apigateway").servers.values()
             connection = http.client.HTTPConnection("127.0.0.1", server.port)
 
             def get() -> None:

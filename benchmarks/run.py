@@ -17,7 +17,7 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
   machine's load, ratios much less);
 - dynamodb_query: a 20-item Query page and Scan page (``Limit=20`` from an
   ``ExclusiveStartKey``) at 100 and 50,000 items, median ms, in a sandbox and with moto
-  alone (``layers=[]``, which sorts the whole table on every call): the page should cost
+  alone (``plugins=[]``, which sorts the whole table on every call): the page should cost
   about the same at both sizes;
 - course: executing every notebook of both folders one at a time (in a copy), and
   ``make test``.
@@ -99,7 +99,7 @@ def lambda_figures(warm_calls: int = 500, cold_calls: int = 10) -> dict[str, flo
 
     figures: dict[str, float] = {}
     for label, layers in (("workshop", None), ("moto echo, baseline", [])):
-        with sandbox(layers=layers) as aws:
+        with sandbox(plugins=layers) as aws:
             role = execution_role(aws.client("iam"))
             lam = aws.client("lambda")
             cold = []
@@ -353,7 +353,7 @@ def _page_ms(layers: list | None, size: int, calls: int = 30) -> dict[str, float
     """Median ms of a 20-item Query page and Scan page on a table of ``size`` items."""
     from workshop_lib import sandbox
 
-    with sandbox(layers=layers) as aws:
+    with sandbox(plugins=layers) as aws:
         ddb = aws.client("dynamodb")
         ddb.create_table(
             TableName="pages",

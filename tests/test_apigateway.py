@@ -392,7 +392,7 @@ def test_lambda_authorizers_allow_deny_and_pass_their_context(aws, kind, header)
 
 def test_authorizer_results_are_cached_per_token_for_the_ttl(aws):
     api, url = authorized_api(aws, ttl=60)
-    authorizers = aws.layer("apigateway").authorizers
+    authorizers = aws.plugin("apigateway").authorizers
     for _ in range(3):
         assert requests.post(f"{url}/apps", headers={"Authorization": "good"}).ok
     assert authorizers.invocations == 1

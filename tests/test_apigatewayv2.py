@@ -408,7 +408,7 @@ def guarded(aws, function, kind, **authorizer):
 
 
 def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(aws, function):
-    issuer = aws.layer("apigatewayv2").issuer()
+    issuer = aws.plugin("apigatewayv2").issuer()
     v2 = aws.client("apigatewayv2")
     url = guarded(
         aws,
@@ -429,7 +429,7 @@ def test_a_jwt_authorizer_checks_signature_issuer_audience_expiry_and_scopes(aws
     assert good.status_code == 201
     jwt_context = good.json()["requestContext"]["authorizer"]["jwt"]
     assert jwt_context["claims"]["sub"] == "ada" and jwt_context["scopes"] == ["apps:read"]
-    other = aws.layer("apigatewayv2").issuer()  # a different key: a forged signature
+    other = aws.plugin("apigatewayv2").issuer()  # a different key: a forged signature
     forged = other.token("workshop-app", scopes=["apps:read"], iss=issuer.url)
     later = int(aws.clock.time()) + 3600
     for token, description in (

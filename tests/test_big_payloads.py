@@ -47,7 +47,7 @@ def served(request):
             api.proxy("/loud", "GET", create(aws, "loud", LOUD, MemorySize=512)["FunctionArn"])
             api.deploy("dev")
             base = aws.serve_api(api.id, "dev")
-            loop = aws.layer("apigateway").servers[(api.id, "dev")].loop
+            loop = aws.plugin("apigateway").servers[(api.id, "dev")].loop
             assert ("uvloop" in type(loop).__module__) == (request.param == "uvloop")
             yield aws, base
     finally:

@@ -244,7 +244,7 @@ def test_an_under_provisioned_table_throttles_after_its_burst(aws):
         put(ddb, item(release=1000 + n))
     with pytest.raises(ClientError):
         put(ddb, item(release=2000))
-    assert aws.layer("dynamodb").model.throttles[-1].scope == "table"
+    assert aws.plugin("dynamodb").model.throttles[-1].scope == "table"
 
 
 def test_sdk_retries_back_off_on_the_sandbox_clock_and_update_table_fixes_it(aws):
@@ -278,7 +278,7 @@ def test_a_gsi_without_capacity_throttles_table_writes(aws):
     with pytest.raises(ClientError, match="global secondary indexes"):
         put(ddb, item(release=999, owner="ann"))
     put(ddb, item(release=1000))  # no owner: not in the sparse index, not throttled
-    assert aws.layer("dynamodb").model.throttles[-1].scope == "index:by-owner"
+    assert aws.plugin("dynamodb").model.throttles[-1].scope == "index:by-owner"
 
 
 def test_on_demand_tables_do_not_throttle_at_provisioned_rates(aws):
@@ -328,7 +328,7 @@ def test_a_hot_key_throttles_where_a_spread_workload_does_not(aws):
     assert hot.throttled[-1] >= 140
     partitions, grid = partition_heatmap(aws, "hot")
     assert partitions == [0, 1, 2, 3]
-    hot_partition = aws.layer("dynamodb").partition_for("hot", "celebrity")
+    hot_partition = aws.plugin("dynamodb").partition_for("hot", "celebrity")
     last = [row[-1] for row in grid]
     assert last[hot_partition] == max(last) and sum(1 for u in last if u) == 1
     assert all(units <= 1000 + 500 for units in last)

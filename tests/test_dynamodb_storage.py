@@ -136,7 +136,7 @@ def _clean(request: dict) -> dict:
 def answers(layers: list | None, calls: list[tuple[str, dict]]) -> list:
     """Every page of every call (following LastEvaluatedKey), or the error it raised."""
     out = []
-    with sandbox(layers=layers) as aws:
+    with sandbox(plugins=layers) as aws:
         ddb = aws.client("dynamodb")
         for name, (hash_type, range_type) in SCHEMAS.items():
             create(ddb, name, hash_type, range_type)
@@ -162,7 +162,7 @@ def answers(layers: list | None, calls: list[tuple[str, dict]]) -> list:
 @pytest.mark.slow
 def test_queries_and_scans_answer_as_moto_does_on_random_tables():
     calls = workload(seed=2)  # 3 tables, 120 items, 42 Queries and Scans paged to the end
-    moto_alone = answers([], calls)  # moto 5.2 with no layer: the reference
+    moto_alone = answers([], calls)  # moto 5.2 with no plugin: the reference
     with_layers = answers(None, calls)
     assert len(with_layers) == len(moto_alone)
     for mine, theirs in zip(with_layers, moto_alone, strict=True):
@@ -187,7 +187,7 @@ def _page_costs(monkeypatch, size: int) -> dict[str, int]:
     with sandbox() as aws:
         ddb = aws.client("dynamodb")
         create(ddb, "pages", "S", "N")
-        table = aws.layer("dynamodb").backend().get_table("pages")
+        table = aws.plugin("dynamodb").backend().get_table("pages")
         for n in range(size):  # moto's own put: a fast fill, the same storage
             table.put_item({"h": {"S": f"p{n % 10}"}, "r": {"N": str(n)}, "g": {"S": "q"}})
         early = {"h": {"S": "p3"}, "r": {"N": str(size // 10 + 3)}}

@@ -102,7 +102,7 @@ def test_a_scheduled_rule_fires_only_when_the_virtual_clock_moves():
         )
         events.put_rule(Name="noon", ScheduleExpression="cron(0 12 * * ? *)")
         events.put_targets(Rule="noon", Targets=[{"Id": "1", "Arn": fn["FunctionArn"]}])
-        scheduler = aws.layer("eventbridge")
+        scheduler = aws.plugin("eventbridge")
         scheduler.tick()  # the rules are seen: nothing is due yet
         # the poller may fire a round before the test's own tick: count what was sent in all
         scheduler.tick()
@@ -113,7 +113,7 @@ def test_a_scheduled_rule_fires_only_when_the_virtual_clock_moves():
         aws.clock.sleep(3 * 3600)  # past noon (09:11 + 3 h)
         scheduler.tick()
         assert len(scheduler.fired) == 2 + 36 + 1
-        assert aws.layer("lambda").queue.wait_idle(30)
+        assert aws.plugin("lambda").queue.wait_idle(30)
         got = events_of(aws, "nightly")
         assert sum(1 for e in got if e == {"job": "cleanup"}) == 38
         (noon,) = [e for e in got if e.get("detail-type") == "Scheduled Event"]
@@ -141,9 +141,9 @@ def test_a_deployed_schedule_event_fires_with_its_input(tmp_path):
     (tmp_path / "handler.py").write_text(RECORDER)
     with sandbox(clock="virtual") as aws:
         sls("deploy", service=str(tmp_path))
-        scheduler = aws.layer("eventbridge")
+        scheduler = aws.plugin("eventbridge")
         scheduler.tick()
         aws.clock.sleep(2 * 3600 + 1)
         assert scheduler.tick() == 2
-        assert aws.layer("lambda").queue.wait_idle(30)
+        assert aws.plugin("lambda").queue.wait_idle(30)
         assert events_of(aws, "cron-dev-tidy") == [{"task": "tidy"}, {"task": "tidy"}]

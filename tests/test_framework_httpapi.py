@@ -164,7 +164,7 @@ def test_a_wrong_http_api_event_is_one_line_with_file_and_line(tmp_path, event, 
 @pytest.mark.slow
 def test_deployed_http_api_serves_routes_authorizers_and_function_urls(tmp_path, monkeypatch):
     with sandbox() as aws:
-        issuer = aws.layer("apigatewayv2").issuer()
+        issuer = aws.plugin("apigatewayv2").issuer()
         monkeypatch.setenv("ISSUER", issuer.url)
         folder = write(tmp_path)
         sls("deploy", service=str(folder))

@@ -29,9 +29,9 @@ def test_moto_method_from_cloudformation_needs_an_integration_uri():
             "RestApiId": api["id"], "ResourceId": api["rootResourceId"], "HttpMethod": "OPTIONS",
             "AuthorizationType": "NONE", "Integration": {"Type": "MOCK"},
         }  # fmt: skip
-        with pytest.raises(KeyError):  # what workshop_lib.framework.layer works around
+        with pytest.raises(KeyError):  # what workshop_lib.framework.plugin works around
             original.__func__(Method, "M", {"Properties": props}, aws.account_id, aws.region)
-        patched = Method.create_from_cloudformation_json  # the layer's version lets it through
+        patched = Method.create_from_cloudformation_json  # the plug-in's version lets it through
         patched("M", {"Properties": props}, aws.account_id, aws.region)
 
 

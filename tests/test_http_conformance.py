@@ -45,8 +45,8 @@ def stage():
         api.proxy("/badname", "GET", create(aws, "badname", BAD_NAME)["FunctionArn"])
         api.deploy("dev")
         aws.serve_api(api.id, "dev")
-        main = aws.layer("apigateway").servers[(api.id, "dev")]
-        fallback = StageServer(aws.layer("apigateway"), api.id, "dev")
+        main = aws.plugin("apigateway").servers[(api.id, "dev")]
+        fallback = StageServer(aws.plugin("apigateway"), api.id, "dev")
         fallback.parser = "h11"
         fallback.start()
         try:

@@ -50,8 +50,8 @@ def test_event_invocation_returns_202_at_once():
         started = time.monotonic()
         response = send(aws, "slow", {})
         assert response["StatusCode"] == 202 and time.monotonic() - started < 0.5
-        assert aws.layer("lambda").queue.wait_idle(10)
-        assert aws.layer("lambda").queue.stats.succeeded == 1
+        assert aws.plugin("lambda").queue.wait_idle(10)
+        assert aws.plugin("lambda").queue.stats.succeeded == 1
 
 
 def test_retries_twice_one_then_two_minutes_apart_on_the_sandbox_clock():
@@ -62,7 +62,7 @@ def test_retries_twice_one_then_two_minutes_apart_on_the_sandbox_clock():
         assert config["DeadLetterConfig"] == {"TargetArn": dlq}
         start = aws.clock.time()
         send(aws, "flaky", {"n": 1, "fail": True})
-        queue = aws.layer("lambda").queue
+        queue = aws.plugin("lambda").queue
         assert queue.wait_idle(10)
         (event,) = queue.finished
         assert event.attempts == 3 and event.result == "RetriesExhausted"
@@ -82,7 +82,7 @@ def test_real_clock_retries_are_compressed_to_seconds():
         create(aws, "flaky", FLAKY)
         started = time.monotonic()
         send(aws, "flaky", {"n": 1, "fail": True})
-        queue = aws.layer("lambda").queue
+        queue = aws.plugin("lambda").queue
         assert queue.wait_idle(20)
         elapsed = time.monotonic() - started
         assert 2.5 < elapsed < 10, elapsed  # 3 minutes of retries at 60x
@@ -96,7 +96,7 @@ def test_hundred_events_a_third_failing_every_one_accounted_for():
         failing = {n for n in range(100) if n % 3 == 0}
         for n in range(100):
             assert send(aws, "flaky", {"n": n, "fail": n in failing})["StatusCode"] == 202
-        queue = aws.layer("lambda").queue
+        queue = aws.plugin("lambda").queue
         assert queue.wait_idle(60)
         dead = sorted(json.loads(m["Body"])["n"] for m in drain(aws, url))
         succeeded = sorted(
@@ -129,7 +129,7 @@ def test_maximum_retry_attempts_and_destinations():
         )
         send(aws, "flaky", {"n": 1, "fail": True})
         send(aws, "flaky", {"n": 2})
-        assert aws.layer("lambda").queue.wait_idle(10)
+        assert aws.plugin("lambda").queue.wait_idle(10)
         (failure,) = [json.loads(m["Body"]) for m in drain(aws, fail_url)]
         assert failure["version"] == "1.0"
         assert failure["requestContext"]["condition"] == "RetriesExhausted"
@@ -157,7 +157,7 @@ def test_maximum_event_age_drops_old_events():
             DestinationConfig={"OnFailure": {"Destination": arn}},
         )
         send(aws, "flaky", {"n": 1, "fail": True})
-        queue = aws.layer("lambda").queue
+        queue = aws.plugin("lambda").queue
         assert queue.wait_idle(10)
         (event,) = queue.finished
         assert event.attempts == 2 and event.result == "EventAgeExceeded"  # third would be at 180 s
@@ -179,7 +179,7 @@ def test_sns_dead_letter_queue():
         )
         create(aws, "flaky", FLAKY, DeadLetterConfig={"TargetArn": topic})
         send(aws, "flaky", {"n": 7, "fail": True})
-        assert aws.layer("lambda").queue.wait_idle(10)
+        assert aws.plugin("lambda").queue.wait_idle(10)
         (message,) = drain(aws, url)
         assert json.loads(message["Body"]) == {"n": 7, "fail": True}
         assert sqs  # the subscriber queue got the DLQ message through SNS
@@ -208,6 +208,6 @@ def test_throttled_async_events_wait_and_run(clock):
         )
         for _ in range(4):
             send(aws, "one-at-a-time", {"sleep": 0.1})
-        queue = aws.layer("lambda").queue
+        queue = aws.plugin("lambda").queue
         assert queue.wait_idle(30)
         assert queue.stats.succeeded == 4 and queue.stats.attempts == 4

@@ -172,7 +172,7 @@ def test_ephemeral_storage_sizes_tmp_and_a_change_means_new_environments():
     with sandbox() as aws:
         create(aws, "sized", code, EphemeralStorage={"Size": 1024})
         first = invoke(aws, "sized")
-        (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+        (env,) = [e for p in aws.plugin("lambda").pool._pools.values() for e in p.idle]
         if env.containment.startswith("fallback"):
             pytest.skip(f"no namespaces here ({env.containment})")
         assert first["body"] == 1024

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from tests.lambda_helpers import create, invoke
 from workshop_lib import sandbox
-from workshop_lib.lambda_runtime import LambdaLayer
+from workshop_lib.lambda_runtime import LambdaPlugin
 
 STATEFUL = """
 import os, time
@@ -172,7 +172,7 @@ def test_concurrent_invocations_get_separate_environments(aws):
     envs = {r["body"]["env"] for r in results}
     assert len(envs) == 5
     assert sum("Init Duration" in r["log"] for r in results) == 5
-    assert aws.layer("lambda").pool.environments() == {
+    assert aws.plugin("lambda").pool.environments() == {
         "arn:aws:lambda:us-east-1:123456789012:function:burst": 5
     }
 
@@ -209,7 +209,7 @@ def test_zero_reserved_concurrency_stops_a_function(aws):
 
 
 def test_the_account_limit_is_configurable_and_enforced():
-    with sandbox(layers=[LambdaLayer(account_concurrency=2)]) as aws:
+    with sandbox(plugins=[LambdaPlugin(account_concurrency=2)]) as aws:
         create(aws, "a", STATEFUL)
         create(aws, "b", STATEFUL)
 
@@ -225,7 +225,7 @@ def test_the_account_limit_is_configurable_and_enforced():
 
 
 def test_idle_environments_are_reclaimed():
-    with sandbox(layers=[LambdaLayer(idle_seconds=0.2)]) as aws:
+    with sandbox(plugins=[LambdaPlugin(idle_seconds=0.2)]) as aws:
         create(aws, "idle", STATEFUL)
         stream = invoke(aws, "idle")["body"]["env"]
         time.sleep(1.0)
@@ -308,7 +308,7 @@ def test_reservations_leave_part_of_the_account_unreserved_and_die_with_the_func
 
 
 def test_idle_time_is_measured_on_the_sandbox_clock_and_retire_recycles():
-    with sandbox(clock="virtual", layers=[LambdaLayer(idle_seconds=60)]) as aws:
+    with sandbox(clock="virtual", plugins=[LambdaPlugin(idle_seconds=60)]) as aws:
         create(aws, "idle", STATEFUL)
         assert "Init Duration" in invoke(aws, "idle")["log"]
         aws.clock.advance(30)
@@ -316,21 +316,21 @@ def test_idle_time_is_measured_on_the_sandbox_clock_and_retire_recycles():
         assert "Init Duration" not in invoke(aws, "idle")["log"]  # 30 s idle: still warm
         aws.clock.advance(61)
         deadline = time.monotonic() + 5
-        while aws.layer("lambda").pool.environments() and time.monotonic() < deadline:
+        while aws.plugin("lambda").pool.environments() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert "Init Duration" in invoke(aws, "idle")["log"]  # reclaimed after 60 s idle
-        assert aws.layer("lambda").retire("idle") == 1
+        assert aws.plugin("lambda").retire("idle") == 1
         assert "Init Duration" in invoke(aws, "idle")["log"]
 
 
 # -- the served path's worker hop: awaited on an event loop ----------------------------------
 def _run_on(loop, aws, name, event):
-    """LambdaLayer.run_async for function ``name`` on ``loop`` (running in another thread)."""
+    """LambdaPlugin.run_async for function ``name`` on ``loop`` (running in another thread)."""
     import asyncio
 
-    layer = aws.layer("lambda")
+    plugin = aws.plugin("lambda")
     return asyncio.run_coroutine_threadsafe(
-        layer.run_async(layer.function(name), event), loop
+        plugin.run_async(plugin.function(name), event), loop
     ).result(timeout=30)
 
 
@@ -376,9 +376,9 @@ def test_an_environment_killed_from_another_thread_leaves_the_loop_then_closes_i
     is closed only once no loop watches it (a watched descriptor must never be closed)."""
     create(aws, "state", STATEFUL)
     first = _run_on(served_loop, aws, "state", "{}")
-    (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+    (env,) = [e for p in aws.plugin("lambda").pool._pools.values() for e in p.idle]
     assert served_loop in env._watchers and env._from_child >= 0
-    aws.layer("lambda").retire()  # this thread: not the loop's
+    aws.plugin("lambda").retire()  # this thread: not the loop's
     deadline = time.monotonic() + 5
     while env._from_child >= 0 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -393,7 +393,7 @@ def test_a_worker_that_dies_while_idle_and_watched_means_a_cold_start(aws, serve
     next call finds the environment dead and starts a new one."""
     create(aws, "state", STATEFUL)
     stream = json.loads(_run_on(served_loop, aws, "state", "{}").payload)["env"]
-    (env,) = [e for p in aws.layer("lambda").pool._pools.values() for e in p.idle]
+    (env,) = [e for p in aws.plugin("lambda").pool._pools.values() for e in p.idle]
     os.kill(worker_pid(stream), 9)
     deadline = time.monotonic() + 5
     while env._watchers and time.monotonic() < deadline:

@@ -15,7 +15,7 @@ def test_model_attributes_the_layer_reads():
 
     with sandbox() as aws:
         fn_info = create(aws, "f", "def handler(e, c):\n    return 1\n")
-        fn = aws.layer("lambda").function("f")
+        fn = aws.plugin("lambda").function("f")
         for attribute in (
             "code_bytes",
             "code_sha_256",

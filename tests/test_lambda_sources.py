@@ -139,7 +139,7 @@ def test_s3_object_created_invokes_asynchronously_with_the_full_record():
             },
         )
         s3.put_object(Bucket="uploads", Key="reports/march 2018.csv", Body=b"a,b\n")
-        assert aws.layer("lambda").queue.wait_idle(20)
+        assert aws.plugin("lambda").queue.wait_idle(20)
         (item,) = table.scan()["Items"]
         record = json.loads(item["record"])
         assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"

@@ -90,17 +90,17 @@ def test_the_invocation_after_a_reset_is_a_suppressed_init(aws):
 
 
 def test_a_handler_error_does_not_reset_the_environment_and_outcomes_say_which(aws):
-    layer = aws.layer("lambda")
-    fn = layer.function("fn")
-    first = layer.run(fn, "{}")
+    plugin = aws.plugin("lambda")
+    fn = plugin.function("fn")
+    first = plugin.run(fn, "{}")
     assert first.cold and not first.suppressed_init
     failed = invoke(aws, "fn", {"raise": True})
     assert failed["body"]["errorType"] == "ValueError" and "Status:" not in failed["log"]
     after = invoke(aws, "fn")
     assert after["body"]["calls"] == 3 and "Init Duration" not in after["log"]
     assert float(_report(after["log"])["Duration"].split()[0]) < 300
-    layer.run(fn, json.dumps({"exit": True}))
-    reset = layer.run(fn, "{}")
+    plugin.run(fn, json.dumps({"exit": True}))
+    reset = plugin.run(fn, "{}")
     assert reset.cold and reset.suppressed_init and reset.duration_ms >= reset.init_ms
-    layer.retire("fn")  # Lambda's own recycling: a plain cold start
-    assert layer.run(fn, "{}").suppressed_init is False
+    plugin.retire("fn")  # Lambda's own recycling: a plain cold start
+    assert plugin.run(fn, "{}").suppressed_init is False

@@ -18,7 +18,7 @@ CELLS = [
     "boto3.client('lambda').list_functions()['Functions']",
     "import requests\ntry:\n    requests.get('https://example.com/', timeout=5)\n"
     "except requests.ConnectionError as e:\n    print(type(e.__context__).__name__)",
-    "aws.layer('dynamodb').name",
+    "aws.plugin('dynamodb').name",
     "raise ValueError('an error that names no next step')",
     "aws.stop()",
 ]

@@ -130,14 +130,14 @@ def test_endpoint_url_serves_the_same_state_to_other_processes():
         assert "Item" in item
 
 
-class RecordingLayer:
+class RecordingPlugin:
     def __init__(self, name, log, fail=False):
         self.name, self.log, self.fail = name, log, fail
 
     def install(self, aws):
         if self.fail:
             raise RuntimeError(f"{self.name} cannot install")
-        aws.client("dynamodb").list_tables()  # layers may use clients while installing
+        aws.client("dynamodb").list_tables()  # plug-ins may use clients while installing
         self.log.append(f"install {self.name}")
 
     def uninstall(self, aws):
@@ -149,11 +149,11 @@ class RecordingLayer:
 
 def test_layers_install_in_order_and_uninstall_in_reverse():
     log = []
-    with sandbox(layers=[RecordingLayer("a", log), RecordingLayer("b", log)]) as aws:
-        assert aws.layer("b").name == "b"
+    with sandbox(plugins=[RecordingPlugin("a", log), RecordingPlugin("b", log)]) as aws:
+        assert aws.plugin("b").name == "b"
         aws.reset()
         with pytest.raises(KeyError, match="installed: a, b"):
-            aws.layer("nope")
+            aws.plugin("nope")
     assert log == ["install a", "install b", "reset a", "reset b", "uninstall b", "uninstall a"]
 
 
@@ -161,7 +161,7 @@ def test_a_layer_that_fails_to_install_leaves_nothing_running():
     from moto.core.models import MockAWS
 
     log = []
-    box = sandbox(layers=[RecordingLayer("a", log), RecordingLayer("bad", log, fail=True)])
+    box = sandbox(plugins=[RecordingPlugin("a", log), RecordingPlugin("bad", log, fail=True)])
     with pytest.raises(RuntimeError, match="bad cannot install"):
         box.start()
     assert log == ["install a", "uninstall a"]
@@ -169,8 +169,8 @@ def test_a_layer_that_fails_to_install_leaves_nothing_running():
 
 
 def test_layers_can_be_named_by_import_path():
-    with sandbox(layers=["tests.layers_for_tests:make_layer"]) as aws:
-        assert aws.layer("from-path").installed
+    with sandbox(plugins=["tests.layers_for_tests:make_layer"]) as aws:
+        assert aws.plugin("from-path").installed
 
 
 def test_clients_need_a_running_sandbox():
@@ -237,3 +237,17 @@ def test_every_sandbox_shares_one_botocore_loader_so_models_are_decoded_once():
         before = dict(loader._cache)
         second.client("dynamodb").list_tables()
         assert loader._cache.keys() == before.keys()  # nothing decoded again
+
+
+def test_plug_ins_are_plug_ins_and_the_old_layer_names_still_work_with_a_warning():
+    # "layer" keeps its AWS meaning (a Lambda layer); code written before the rename runs on
+    with pytest.warns(DeprecationWarning, match=r"sandbox\(plugins=\.\.\.\)"):
+        old = sandbox(layers=[])
+    with old:
+        assert old.plugins == []
+    with sandbox() as aws:
+        lam = aws.plugin("lambda")
+        with pytest.warns(DeprecationWarning, match=r"aws\.plugin\(name\)"):
+            assert aws.layer("lambda") is lam
+        with pytest.raises(KeyError, match="no plug-in 'nope'"):
+            aws.plugin("nope")

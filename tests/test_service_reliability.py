@@ -135,7 +135,7 @@ def _other_api_and_keys(aws) -> dict[str, str]:
 def _roomier(aws, concurrency: int, burst: int):
     """AWS's default Lambda concurrency (the sandbox's is 10) and a plan admitting ``burst``
     requests at once, for a while: as an account with a raised quota would configure it."""
-    pool = aws.layer("lambda").pool
+    pool = aws.plugin("lambda").pool
     gateway = boto3.client("apigateway")
     (plan,) = [p for p in gateway.get_usage_plans()["items"] if p["name"] == "serverless-test-dev"]
     saved = pool.account_concurrency, plan["throttle"]["burstLimit"]

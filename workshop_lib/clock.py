@@ -1,6 +1,6 @@
 """The sandbox's one clock: real time, or a virtual clock that a notebook can compress.
 
-Every layer that waits (Lambda retries, DynamoDB throttling and TTL, usage-plan quotas)
+Every plug-in that waits (Lambda retries, DynamoDB throttling and TTL, usage-plan quotas)
 reads and sleeps through this clock, so a notebook can show minutes of traffic in seconds
 and print the same timestamps on every run.
 """
@@ -16,7 +16,7 @@ DEFAULT_START = datetime(2026, 1, 1, 9, 0, 0, tzinfo=timezone.utc)
 
 
 class Clock:
-    """Real wall-clock time; the interface every layer uses."""
+    """Real wall-clock time; the interface every plug-in uses."""
 
     virtual = False
 

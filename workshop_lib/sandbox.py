@@ -13,10 +13,10 @@ after it stops, so re-running a cell after the notebook's last one fails at once
 instead of reaching real AWS with the learner's own credentials. Only a sandbox started
 with ``real_aws_costs_money=True`` gives the process its real environment and network back.
 
-The sandbox owns what every emulation layer shares, so each is built once: the clock
+The sandbox owns what every emulation plugin shares, so each is built once: the clock
 (:mod:`workshop_lib.clock`), seeded ids (:mod:`workshop_lib.ids`), and a loopback endpoint
 serving the same moto state to other processes (``aws.endpoint_url``). Layers (Lambda
-runtime, DynamoDB capacity, API Gateway) plug in through :class:`Layer`.
+runtime, DynamoDB capacity, API Gateway) plug in through :class:`Plugin`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import os
 import sys
 import threading
 import types
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,14 +48,14 @@ MOTO_CONFIG: dict[str, Any] = {
     "core": {"mock_credentials": False, "reset_boto3_session": True},
 }
 #: Layers installed into every sandbox, as "module:factory" (later issues add theirs).
-DEFAULT_LAYERS: list[str] = [
-    "workshop_lib.dynamodb:DynamoDBLayer",
-    "workshop_lib.lambda_runtime:LambdaLayer",
-    "workshop_lib.apigateway:ApiGatewayLayer",
-    "workshop_lib.apigatewayv2:HttpApiLayer",
-    "workshop_lib.eventbridge:SchedulerLayer",
-    "workshop_lib.iam:AuditLayer",
-    "workshop_lib.framework.layer:CloudFormationLayer",
+DEFAULT_PLUGINS: list[str] = [
+    "workshop_lib.dynamodb:DynamoDBPlugin",
+    "workshop_lib.lambda_runtime:LambdaPlugin",
+    "workshop_lib.apigateway:ApiGatewayPlugin",
+    "workshop_lib.apigatewayv2:HttpApiPlugin",
+    "workshop_lib.eventbridge:SchedulerPlugin",
+    "workshop_lib.iam:AuditPlugin",
+    "workshop_lib.framework.plugin:CloudFormationPlugin",
 ]
 
 _PASSED_THROUGH = ("AWS_CA_BUNDLE",)
@@ -72,8 +73,9 @@ class SandboxError(RuntimeError):
 
 
 @runtime_checkable
-class Layer(Protocol):
-    """An emulation layer: installed when the sandbox starts, removed when it stops."""
+class Plugin(Protocol):
+    """A sandbox plug-in, the emulation of one AWS part: installed when the sandbox starts,
+    removed when it stops. (Not a Lambda plugin: "plugin" keeps its AWS meaning.)"""
 
     name: str
 
@@ -83,7 +85,7 @@ class Layer(Protocol):
 
 
 class Sandbox:
-    """A local AWS account: moto state, fake credentials, one clock, seeded ids, layers.
+    """A local AWS account: moto state, fake credentials, one clock, seeded ids, plug-ins.
 
     Use ``with sandbox() as aws:`` or ``aws = sandbox().start()``. ``endpoint`` points at a
     running ``workshop sandbox start`` server instead of moto in-process. ``clock`` is
@@ -100,7 +102,8 @@ class Sandbox:
         endpoint: str | None = None,
         clock: Clock | str | float | None = None,
         seed: int | None = 0,
-        layers: list[Layer | str] | None = None,
+        plugins: list[Plugin | str] | None = None,
+        layers: list[Plugin | str] | None = None,
         real_aws_costs_money: bool = False,
         port: int = 0,
         cors_origins: list[str] | None = None,
@@ -125,11 +128,14 @@ class Sandbox:
         self.clock: Clock = make_clock(clock)
         self.ids = IdGenerator(seed)
         self.seed = seed
-        # the default layers emulate AWS inside this process's moto: not for a server's or
+        # the default plug-ins emulate AWS inside this process's moto: not for a server's or
         # real AWS (a `workshop sandbox start` server installs them in its own process)
-        defaults = [] if (endpoint or real_aws_costs_money) else DEFAULT_LAYERS
-        self._layer_specs: list[Layer | str] = list(defaults if layers is None else layers)
-        self.layers: list[Layer] = []
+        defaults = [] if (endpoint or real_aws_costs_money) else DEFAULT_PLUGINS
+        if layers is not None:  # the name before plug-ins were called plug-ins
+            warnings.warn("sandbox(layers=...) is now sandbox(plugins=...)", DeprecationWarning, 2)
+            plugins = layers if plugins is None else plugins
+        self._plugin_specs: list[Plugin | str] = list(defaults if plugins is None else plugins)
+        self.plugins: list[Plugin] = []
         self._mock: Any = None
         self._server: Any = None
         self._session: Any = None
@@ -170,7 +176,7 @@ class Sandbox:
                 return self
             if _ACTIVE is not None and _ACTIVE is not self:
                 _ACTIVE.stop()
-            self.started = True  # layers may use clients while they install
+            self.started = True  # plug-ins may use clients while they install
             try:
                 self._start()
             except BaseException:
@@ -215,13 +221,13 @@ class Sandbox:
             from workshop_lib.clock import route_sdk_sleeps
 
             route_sdk_sleeps(self.clock)  # boto3's retry back-off waits on the sandbox clock
-        for spec in self._layer_specs:
-            layer = _load_layer(spec)
-            layer.install(self)
-            self.layers.append(layer)
+        for spec in self._plugin_specs:
+            plugin = _load_plugin(spec)
+            plugin.install(self)
+            self.plugins.append(plugin)
 
     def stop(self) -> None:
-        """Stop: uninstall layers, stop moto and its server. The process stays contained:
+        """Stop: uninstall plug-ins, stop moto and its server. The process stays contained:
         the AWS environment stays hidden and the network guard armed, so any later AWS call
         fails at once saying the sandbox is stopped (``start()`` runs it again)."""
         global _ACTIVE
@@ -235,12 +241,12 @@ class Sandbox:
 
     def _stop(self) -> None:
         errors: list[BaseException] = []
-        for layer in reversed(self.layers):
+        for plugin in reversed(self.plugins):
             try:
-                layer.uninstall(self)
+                plugin.uninstall(self)
             except Exception as exc:  # keep tearing down; report the first failure
                 errors.append(exc)
-        self.layers.clear()
+        self.plugins.clear()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -260,7 +266,7 @@ class Sandbox:
             raise errors[0]
 
     def reset(self) -> None:
-        """Empty every service (tables, functions, APIs...), restart ids, reset layers."""
+        """Empty every service (tables, functions, APIs...), restart ids, reset plug-ins."""
         self._require_started()
         if self.mode == "in-process":
             from moto.moto_api._internal.models import moto_api_backend
@@ -274,8 +280,8 @@ class Sandbox:
         else:
             raise SandboxError("reset() would delete resources in real AWS; refusing.")
         self.ids.reseed()
-        for layer in self.layers:
-            reset = getattr(layer, "reset", None)
+        for plugin in self.plugins:
+            reset = getattr(plugin, "reset", None)
             if reset is not None:
                 reset(self)
 
@@ -332,7 +338,7 @@ class Sandbox:
         same URL.
         """
         self._require_started()
-        http_apis = self.layer("apigatewayv2")
+        http_apis = self.plugin("apigatewayv2")
         if http_apis.http_api(api_id) is not None:
             return http_apis.serve(api_id, port)
         if stage is None:
@@ -340,22 +346,27 @@ class Sandbox:
                 f"{api_id!r} is a REST API (or none): name the deployed stage to serve, "
                 f"aws.serve_api({api_id!r}, 'dev')"
             )
-        return self.layer("apigateway").serve(api_id, stage, port)
+        return self.plugin("apigateway").serve(api_id, stage, port)
 
     def serve_function_url(self, function_name: str, port: int = 0) -> str:
         """Serve a function's URL (``create_function_url_config``) on 127.0.0.1; returns
         ``http://127.0.0.1:PORT``: every path and method reaches the function."""
         self._require_started()
-        return self.layer("apigatewayv2").serve_url(function_name, port)
+        return self.plugin("apigatewayv2").serve_url(function_name, port)
 
-    def layer(self, name: str) -> Layer:
-        """The installed layer called ``name``."""
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
+    def plugin(self, name: str) -> Plugin:
+        """The installed plug-in called ``name`` ("lambda", "dynamodb", "apigateway"...)."""
+        for plugin in self.plugins:
+            if plugin.name == name:
+                return plugin
         self._require_started()  # a stopped sandbox has none: say how to start it
-        installed = ", ".join(layer.name for layer in self.layers) or "none"
-        raise KeyError(f"no layer {name!r} in this sandbox (installed: {installed})")
+        installed = ", ".join(plugin.name for plugin in self.plugins) or "none"
+        raise KeyError(f"no plug-in {name!r} in this sandbox (installed: {installed})")
+
+    def layer(self, name: str) -> Plugin:
+        """The name :meth:`plugin` had before (deprecated)."""
+        warnings.warn("aws.layer(name) is now aws.plugin(name)", DeprecationWarning, 2)
+        return self.plugin(name)
 
     # -- internals --------------------------------------------------------------------------
     def _require_started(self) -> None:
@@ -477,11 +488,11 @@ def _check_origins(origins: list[str]) -> list[str]:
         raise SandboxError(str(exc)) from None
 
 
-def _load_layer(spec: Layer | str) -> Layer:
+def _load_plugin(spec: Plugin | str) -> Plugin:
     if not isinstance(spec, str):
         return spec
     module_name, _, attr = spec.partition(":")
-    factory: Callable[[], Layer] = getattr(importlib.import_module(module_name), attr)
+    factory: Callable[[], Plugin] = getattr(importlib.import_module(module_name), attr)
     return factory()
 
 

@@ -90,7 +90,7 @@ _AGR = "moto.apigateway.responses:APIGatewayResponse"
 _AP = "workshop_lib.apigateway.patches:"
 B, S = BEHAVIOUR, SPEED
 
-#: DynamoHandler's actions the DynamoDB layer handles: action -> fingerprint (signature (self))
+#: DynamoHandler's actions the DynamoDB plug-in handles: action -> fingerprint (signature (self))
 _DYNAMO_ACTIONS: dict[str, str] = {
     "put_item": "4c9efb73275195ec",
     "update_item": "638893af1afd43d2",
@@ -173,10 +173,10 @@ _HTTP_API_CHANGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-#: what the HTTP API layer adds to ApiGatewayV2Response: operation -> (replacement, why)
+#: what the HTTP API plug-in adds to ApiGatewayV2Response: operation -> (replacement, why)
 _HTTP_API_ADDED: dict[str, tuple[str, str]] = {
     "get_authorizers": (
-        "workshop_lib.apigatewayv2.layer:get_authorizers",
+        "workshop_lib.apigatewayv2.plugin:get_authorizers",
         "GetAuthorizers, which moto lacks: deploys list them to stay idempotent",
     ),
     "create_deployment": (
@@ -275,7 +275,7 @@ SEAMS: tuple[Seam, ...] = (
          "(cls, *args, **kwargs)", "08cf0ef20e88029a", "workshop_lib.dynamodb.storage:track_weakly",
          wrap="staticmethod"),
     Seam("dynamodb", "moto.dynamodb.models.dynamo_type:LimitedSizeDict", "__setitem__",
-         "moto's 405,000-byte cap lifted: the layer enforces AWS's 409,600 bytes", B,
+         "moto's 405,000-byte cap lifted: the plug-in enforces AWS's 409,600 bytes", B,
          "(self, key, value)", "d979580fdbe14f79", "builtins:dict.__setitem__"),
     Seam("dynamodb", "moto.dynamodb.responses", "TRANSACTION_MAX_ITEMS",
          "100 items a transaction, as AWS allows today (moto: 25)", B,
@@ -306,11 +306,11 @@ SEAMS: tuple[Seam, ...] = (
          "(self, iterator_arn, limit)", "db8c6cb04430c08f", _DP + "get_records"),
     # -- API Gateway (apigateway/patches.py, testinvoke.py) ---------------------------------
     Seam("apigateway", _AG + "RestAPI", "create_deployment",
-         "the deployment is frozen as the layer will serve it", B,
+         "the deployment is frozen as the plug-in will serve it", B,
          "(self, name, description, stage_variables=None)", "961e1a331835a944",
          _AP + "create_deployment"),
     Seam("apigateway", _AG + "RestAPI", "update_integration_mocks",
-         "the layer serves the whole stage (moto's literal URLs miss path parameters)", B,
+         "the plug-in serves the whole stage (moto's literal URLs miss path parameters)", B,
          "(self, stage_name)", "9fa3ff83cac49f15", _AP + "update_integration_mocks"),
     Seam("apigateway", _AG + "APIGatewayBackend", "import_rest_api",
          "Swagger 2.0 and OpenAPI 3 with API Gateway's extensions (openapi.py)", B,
@@ -332,7 +332,7 @@ SEAMS: tuple[Seam, ...] = (
          "canary patch operations: change the split, promote, remove", B,
          "(self, patch_operations)", "e5cceec298be8184", _AP + "stage_apply_operations"),
     Seam("apigateway", _AGR, "get_usage",
-         "GetUsage, which moto lacks, from the usage the layer counted", B,
+         "GetUsage, which moto lacks, from the usage the plug-in counted", B,
          None, ABSENT, _AP + "get_usage"),
     Seam("apigateway", "moto.apigateway.urls", "url_paths",
          "routes GetUsage to moto's dispatch", B,
@@ -346,7 +346,7 @@ SEAMS: tuple[Seam, ...] = (
     Seam("apigateway", _AGR, "test_invoke_method",
          "TestInvokeMethod (the console's Test tab), which moto answers not implemented", B,
          None, ABSENT, "workshop_lib.apigateway.testinvoke:answer"),
-    # -- HTTP APIs (apigatewayv2/layer.py, deployments.py, urls.py) -------------------------
+    # -- HTTP APIs (apigatewayv2/plugin.py, deployments.py, urls.py) -------------------------
     *(
         Seam("apigatewayv2", _V2R, operation, why, B, None, ABSENT, replacement)
         for operation, (replacement, why) in _HTTP_API_ADDED.items()
@@ -401,15 +401,15 @@ SEAMS: tuple[Seam, ...] = (
     Seam("iam", "moto.moto_api._internal.urls", "url_paths",
          "a server answers GET /moto-api/workshop/calls with the record", B,
          None, ABSENT, "workshop_lib.iam.audit:serve_calls", key="{0}/moto-api/workshop/calls$"),
-    # -- the framework's CloudFormation (framework/layer.py) --------------------------------
+    # -- the framework's CloudFormation (framework/plugin.py) --------------------------------
     Seam("cloudformation", _AG + "Method", "create_from_cloudformation_json",
          "a MOCK integration (CORS preflight) has no Uri: moto's KeyError is avoided", B,
          "(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)",
-         "09f9d0e88b0df66a", "workshop_lib.framework.layer:mock_integrations", build=True,
+         "09f9d0e88b0df66a", "workshop_lib.framework.plugin:mock_integrations", build=True,
          wrap="classmethod"),
     Seam("cloudformation", "moto.cloudformation.models:Stack", "stack_resources",
          "a resource moto skipped is listed by its logical id and type", B,
-         "(self)", "48081724e7f64b7e", "workshop_lib.framework.layer:stack_resources",
+         "(self)", "48081724e7f64b7e", "workshop_lib.framework.plugin:stack_resources",
          wrap="property"),
     # -- the SDK's retry back-off on the sandbox clock (clock.py) ----------------------------
     Seam("clock", "botocore.endpoint", "time",

@@ -162,19 +162,19 @@ class ApiDispatcher:
         parts = path.split("/", 4)  # "", "restapis", api, stage, "_user_request_/..."
         if len(parts) >= 5 and parts[1] == "restapis" and parts[4].startswith("_user_request_"):
             rest = parts[4][len("_user_request_") :] or "/"
-            answer = box.layer("apigateway").handle(parts[2], parts[3], _request(environ, rest))
+            answer = box.plugin("apigateway").handle(parts[2], parts[3], _request(environ, rest))
             return _respond(start_response, answer)
         if host.endswith(".execute-api.localhost"):
             api_id = host.split(".", 1)[0]
-            http_apis = box.layer("apigatewayv2")
+            http_apis = box.plugin("apigatewayv2")
             if http_apis.http_api(api_id) is not None:
                 return _respond(start_response, http_apis.handle(api_id, _request(environ, path)))
             stage, _, below = path.lstrip("/").partition("/")
-            answer = box.layer("apigateway").handle(api_id, stage, _request(environ, "/" + below))
+            answer = box.plugin("apigateway").handle(api_id, stage, _request(environ, "/" + below))
             return _respond(start_response, answer)
         if host.endswith(".lambda-url.localhost"):
             url_id = host.split(".", 1)[0]
-            answer = box.layer("apigatewayv2").urls.handle(url_id, _request(environ, path))
+            answer = box.plugin("apigatewayv2").urls.handle(url_id, _request(environ, path))
             return _respond(start_response, answer)
         return self.app(environ, start_response)
 
@@ -343,7 +343,7 @@ def serve(
 ) -> None:
     """Serve a sandbox on 127.0.0.1:port until SIGTERM or Ctrl-C.
 
-    It is a full in-process sandbox (moto plus every emulation layer, so Lambda functions
+    It is a full in-process sandbox (moto plus every emulation plugin, so Lambda functions
     run) whose loopback endpoint is the server other processes use.
     """
     from workshop_lib.sandbox import DEFAULT_REGION, Sandbox

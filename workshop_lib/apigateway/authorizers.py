@@ -22,7 +22,7 @@ from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.gateway import Gateway
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
 
 UNAUTHORIZED = GatewayError(401, "UnauthorizedException", "Unauthorized", "UNAUTHORIZED")
 DENIED = GatewayError(
@@ -45,8 +45,8 @@ CONFIGURATION = GatewayError(
 class Authorizers:
     """Runs authorizers and caches their policies."""
 
-    def __init__(self, layer: ApiGatewayLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: ApiGatewayPlugin) -> None:
+        self.plugin = plugin
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.invocations = 0  # how often an authorizer function actually ran
@@ -65,7 +65,7 @@ class Authorizers:
         config = spec.authorizers.get(method.authorizer_id or "")
         if config is None:
             raise CONFIGURATION
-        aws = self.layer.aws
+        aws = self.plugin.aws
         method_arn = (
             f"arn:aws:execute-api:{aws.region}:{aws.account_id}:{spec.api_id}/"
             f"{gateway.stage}/{request.method.upper()}{request.path}"
@@ -137,7 +137,7 @@ class Authorizers:
     def _cached(self, authorizer_id: str, key: str, ttl: int) -> dict[str, Any] | None:
         with self._lock:
             found = self._cache.get((authorizer_id, key))
-        if found and found[0] > self.layer.aws.clock.time():
+        if found and found[0] > self.plugin.aws.clock.time():
             return found[1]
         return None
 
@@ -146,7 +146,7 @@ class Authorizers:
         from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         try:
-            outcome = await self.layer.integrations.invoke(
+            outcome = await self.plugin.integrations.invoke(
                 config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}
             )
         except (IntegrationTimeout, IntegrationThrottled):

@@ -22,7 +22,7 @@ from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
 from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
     from workshop_lib.lambda_runtime.run import Outcome
 
 MAX_BODY = 10 * 1024 * 1024  # REST API payload limit: 10 MB
@@ -81,13 +81,13 @@ class Gateway:
 
     def __init__(
         self,
-        layer: ApiGatewayLayer,
+        plugin: ApiGatewayPlugin,
         api_id: str,
         stage: str,
         trace: dict[str, Any] | None = None,
         fixed: tuple[ApiSpec, dict[str, str]] | None = None,
     ) -> None:
-        self.layer, self.api_id, self.stage = layer, api_id, stage
+        self.plugin, self.api_id, self.stage = plugin, api_id, stage
         self.trace = trace  # filled with the event and the integration's answer, if given
         self.fixed = fixed  # a configuration and stage variables to serve instead of a stage's
         self.spec: ApiSpec | None = None
@@ -98,19 +98,19 @@ class Gateway:
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer one request from synchronous code: :meth:`handle_async` on the request
         driver's loop (:class:`workshop_lib.driver.Driver`)."""
-        return self.layer.driver().run(self.handle_async(request))
+        return self.plugin.driver().run(self.handle_async(request))
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
         """Answer one request: method execution, awaiting the Lambda hops (the authorizer's
         and the integration's); an HTTP backend, which blocks, runs in a thread
         (:func:`workshop_lib.driver.blocking`)."""
-        request_id = self.layer.aws.ids.uuid4()
+        request_id = self.plugin.aws.ids.uuid4()
         spec = None
         try:
             if self.fixed is not None:
                 spec, self.variables, self.canary = self.fixed[0], dict(self.fixed[1]), False
             else:
-                spec, self.variables, self.canary = self.layer.deployments.select(
+                spec, self.variables, self.canary = self.plugin.deployments.select(
                     self.api_id, self.stage
                 )
             self.spec = spec
@@ -141,18 +141,18 @@ class Gateway:
         from_authorizer = spec.api_key_source == "AUTHORIZER"
         if method.api_key_required and not from_authorizer:
             identity.update(
-                self.layer.usage.admit(self.api_id, self.stage, request, spec.api_key_source)
+                self.plugin.usage.admit(self.api_id, self.stage, request, spec.api_key_source)
             )
         authorizer_context, usage_key = None, None
         if method.authorization_type == "CUSTOM" and method.authorizer_id:
-            authorizer_context, usage_key = await self.layer.authorizers.authorize(
+            authorizer_context, usage_key = await self.plugin.authorizers.authorize(
                 self, spec, method, resource, request, path_params
             )
         if method.api_key_required and from_authorizer:  # the key is the authorizer's answer
             identity.update(
-                self.layer.usage.admit(self.api_id, self.stage, request, "AUTHORIZER", usage_key)
+                self.plugin.usage.admit(self.api_id, self.stage, request, "AUTHORIZER", usage_key)
             )
-        self.layer.validation.check(spec, method, request)
+        self.plugin.validation.check(spec, method, request)
         integration = method.integration
         if integration is None:
             raise GatewayError(
@@ -188,7 +188,7 @@ class Gateway:
         authorizer: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """The REST API (payload format 1.0) Lambda proxy event for this request."""
-        aws = self.layer.aws
+        aws = self.plugin.aws
         now = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc)
         headers: dict[str, str] = {}
         multi_headers: dict[str, list[str]] = {}
@@ -408,7 +408,7 @@ class Gateway:
         500 when Lambda throttles it (AWS maps Lambda's 429 to a 500, not to a 429: the
         client did nothing wrong, the backend had no capacity)."""
         try:
-            return await self.layer.integrations.invoke(
+            return await self.plugin.integrations.invoke(
                 integration.uri, event, integration.timeout_ms, self.variables
             )
         except IntegrationTimeout:

@@ -46,7 +46,7 @@ def inspect(
         method.upper(), path, urlencode(query or {}), list(headers.items()), (body or "").encode()
     )
     trace: dict[str, Any] = {}
-    response = aws.layer("apigateway").handle(api_id, stage, request, trace)
+    response = aws.plugin("apigateway").handle(api_id, stage, request, trace)
     try:
         response_body: Any = json.loads(response.body) if response.body else None
     except ValueError:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workshop_lib.lambda_runtime.run import Outcome
-    from workshop_lib.lambda_runtime.service import LambdaLayer
+    from workshop_lib.lambda_runtime.service import LambdaPlugin
     from workshop_lib.sandbox import Sandbox
 
 _LAMBDA_URI = re.compile(
@@ -31,12 +31,12 @@ class LambdaIntegrations:
 
     def __init__(self, aws: Sandbox) -> None:
         self.aws = aws
-        self._lambda: LambdaLayer | None = None  # the sandbox's Lambda plug-in, once asked for
+        self._lambda: LambdaPlugin | None = None  # the sandbox's Lambda plug-in, once asked for
         # integration URI -> (function name, qualifier): parsed once (not with stage variables)
         self._targets: dict[str, tuple[Any, Any]] = {}
 
     def function(
-        self, lam: LambdaLayer, uri: str, variables: dict[str, str] | None
+        self, lam: LambdaPlugin, uri: str, variables: dict[str, str] | None
     ) -> tuple[Any, str | None]:
         """moto's function an integration URI names and its qualifier ((None, None): none)."""
         from moto.awslambda.exceptions import UnknownFunctionException
@@ -72,7 +72,7 @@ class LambdaIntegrations:
         from workshop_lib.lambda_runtime.pool import Throttled
         from workshop_lib.lambda_runtime.run import DecodedEvent
 
-        lam = self._lambda or self._lambda_layer()
+        lam = self._lambda or self._lambda_plugin()
         fn, qualifier = self.function(lam, uri, variables)
         if fn is None:
             return None
@@ -98,11 +98,11 @@ class LambdaIntegrations:
     ) -> Outcome | None:
         """:meth:`invoke` for synchronous callers (an authorizer's function), on the request
         driver's loop."""
-        lam = self._lambda or self._lambda_layer()
+        lam = self._lambda or self._lambda_plugin()
         return lam.driver.run(self.invoke(uri, event, timeout_ms, variables))
 
-    def _lambda_layer(self) -> LambdaLayer:
-        self._lambda = self.aws.layer("lambda")
+    def _lambda_plugin(self) -> LambdaPlugin:
+        self._lambda = self.aws.plugin("lambda")
         return self._lambda
 
 

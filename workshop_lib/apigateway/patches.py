@@ -1,10 +1,10 @@
-"""The seams in moto 5.2 where the API Gateway layer plugs in (declared in workshop_lib/seams.py).
+"""The seams in moto 5.2 where the API Gateway plug-in plugs in (declared in workshop_lib/seams.py).
 
-- ``RestAPI.create_deployment``: the deployment is frozen as the layer will serve it.
+- ``RestAPI.create_deployment``: the deployment is frozen as the plug-in will serve it.
 - ``RestAPI.update_integration_mocks``: moto registers one literal URL per method (path
-  parameters never match); the layer registers the whole stage instead.
+  parameters never match); the plug-in registers the whole stage instead.
 - ``urls.url_paths`` + ``APIGatewayResponse.get_usage``: ``GetUsage``, which moto lacks,
-  answered from the usage the layer counted.
+  answered from the usage the plug-in counted.
 - ``APIGatewayBackend.import_rest_api`` / ``put_rest_api`` and ``APIGatewayResponse.get_export``:
   Swagger 2.0 and OpenAPI 3 with API Gateway's extensions (``openapi.py``).
 - ``APIGatewayResponse.create_deployment``, ``Stage.to_json`` / ``apply_operations``: canary
@@ -31,15 +31,15 @@ from workshop_lib import seams
 from workshop_lib.apigateway import openapi
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
 
 USAGE_PATH = "{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$"
 
 
-def layer() -> ApiGatewayLayer:
+def plugin() -> ApiGatewayPlugin:
     installed = seams.holder("apigateway")
     if installed is None:
-        raise RuntimeError("the API Gateway layer is not installed")
+        raise RuntimeError("the API Gateway plugin is not installed")
     return installed
 
 
@@ -50,19 +50,19 @@ def create_deployment(
         self, name, description, stage_variables
     )
     if seams.installed("apigateway"):
-        layer().record_deployment(self, deployment.id)
+        plugin().record_deployment(self, deployment.id)
     return deployment
 
 
 def update_integration_mocks(self: RestAPI, stage_name: str) -> None:
     if seams.installed("apigateway") and stage_name:
-        layer().register_stage(self.id, stage_name)
+        plugin().register_stage(self.id, stage_name)
 
 
 def get_usage(self: APIGatewayResponse) -> Any:
     plan_id = self.path.split("/")[-2]
     query = self.querystring
-    result = layer().usage.usage(
+    result = plugin().usage.usage(
         plan_id,
         query.get("startDate", [""])[0],
         query.get("endDate", [""])[0],
@@ -98,7 +98,7 @@ def get_export(self: APIGatewayResponse) -> Any:
     api_id, stage, export_type = parts[-5], parts[-3], parts[-1]
     if export_type not in ("swagger", "oas30"):
         raise BadRequestException(f"No API exporter for type '{export_type}'")
-    spec = layer().deployed(api_id, stage)
+    spec = plugin().deployed(api_id, stage)
     if spec is None:
         raise StageNotFoundException()
     extensions = set(self.querystring.get("extensions", [""])[0].split(","))
@@ -270,9 +270,9 @@ def update_integration(self: APIGatewayResponse) -> str:
     return json.dumps(integration.to_json())
 
 
-def install(api_layer: ApiGatewayLayer) -> None:
-    seams.install("apigateway", api_layer)
+def install(api_plugin: ApiGatewayPlugin) -> None:
+    seams.install("apigateway", api_plugin)
 
 
-def uninstall(api_layer: ApiGatewayLayer) -> None:
-    seams.uninstall("apigateway", api_layer)
+def uninstall(api_plugin: ApiGatewayPlugin) -> None:
+    seams.uninstall("apigateway", api_plugin)

@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - a platform without its wheel: h11 inst
     httptools = None
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
 
 METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
 MAX_HEAD = int(facts.value("apigateway.request_head_max_bytes"))  # request line + headers
@@ -210,9 +210,9 @@ class LoopbackServer:
 class StageServer(LoopbackServer):
     """One stage of one REST API on one loopback port: ``/{stage}/path``."""
 
-    def __init__(self, layer: ApiGatewayLayer, api_id: str, stage: str, port: int = 0) -> None:
+    def __init__(self, plugin: ApiGatewayPlugin, api_id: str, stage: str, port: int = 0) -> None:
         super().__init__(f"apigw-{api_id}-{stage}", port)
-        self.layer, self.api_id, self.stage = layer, api_id, stage
+        self.plugin, self.api_id, self.stage = plugin, api_id, stage
         self.prefix = f"/{stage}"
         self.base_url = f"http://127.0.0.1:{self.port}/{stage}"
 
@@ -225,7 +225,7 @@ class StageServer(LoopbackServer):
                 b'{"message":"Missing Authentication Token"}',
             )
         request.path = path[len(self.prefix) :] or "/"
-        gateway = Gateway(self.layer, self.api_id, self.stage)
+        gateway = Gateway(self.plugin, self.api_id, self.stage)
         return await gateway.handle_async(request)
 
 

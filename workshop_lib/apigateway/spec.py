@@ -2,7 +2,7 @@
 
 API Gateway serves a stage's *deployment*, a snapshot taken when the deployment was
 created: edits to the API take effect with the next deployment. moto keeps no snapshot,
-so the layer takes one (:func:`snapshot`) when ``create_deployment`` runs.
+so the plug-in takes one (:func:`snapshot`) when ``create_deployment`` runs.
 """
 
 from __future__ import annotations

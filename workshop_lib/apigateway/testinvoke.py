@@ -23,17 +23,17 @@ from workshop_lib.apigateway.gateway import Gateway, HttpRequest
 from workshop_lib.apigateway.spec import snapshot
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
 
 
 def answer(response: Any) -> tuple[int, dict, str]:
-    """``APIGatewayResponse.test_invoke_method`` (added while the API Gateway layer runs)."""
-    from workshop_lib.apigateway.patches import layer
+    """``APIGatewayResponse.test_invoke_method`` (added while the API Gateway plug-in runs)."""
+    from workshop_lib.apigateway.patches import plugin
 
     parts = response.path.rstrip("/").split("/")
     api_id, resource_id, method = parts[-5], parts[-3], parts[-1].upper()
     params = json.loads(response.body or "{}")
-    status, body = run(layer(), api_id, resource_id, method, params)
+    status, body = run(plugin(), api_id, resource_id, method, params)
     headers = {"status": status}  # moto reads the status from the headers
     if status == 404:
         headers["x-amzn-ErrorType"] = "NotFoundException"
@@ -41,14 +41,16 @@ def answer(response: Any) -> tuple[int, dict, str]:
 
 
 def run(
-    layer: ApiGatewayLayer, api_id: str, resource_id: str, method: str, params: dict[str, Any]
+    plugin: ApiGatewayPlugin, api_id: str, resource_id: str, method: str, params: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """``(HTTP status of the API call, its body)`` for one test invocation."""
-    backend = layer.backend()
+    backend = plugin.backend()
     try:
         rest_api = backend.get_rest_api(api_id)
     except Exception:
-        return 404, {"message": f"Invalid API identifier specified {layer.aws.account_id}:{api_id}"}
+        return 404, {
+            "message": f"Invalid API identifier specified {plugin.aws.account_id}:{api_id}"
+        }
     spec = snapshot(rest_api, "test-invoke")
     resource = next((r for r in spec.resources if r.id == resource_id), None)
     if resource is None or method not in resource.methods:
@@ -75,7 +77,7 @@ def run(
     trace: dict[str, Any] = {}
     started = time.perf_counter()
     gateway = Gateway(
-        layer, api_id, "test-invoke-stage", trace, (spec, params.get("stageVariables") or {})
+        plugin, api_id, "test-invoke-stage", trace, (spec, params.get("stageVariables") or {})
     )
     answer = gateway.handle(request)
     latency = int((time.perf_counter() - started) * 1000)
@@ -89,13 +91,13 @@ def run(
         "body": answer.body.decode("utf-8", errors="replace"),
         "headers": single,
         "multiValueHeaders": multi,
-        "log": _log(layer, method, resource.path, request, trace, answer.status),
+        "log": _log(plugin, method, resource.path, request, trace, answer.status),
         "latency": latency,
     }
 
 
 def _log(
-    layer: ApiGatewayLayer,
+    plugin: ApiGatewayPlugin,
     method: str,
     resource_path: str,
     request: HttpRequest,
@@ -103,9 +105,9 @@ def _log(
     status: int,
 ) -> str:
     """An execution log in API Gateway's shape: one timestamped line per step."""
-    moment = datetime.fromtimestamp(layer.aws.clock.time(), tz=timezone.utc)
+    moment = datetime.fromtimestamp(plugin.aws.clock.time(), tz=timezone.utc)
     stamp = moment.strftime("%a %b %d %H:%M:%S UTC %Y")
-    request_id = layer.aws.ids.uuid4()
+    request_id = plugin.aws.ids.uuid4()
     lines = [
         f"Execution log for request {request_id}",
         f"Starting execution for request: {request_id}",

@@ -18,7 +18,7 @@ from workshop_lib.apigateway.gateway import GatewayError, HttpRequest
 from workshop_lib.tokenbucket import TokenBucket
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
 
 FORBIDDEN = ("ForbiddenException", "Forbidden")
 
@@ -26,14 +26,14 @@ FORBIDDEN = ("ForbiddenException", "Forbidden")
 class UsagePlans:
     """Enforces keys, throttles and quotas; remembers usage per plan, key and day."""
 
-    def __init__(self, layer: ApiGatewayLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: ApiGatewayPlugin) -> None:
+        self.plugin = plugin
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.used: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
 
     def _backend(self) -> Any:
-        return self.layer.backend()
+        return self.plugin.backend()
 
     def admit(
         self,
@@ -58,7 +58,7 @@ class UsagePlans:
         if not plans:
             raise GatewayError(403, *FORBIDDEN, "INVALID_API_KEY")
         plan = plans[0]
-        now = self.layer.aws.clock.time()
+        now = self.plugin.aws.clock.time()
         today = datetime.fromtimestamp(now, tz=timezone.utc).date()
         with self._lock:
             throttle = plan.throttle or {}

@@ -33,7 +33,7 @@ from workshop_lib.apigatewayv2 import payload, sigv4
 from workshop_lib.iam.policy import allows
 
 if TYPE_CHECKING:
-    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+    from workshop_lib.apigatewayv2.plugin import HttpApiPlugin
 
 UNAUTHORIZED = (401, "Unauthorized")
 FORBIDDEN = (403, "Forbidden")
@@ -63,8 +63,8 @@ def bearer(scopes: list[str], error: str | None = None, description: str = "") -
 class HttpAuthorizers:
     """The authorizers of every HTTP API in the sandbox, with the Lambda authorizers' cache."""
 
-    def __init__(self, layer: HttpApiLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: HttpApiPlugin) -> None:
+        self.plugin = plugin
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, dict[str, Any] | None]] = {}
         self._keys: dict[str, dict[str, Any]] = {}  # issuer -> {kid: public key}
@@ -78,9 +78,9 @@ class HttpAuthorizers:
         if kind == "NONE":
             return None
         if kind == "AWS_IAM":
-            host = f"{api.api_id}.execute-api.{self.layer.aws.region}.amazonaws.com"
+            host = f"{api.api_id}.execute-api.{self.plugin.aws.region}.amazonaws.com"
             identity = sigv4.verify(
-                request, host, "execute-api", self.layer.aws.account_id, self.layer.aws.region
+                request, host, "execute-api", self.plugin.aws.account_id, self.plugin.aws.region
             )
             if identity is None:
                 raise Refused(*FORBIDDEN)
@@ -128,7 +128,7 @@ class HttpAuthorizers:
             )
         except (jwt.PyJWTError, KeyError, ValueError):
             raise refuse("the token signature is invalid") from None
-        now = self.layer.aws.clock.time()
+        now = self.plugin.aws.clock.time()
         # aud, else client_id ("API Gateway validates client_id only if aud is not present")
         given = claims.get("aud", claims.get("client_id"))
         given = [given] if isinstance(given, str) else list(given or [])
@@ -165,7 +165,7 @@ class HttpAuthorizers:
         HTTP (the sandbox's network guard refuses anything but loopback)."""
         import requests
 
-        local = self.layer.issuers.get(issuer.rstrip("/"))
+        local = self.plugin.issuers.get(issuer.rstrip("/"))
         if local is not None:
             document = local.jwks()
         else:
@@ -189,7 +189,7 @@ class HttpAuthorizers:
             raise Refused(*UNAUTHORIZED)
         ttl = int(authorizer.auth_result_ttl or 0) if sources else 0
         key = (authorizer.id, tuple(v or "" for v in values))
-        now = self.layer.aws.clock.time()
+        now = self.plugin.aws.clock.time()
         with self._lock:
             cached = self._cache.get(key)
         if ttl and cached is not None and cached[0] > now:
@@ -213,7 +213,7 @@ class HttpAuthorizers:
         values: list[str | None],
     ) -> dict[str, Any] | None:
         """Run the authorizer function: its context if it allows, None if it denies."""
-        aws = self.layer.aws
+        aws = self.plugin.aws
         method = request.method.upper()
         route_arn = (
             f"arn:aws:execute-api:{aws.region}:{aws.account_id}:{api.api_id}/{target.stage}/"
@@ -231,7 +231,7 @@ class HttpAuthorizers:
                 identitySource=",".join(v or "" for v in values),
             )
         try:
-            answer = self.layer.call_function(authorizer.authorizer_uri, event)
+            answer = self.plugin.call_function(authorizer.authorizer_uri, event)
         except ValueError:
             raise Refused(500, "Internal Server Error") from None
         if not isinstance(answer, dict):

@@ -40,7 +40,7 @@ from workshop_lib import seams
 from workshop_lib.apigatewayv2 import routes
 
 if TYPE_CHECKING:
-    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+    from workshop_lib.apigatewayv2.plugin import HttpApiPlugin
 
 #: the description AWS gives the deployments it makes for an auto-deploying stage
 AUTO_DESCRIPTION = "Automatic deployment triggered by changes to the Api configuration"
@@ -114,8 +114,8 @@ class Deployments:
     """Every HTTP API's deployments in one sandbox, and the stage-to-deployment pointers
     (kept in moto's stage, ``config["deploymentId"]``, so they go with the stage)."""
 
-    def __init__(self, layer: HttpApiLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: HttpApiPlugin) -> None:
+        self.plugin = plugin
         self._lock = threading.Lock()
         self._by_api: dict[str, dict[str, Deployment]] = {}
         self._made: dict[str, int] = {}  # deployments ever made per API: names the next one
@@ -147,7 +147,7 @@ class Deployments:
             deployment_id = _deployment_id(api.api_id, count)
             made = Deployment(
                 deployment_id,
-                self.layer.aws.clock.time(),
+                self.plugin.aws.clock.time(),
                 description,
                 auto,
                 Snapshot.of(api),
@@ -222,7 +222,7 @@ def _deployment_id(api_id: str, index: int) -> str:
 
 
 # -- moto seams (declared in workshop_lib/seams.py, group "apigatewayv2") ----------------------
-def _layer() -> HttpApiLayer | None:
+def _plugin() -> HttpApiPlugin | None:
     return seams.holder("apigatewayv2")
 
 
@@ -235,9 +235,9 @@ def following(original: Callable[..., Any]) -> Callable[..., Any]:
         result = original(self, *args, **kwargs)
         api_id = kwargs.get("api_id", args[0] if args else None)
         api = self.apis.get(api_id) if isinstance(api_id, str) else None
-        layer = _layer()
-        if api is not None and layer is not None:
-            layer.deployments.changed(api)
+        plugin = _plugin()
+        if api is not None and plugin is not None:
+            plugin.deployments.changed(api)
         return result
 
     return changing
@@ -248,12 +248,12 @@ def create_stage(self: Any, api_id: str, config: dict[str, Any]) -> Any:
     from moto.apigatewayv2.models import ApiGatewayV2Backend
 
     api = self.get_api(api_id)
-    layer = _layer()
-    if layer is not None and config.get("deploymentId"):
-        layer.deployments.get(api_id, config["deploymentId"])  # NotFoundException if unknown
+    plugin = _plugin()
+    if plugin is not None and config.get("deploymentId"):
+        plugin.deployments.get(api_id, config["deploymentId"])  # NotFoundException if unknown
     stage = seams.original(ApiGatewayV2Backend, "create_stage")(self, api_id, config)
-    if layer is not None and stage.auto_deploy and api.routes:
-        layer.deployments.deploy(api, stage.name, AUTO_DESCRIPTION, auto=True)
+    if plugin is not None and stage.auto_deploy and api.routes:
+        plugin.deployments.deploy(api, stage.name, AUTO_DESCRIPTION, auto=True)
     return stage
 
 
@@ -261,10 +261,10 @@ def delete_api(self: Any, api_id: str) -> None:
     from moto.apigatewayv2.models import ApiGatewayV2Backend
 
     seams.original(ApiGatewayV2Backend, "delete_api")(self, api_id)
-    layer = _layer()
-    if layer is not None:
-        layer.deployments.forget(api_id)
-        layer.forget_api(api_id)
+    plugin = _plugin()
+    if plugin is not None:
+        plugin.deployments.forget(api_id)
+        plugin.forget_api(api_id)
 
 
 def stage_to_json(self: Any) -> dict[str, Any]:
@@ -278,10 +278,10 @@ def stage_to_json(self: Any) -> dict[str, Any]:
 
 # -- the operations moto lacks (methods added to ApiGatewayV2Response) -----------------------
 def _deployments() -> Deployments:
-    layer = _layer()
-    if layer is None:
-        raise RuntimeError("the HTTP API layer is not installed")
-    return layer.deployments
+    plugin = _plugin()
+    if plugin is None:
+        raise RuntimeError("the HTTP API plugin is not installed")
+    return plugin.deployments
 
 
 def _api_id(response: Any) -> str:

@@ -26,7 +26,7 @@ from workshop_lib.apigatewayv2.deployments import Snapshot
 from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
-    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+    from workshop_lib.apigatewayv2.plugin import HttpApiPlugin
 
 #: the longest an HTTP API waits for an integration (and its default), in milliseconds
 MAX_INTEGRATION_TIMEOUT_MS = 30_000
@@ -64,13 +64,13 @@ class Chosen:
 class HttpApiGateway:
     """A deployed HTTP API: every stage of it, on its execute-api host."""
 
-    def __init__(self, layer: HttpApiLayer, api: Any) -> None:
-        self.layer, self.api = layer, api
+    def __init__(self, plugin: HttpApiPlugin, api: Any) -> None:
+        self.plugin, self.api = plugin, api
         self.cors: dict[str, Any] | None = None  # the served deployment's CORS configuration
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """:meth:`handle_async` for synchronous callers, on the request driver's loop."""
-        return self.layer.driver().run(self.handle_async(request))
+        return self.plugin.driver().run(self.handle_async(request))
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
         """Answer one request; ``request.path`` is the whole path, stage included. The Lambda
@@ -82,7 +82,7 @@ class HttpApiGateway:
         else:
             step = self._plan(request, request_id, chosen) if isinstance(chosen, Chosen) else chosen
         if isinstance(step, LambdaStep):
-            response = await self.layer.invoke(step)
+            response = await self.plugin.invoke(step)
         elif isinstance(step, BlockingStep):
             response = await blocking(step.run)
         else:
@@ -90,7 +90,7 @@ class HttpApiGateway:
         return self._finish(request, response, request_id)
 
     def _request_id(self) -> str:
-        return base64.b64encode(bytes.fromhex(self.layer.aws.ids.hex(20))).decode()
+        return base64.b64encode(bytes.fromhex(self.plugin.aws.ids.hex(20))).decode()
 
     def _finish(
         self, request: HttpRequest, response: HttpResponse, request_id: str
@@ -108,7 +108,7 @@ class HttpApiGateway:
             return payload.error(404, "Not Found")
         stage_name, below = staged
         stage = api.stages[stage_name]
-        deployed = self.layer.deployments.serving(api, stage)
+        deployed = self.plugin.deployments.serving(api, stage)
         if deployed is None:  # never deployed to this stage
             return payload.error(404, "Not Found")
         self.cors = deployed.cors_configuration
@@ -128,23 +128,23 @@ class HttpApiGateway:
         if integration is None:
             return payload.error(404, "Not Found")
         route_key = route.route_key
-        if not self.layer.admit(api_id, stage, route_key):
+        if not self.plugin.admit(api_id, stage, route_key):
             return payload.error(429, "Too Many Requests")
         raw_path = request.path if stage.name == routes.DEFAULT else f"/{stage.name}{below}"
         target = payload.Target(
             api_id=api_id,
-            domain_name=f"{api_id}.execute-api.{self.layer.aws.region}.amazonaws.com",
+            domain_name=f"{api_id}.execute-api.{self.plugin.aws.region}.amazonaws.com",
             stage=stage.name,
             route_key=route_key,
             raw_path=raw_path,
             path_parameters=chosen.params,
             stage_variables=dict(stage.stage_variables or {}),
-            account_id=self.layer.aws.account_id,
+            account_id=self.plugin.aws.account_id,
             request_id=request_id,
-            now=self.layer.aws.clock.time(),
+            now=self.plugin.aws.clock.time(),
         )
         try:
-            authorizer = self.layer.authorizers.authorize(
+            authorizer = self.plugin.authorizers.authorize(
                 chosen.deployed, route, request, target, below
             )
         except Refused as refused:
@@ -166,7 +166,7 @@ class HttpApiGateway:
             return self._lambda(integration, request, target, below, authorizer)
         if kind == "HTTP_PROXY":
             return BlockingStep(
-                lambda: self.layer.forward(integration, request, params, route_key, below)
+                lambda: self.plugin.forward(integration, request, params, route_key, below)
             )
         return payload.error(500, "Internal Server Error")
 

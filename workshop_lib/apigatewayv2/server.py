@@ -17,8 +17,8 @@ from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
 from workshop_lib.apigateway.server import LoopbackServer
 
 if TYPE_CHECKING:
-    from workshop_lib.apigateway.layer import ApiGatewayLayer
-    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+    from workshop_lib.apigateway.plugin import ApiGatewayPlugin
+    from workshop_lib.apigatewayv2.plugin import HttpApiPlugin
 
 _MISSING_TOKEN = HttpResponse(
     403,
@@ -33,25 +33,25 @@ _MISSING_TOKEN = HttpResponse(
 class HttpApiServer(LoopbackServer):
     """One HTTP API on one loopback port."""
 
-    def __init__(self, layer: HttpApiLayer, api_id: str, port: int = 0) -> None:
+    def __init__(self, plugin: HttpApiPlugin, api_id: str, port: int = 0) -> None:
         super().__init__(f"httpapi-{api_id}", port)
-        self.layer, self.api_id = layer, api_id
+        self.plugin, self.api_id = plugin, api_id
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
-        return await self.layer.handle_async(self.api_id, request)
+        return await self.plugin.handle_async(self.api_id, request)
 
 
 class FunctionUrlServer(LoopbackServer):
     """One function URL on one loopback port: every method and path reaches the function."""
 
-    def __init__(self, layer: HttpApiLayer, url_id: str, port: int = 0) -> None:
+    def __init__(self, plugin: HttpApiPlugin, url_id: str, port: int = 0) -> None:
         super().__init__(f"lambda-url-{url_id[:8]}", port)
-        self.layer, self.url_id = layer, url_id
+        self.plugin, self.url_id = plugin, url_id
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self.executor, self.layer.urls.handle, self.url_id, request
+            self.executor, self.plugin.urls.handle, self.url_id, request
         )
 
 
@@ -62,21 +62,21 @@ class OfflineServer(LoopbackServer):
         self,
         port: int,
         *,
-        rest: tuple[ApiGatewayLayer, str, str] | None = None,
-        http_api: tuple[HttpApiLayer, str] | None = None,
+        rest: tuple[ApiGatewayPlugin, str, str] | None = None,
+        http_api: tuple[HttpApiPlugin, str] | None = None,
     ) -> None:
         super().__init__("sls-offline", port)
         self.rest, self.http_api = rest, http_api
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
         if self.rest is not None:
-            layer, api_id, stage = self.rest
+            plugin, api_id, stage = self.rest
             prefix = f"/{stage}"
             if request.path == prefix or request.path.startswith(prefix + "/"):
                 request.path = request.path[len(prefix) :] or "/"
-                gateway = Gateway(layer, api_id, stage)
+                gateway = Gateway(plugin, api_id, stage)
                 return await gateway.handle_async(request)
         if self.http_api is None:
             return _MISSING_TOKEN
-        layer2, api_id2 = self.http_api
-        return await layer2.handle_async(api_id2, request)
+        plugin2, api_id2 = self.http_api
+        return await plugin2.handle_async(api_id2, request)

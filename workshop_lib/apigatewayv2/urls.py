@@ -26,7 +26,7 @@ from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
 from workshop_lib.apigatewayv2 import cors, payload, sigv4
 
 if TYPE_CHECKING:
-    from workshop_lib.apigatewayv2.layer import HttpApiLayer
+    from workshop_lib.apigatewayv2.plugin import HttpApiPlugin
 
 
 def _forbidden() -> HttpResponse:
@@ -42,8 +42,8 @@ def id_of(url: str) -> str:
 class FunctionUrls:
     """The function URLs of the sandbox's Lambda functions."""
 
-    def __init__(self, layer: HttpApiLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: HttpApiPlugin) -> None:
+        self.plugin = plugin
         self._lock = threading.Lock()
         self._index: dict[str, str] | None = None  # URL id -> function name; None: rebuild
         self._changes = 0
@@ -61,7 +61,7 @@ class FunctionUrls:
         ``lambda:InvokeFunction`` too, which the sandbox does not enforce)."""
         from moto.awslambda.utils import get_backend
 
-        aws = self.layer.aws
+        aws = self.plugin.aws
         try:
             wire = get_backend(aws.account_id, aws.region).get_policy(fn.function_name)
             statements = json.loads(json.loads(wire)["Policy"]).get("Statement") or []
@@ -87,7 +87,7 @@ class FunctionUrls:
         from moto.awslambda.exceptions import UnknownFunctionException
         from moto.awslambda.utils import get_backend
 
-        aws = self.layer.aws
+        aws = self.plugin.aws
         backend = get_backend(aws.account_id, aws.region)
         index = self._index
         if index is None:
@@ -121,16 +121,16 @@ class FunctionUrls:
             return cors.preflight(config["Cors"], request)
         authorizer = None
         if config.get("AuthType") == "AWS_IAM":
-            host = f"{url_id}.lambda-url.{self.layer.aws.region}.on.aws"
+            host = f"{url_id}.lambda-url.{self.plugin.aws.region}.on.aws"
             identity = sigv4.verify(
-                request, host, "lambda", self.layer.aws.account_id, self.layer.aws.region
+                request, host, "lambda", self.plugin.aws.account_id, self.plugin.aws.region
             )
             if identity is None:
                 return _forbidden()
             authorizer = {"iam": {**identity, "cognitoIdentity": None}}
         elif not self.public(fn):
             return _forbidden()
-        aws = self.layer.aws
+        aws = self.plugin.aws
         request_id = aws.ids.uuid4()
         target = payload.Target(
             api_id=url_id,
@@ -145,7 +145,7 @@ class FunctionUrls:
             now=aws.clock.time(),
         )
         event = payload.event_v2(request, target, authorizer)
-        response = self.layer.invoke_function(fn, event, payload.response_v2)
+        response = self.plugin.invoke_function(fn, event, payload.response_v2)
         if config.get("Cors"):
             cors.decorate(config["Cors"], request, response)
         response.headers.append(("x-amzn-requestid", request_id))
@@ -155,15 +155,15 @@ class FunctionUrls:
 # -- moto seam: URL configurations change (declared in workshop_lib/seams.py) ------------------
 def forgetting(original: Any) -> Any:
     """``LambdaFunction``'s URL-config method ``original``, followed: once it ran, the
-    installed HTTP API layer's function-URL index is rebuilt on next use."""
+    installed HTTP API plug-in's function-URL index is rebuilt on next use."""
 
     @functools.wraps(original)
     def changing(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return original(self, *args, **kwargs)
         finally:
-            layer = seams.holder("apigatewayv2")
-            if layer is not None:
-                layer.urls.forget()
+            plugin = seams.holder("apigatewayv2")
+            if plugin is not None:
+                plugin.urls.forget()
 
     return changing

@@ -1,4 +1,4 @@
-"""The seams in moto 5.2 where the DynamoDB layer plugs in (declared in workshop_lib/seams.py).
+"""The seams in moto 5.2 where the DynamoDB plug-in plugs in (declared in workshop_lib/seams.py).
 
 - ``DynamoHandler.<action>`` for every data and table action: limits, admission,
   charging and ``ConsumedCapacity`` around moto's own handling.
@@ -10,7 +10,7 @@
 - ``Item.__new__``: moto's record of every ``Item`` it made (``instances_tracked``, for
   ``/moto-api/data.json``) holds them weakly (``storage.LiveInstances``): the items a read
   copied are freed after the request instead of kept forever.
-- ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the layer enforces
+- ``LimitedSizeDict.__setitem__``: moto's 405,000-byte cap is lifted; the plug-in enforces
   AWS's 409,600 bytes by the item-size rules instead.
 - ``moto.dynamodb.responses.TRANSACTION_MAX_ITEMS``: 100, as AWS allows today (moto: 25).
 - ``StreamShard.add`` / ``StreamShard.get`` and the streams backend's shard iterators:
@@ -31,14 +31,14 @@ from workshop_lib import seams
 from workshop_lib.dynamodb import storage, streams
 
 if TYPE_CHECKING:
-    from workshop_lib.dynamodb.layer import DynamoDBLayer
+    from workshop_lib.dynamodb.plugin import DynamoDBPlugin
 
 #: DynamoDB's limit on the items of one transaction (TransactWriteItems, TransactGetItems)
 TRANSACTION_MAX_ITEMS = 100
 
 
 def action(original: Any) -> Any:
-    """``DynamoHandler.<action>``: the layer's handling around moto's."""
+    """``DynamoHandler.<action>``: the plug-in's handling around moto's."""
     name = original.__name__
 
     def wrapper(handler: DynamoHandler) -> Any:
@@ -55,9 +55,9 @@ class _ReadRecorder:
         self.table, self.inner = table, inner
 
     def expr(self, item: Any) -> bool:
-        layer = seams.holder("dynamodb")
-        if layer is not None:
-            layer.record_read(self.table, item)
+        plugin = seams.holder("dynamodb")
+        if plugin is not None:
+            plugin.record_read(self.table, item)
         return True if self.inner is None else self.inner.expr(item)
 
 
@@ -143,9 +143,9 @@ def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> 
     return streams.live_iterator(self, iterator_arn, now).get(limit)
 
 
-def install(layer: DynamoDBLayer) -> None:
-    seams.install("dynamodb", layer)
+def install(plugin: DynamoDBPlugin) -> None:
+    seams.install("dynamodb", plugin)
 
 
-def uninstall(layer: DynamoDBLayer) -> None:
-    seams.uninstall("dynamodb", layer)
+def uninstall(plugin: DynamoDBPlugin) -> None:
+    seams.uninstall("dynamodb", plugin)

@@ -30,7 +30,7 @@ from typing import Any
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from sortedcontainers import SortedDict
 
-# Writes (moto's, serialised by the layer) and the readers that walk the sorted keys take
+# Writes (moto's, serialised by the plugin) and the readers that walk the sorted keys take
 # turns: a SortedDict must not change while a reader bisects or iterates it.
 _LOCK = threading.RLock()
 _NARROWED = threading.local()  # table id -> the candidates of the call in progress

@@ -76,7 +76,7 @@ def partition_heatmap(
     Covers the last minute of the table's traffic on the sandbox clock
     (:data:`~workshop_lib.dynamodb.throttle.TIMELINE_WINDOW_S`): the sandbox keeps no more.
     """
-    state = aws.layer("dynamodb").throughput(table)
+    state = aws.plugin("dynamodb").throughput(table)
     events = [(t, p, u) for t, p, k, u in state.timeline if k == kind]
     partitions = list(range(len(state.partitions)))
     if not events:

@@ -1,9 +1,9 @@
 """EventBridge: scheduled rules fired at their Lambda targets on the sandbox's clock.
 
-``schedule`` parses ``rate(...)`` and ``cron(...)`` expressions; ``layer`` is the plug-in
+``schedule`` parses ``rate(...)`` and ``cron(...)`` expressions; ``plugin`` is the plug-in
 that fires them.
 """
 
-from workshop_lib.eventbridge.layer import SchedulerLayer
+from workshop_lib.eventbridge.plugin import SchedulerPlugin
 
-__all__ = ["SchedulerLayer"]
+__all__ = ["SchedulerPlugin"]

@@ -341,7 +341,7 @@ def _send_a_failing_event(aws: Any, lam: Any, sqs: Any, url: str) -> None:
     """A failing event through the function: it must reach the queue after its retries."""
     marker = {"amount": -1, "note": "sent by check('3.3')"}
     lam.invoke(FunctionName=PAYMENTS_NAME, InvocationType="Event", Payload=json.dumps(marker))
-    if not aws.layer("lambda").queue.wait_idle(timeout=60):
+    if not aws.plugin("lambda").queue.wait_idle(timeout=60):
         raise Fail("the failing test event was still being retried after a minute", "try again")
     seen: list[str] = []
     found = False

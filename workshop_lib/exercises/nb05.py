@@ -588,7 +588,7 @@ def check_vote_key(vote_key: Any) -> None:
 
 
 def _partition(aws: Any, key: str) -> int:
-    return aws.layer("dynamodb").partition_for(TABLE_5_4, key)
+    return aws.plugin("dynamodb").partition_for(TABLE_5_4, key)
 
 
 def _drive_votes(

@@ -70,10 +70,10 @@ def _sandbox() -> Any:
         "run the notebook from the top: aws = sandbox(clock='virtual').start() is near the top",
     )
     try:
-        aws.layer("apigateway")
+        aws.plugin("apigateway")
     except KeyError:
         raise Fail(
-            "this sandbox has no API Gateway layer", "start it with sandbox(clock='virtual')"
+            "this sandbox has no API Gateway plug-in", "start it with sandbox(clock='virtual')"
         ) from None
     return aws
 

@@ -270,7 +270,7 @@ def check_lock(lock: Any) -> None:
 
     require_function(lock, "10.2", "lock")
     aws = running_sandbox("the route cannot be locked", "run the notebook's first cell")
-    issuer = aws.layer("apigatewayv2").issuer()
+    issuer = aws.plugin("apigatewayv2").issuer()
     try:
         with Scratch(aws, "check-10-2") as scratch:
             arn = scratch.function("check-10-2-write", ECHO_PY)

@@ -91,9 +91,9 @@ class Offline:
 
             rest = None
             if result.info.rest_api_id:
-                rest = (self.aws.layer("apigateway"), result.info.rest_api_id, self.service.stage)
+                rest = (self.aws.plugin("apigateway"), result.info.rest_api_id, self.service.stage)
             self._server = OfflineServer(
-                port, rest=rest, http_api=(self.aws.layer("apigatewayv2"), self.http_api_id)
+                port, rest=rest, http_api=(self.aws.plugin("apigatewayv2"), self.http_api_id)
             )
             self._server.start()
             base = self._server.base_url

@@ -5,7 +5,7 @@ an empty body). See ``audit.py`` (recording) and ``policy.py`` (evaluating state
 
 from __future__ import annotations
 
-from workshop_lib.iam.audit import AuditLayer, Call, access_key_for, calls
+from workshop_lib.iam.audit import AuditPlugin, Call, access_key_for, calls
 from workshop_lib.iam.policy import allows
 
-__all__ = ["AuditLayer", "Call", "access_key_for", "allows", "calls"]
+__all__ = ["AuditPlugin", "Call", "access_key_for", "allows", "calls"]

@@ -4,7 +4,7 @@ On AWS a function calls other services with its execution role's temporary crede
 The sandbox gives each function's execution environment its own access key
 (:func:`access_key_for`, ``ASIA…``); moto's one authorisation seam
 (``ActionAuthenticatorMixin._authenticate_and_authorize_action``, called for every request
-of every service) tells :class:`AuditLayer` which key asked for which action, so the
+of every service) tells :class:`AuditPlugin` which key asked for which action, so the
 framework can compare them with the role's statements. A ``workshop sandbox start`` server
 answers ``GET /moto-api/workshop/calls`` with the same record for other processes.
 """
@@ -114,7 +114,7 @@ def serve_calls(request: Any, full_url: str, headers: Any) -> tuple[int, dict, s
     return 200, {"Content-Type": "application/json"}, body
 
 
-class AuditLayer:
+class AuditPlugin:
     """Installs the recording seam into moto for as long as the sandbox runs."""
 
     name = "iam"

@@ -29,7 +29,7 @@ from workshop_lib.facts import value
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
-    from workshop_lib.lambda_runtime.service import LambdaLayer, Outcome
+    from workshop_lib.lambda_runtime.service import LambdaPlugin, Outcome
 
 RETRY_DELAYS_S = (60.0, 120.0)  # before the second and the third attempt
 THROTTLE_BACKOFF_MAX_S = 300.0
@@ -67,8 +67,8 @@ class Stats:
 class AsyncQueue:
     """The queue, its scheduler thread and a small pool of invoker threads."""
 
-    def __init__(self, layer: LambdaLayer, speedup: float = 60.0) -> None:
-        self.layer = layer
+    def __init__(self, plugin: LambdaPlugin, speedup: float = 60.0) -> None:
+        self.plugin = plugin
         self.speedup = speedup
         self.stats = Stats()
         self.finished: list[AsyncEvent] = []  # every event that ended, in order
@@ -77,10 +77,10 @@ class AsyncQueue:
         self._cond = threading.Condition()
         self._stop = False
         self._in_flight = 0
-        self._t0_clock = layer.aws.clock.time()
+        self._t0_clock = plugin.aws.clock.time()
         self._t0_real = time.monotonic()
         self._workers = ThreadPoolExecutor(
-            max_workers=max(2, layer.account_concurrency), thread_name_prefix="lambda-async"
+            max_workers=max(2, plugin.account_concurrency), thread_name_prefix="lambda-async"
         )
         self._thread = threading.Thread(target=self._loop, daemon=True, name="lambda-async")
         self._thread.start()
@@ -88,18 +88,18 @@ class AsyncQueue:
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> float:
         """Queue time in sandbox seconds."""
-        clock = self.layer.aws.clock
+        clock = self.plugin.aws.clock
         if clock.virtual:
             return clock.time()
         return self._t0_clock + (time.monotonic() - self._t0_real) * self.speedup
 
     def _frozen(self) -> bool:
-        clock = self.layer.aws.clock
+        clock = self.plugin.aws.clock
         return clock.virtual and getattr(clock, "speed", None) is None
 
     def _real_wait(self, due: float) -> float | None:
         """Real seconds until ``due``; None: wait for running work (frozen clock)."""
-        clock = self.layer.aws.clock
+        clock = self.plugin.aws.clock
         ahead = due - self.now()
         if ahead <= 0:
             return 0.0
@@ -141,7 +141,7 @@ class AsyncQueue:
                     return
                 due, _, event = heapq.heappop(self._heap)
                 self._in_flight += 1
-            clock = self.layer.aws.clock
+            clock = self.plugin.aws.clock
             if self._frozen() and due > clock.time():
                 clock.advance(due - clock.time())
             self._workers.submit(self._attempt, event)
@@ -184,7 +184,7 @@ class AsyncQueue:
         from moto.awslambda.exceptions import UnknownFunctionException
 
         try:
-            fn = self.layer.function(event.function_name, event.qualifier)
+            fn = self.plugin.function(event.function_name, event.qualifier)
         except UnknownFunctionException:
             self._count("dropped")  # the function was deleted while the event waited
             self._finish(event, "FunctionDeleted")
@@ -199,7 +199,7 @@ class AsyncQueue:
             self._fail(fn, event, "EventAgeExceeded", config)
             return
         try:
-            outcome = self.layer.run(
+            outcome = self.plugin.run(
                 fn, event.payload, qualifier=event.qualifier, request_id=event.request_id
             )
         except Throttled:
@@ -264,7 +264,7 @@ class AsyncQueue:
         )
         record: dict[str, Any] = {
             "version": "1.0",
-            "timestamp": _iso(self.layer.aws.clock.time()),
+            "timestamp": _iso(self.plugin.aws.clock.time()),
             "requestContext": {
                 "requestId": event.request_id,
                 "functionArn": qualified,
@@ -300,7 +300,7 @@ class AsyncQueue:
         attributes: dict[str, Any] | None = None,
         condition: str = "",
     ) -> None:
-        aws = self.layer.aws
+        aws = self.plugin.aws
         service = target.split(":")[2]
         name = target.split(":")[-1]
         if service == "sqs":
@@ -312,7 +312,7 @@ class AsyncQueue:
             extra = {"MessageAttributes": attributes} if attributes else {}
             aws.client("sns").publish(TopicArn=target, Message=body, **extra)
         elif service == "lambda":
-            target_fn = self.layer.function(name, None)
+            target_fn = self.plugin.function(name, None)
             self.submit(target_fn, body, request_id=aws.ids.uuid4())
         elif service == "events":
             aws.client("events").put_events(

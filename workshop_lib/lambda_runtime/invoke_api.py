@@ -15,7 +15,7 @@ from workshop_lib.lambda_runtime import logs, patches
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
-    from workshop_lib.lambda_runtime.service import LambdaLayer
+    from workshop_lib.lambda_runtime.service import LambdaPlugin
 
 MB = 1024 * 1024
 
@@ -50,7 +50,7 @@ class InvalidRequestContentException(JsonRESTError):
 
 
 def api_invoke(
-    layer: LambdaLayer,
+    plugin: LambdaPlugin,
     fn: Any,
     body: str | bytes | None,
     headers: Any,
@@ -77,12 +77,12 @@ def api_invoke(
         ) from None
     client_context = _client_context(headers.get("X-Amz-Client-Context"))
     if invocation_type == "Event":
-        request_id = layer.aws.ids.uuid4()
-        layer.queue.submit(fn, event, qualifier=qualifier, request_id=request_id)
+        request_id = plugin.aws.ids.uuid4()
+        plugin.queue.submit(fn, event, qualifier=qualifier, request_id=request_id)
         response_headers[patches.PINNED_REQUEST_ID] = request_id
         return b""
     try:
-        outcome = layer.run(fn, event, qualifier=qualifier, client_context=client_context)
+        outcome = plugin.run(fn, event, qualifier=qualifier, client_context=client_context)
     except Throttled as exc:
         raise TooManyRequestsException(exc.reason) from None
     response_headers["x-amz-executed-version"] = outcome.version

@@ -30,10 +30,10 @@ from workshop_lib.lambda_runtime import runtimes, sources
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
-    from workshop_lib.lambda_runtime.service import LambdaLayer
+    from workshop_lib.lambda_runtime.service import LambdaPlugin
 
 
-def layer() -> LambdaLayer:
+def plugin() -> LambdaPlugin:
     installed = seams.holder("lambda")
     if installed is None:
         raise RuntimeError("the Lambda layer is not installed")
@@ -49,7 +49,7 @@ def backend_invoke(
     response_headers: Any,
 ) -> bytes:
     fn = self.get_function(function_name, qualifier)
-    payload = layer().api_invoke(fn, body, headers, response_headers, qualifier)
+    payload = plugin().api_invoke(fn, body, headers, response_headers, qualifier)
     response_headers["Content-Length"] = str(len(payload))
     return _LimitApplied(payload)
 
@@ -70,7 +70,7 @@ def function_invoke(
 ) -> bytes:
     event = body if isinstance(body, str) else json.dumps(body)
     try:
-        outcome = layer().run(self, event)
+        outcome = plugin().run(self, event)
     except Throttled as exc:
         from workshop_lib.lambda_runtime.service import TooManyRequestsException
 
@@ -81,7 +81,7 @@ def function_invoke(
 
 
 def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
-    runtimes.check_runtime(spec.get("Runtime"), layer().aws.clock.now().date(), "create")
+    runtimes.check_runtime(spec.get("Runtime"), plugin().aws.clock.now().date(), "create")
     runtimes.check_environment((spec.get("Environment") or {}).get("Variables"))
     runtimes.check_configuration(spec)
     fn = seams.original(LambdaBackend, "create_function")(self, spec)
@@ -92,7 +92,7 @@ def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction
 def update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> dict:
     # the runtime the function will have: blocked once its block-update date has come
     runtime = config_updates.get("Runtime") or self.run_time
-    runtimes.check_runtime(runtime, layer().aws.clock.now().date(), "update")
+    runtimes.check_runtime(runtime, plugin().aws.clock.now().date(), "update")
     if "Environment" in config_updates:
         runtimes.check_environment((config_updates["Environment"] or {}).get("Variables"))
     runtimes.check_configuration(config_updates)
@@ -109,7 +109,7 @@ def update_function_code(
 ) -> dict[str, Any] | None:
     # UpdateFunctionCode is an update too: refused from the runtime's block-update date
     fn = self.get_function(function_name, qualifier)
-    runtimes.check_runtime(fn.run_time, layer().aws.clock.now().date(), "update")
+    runtimes.check_runtime(fn.run_time, plugin().aws.clock.now().date(), "update")
     return seams.original(LambdaBackend, "update_function_code")(
         self, function_name, qualifier, body
     )
@@ -128,7 +128,7 @@ def put_function_concurrency(
 ) -> str:
     """AWS keeps part of the account's concurrency unreserved (100 of 1,000 there; the
     same tenth of the sandbox's smaller account limit here)."""
-    limit = layer().account_concurrency
+    limit = plugin().account_concurrency
     minimum = max(1, limit // 10)
     others = sum(
         int(fn.reserved_concurrency or 0)
@@ -154,7 +154,7 @@ def delete_function(self: LambdaBackend, function_name: str, qualifier: str | No
         arn = None
     result = seams.original(LambdaBackend, "delete_function")(self, function_name, qualifier)
     if arn and seams.installed("lambda"):
-        layer().pool.forget(arn)
+        plugin().pool.forget(arn)
     return result
 
 
@@ -164,13 +164,13 @@ def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> An
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():
             if queue.queue_arn == esm.event_source_arn:
                 queue.lambda_event_source_mappings.pop(esm.function_arn, None)
-        layer().poller.add(esm)
+        plugin().poller.add(esm)
     return esm
 
 
 def s3_invoke_lambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
     with contextlib.suppress(Exception):  # a notification never fails the upload
-        sources.s3_notification(layer(), event_body, fn_arn)
+        sources.s3_notification(plugin(), event_body, fn_arn)
 
 
 #: Response header through which the runtime hands its request id past moto's.
@@ -185,11 +185,11 @@ def enrich_response(headers: dict[str, str], body: Any) -> tuple[dict[str, str],
     return headers, body
 
 
-def install(lambda_layer: LambdaLayer) -> None:
-    """Plug ``lambda_layer`` into moto (one layer at a time; seams.py lists the seams)."""
-    seams.install("lambda", lambda_layer)
+def install(lambda_plugin: LambdaPlugin) -> None:
+    """Plug ``lambda_plugin`` into moto (one plug-in at a time; seams.py lists the seams)."""
+    seams.install("lambda", lambda_plugin)
 
 
-def uninstall(lambda_layer: LambdaLayer) -> None:
+def uninstall(lambda_plugin: LambdaPlugin) -> None:
     """Restore moto exactly as it was."""
-    seams.uninstall("lambda", lambda_layer)
+    seams.uninstall("lambda", lambda_plugin)

@@ -6,7 +6,7 @@ loop serves other requests meanwhile), applies the function's timeout, memory an
 size, and hands START / END / REPORT and the function's output to CloudWatch Logs
 (:func:`workshop_lib.lambda_runtime.logs.record`). Every caller goes through it: API
 Gateway on its loop, boto3's ``invoke``, the async queue and event sources through
-:meth:`LambdaLayer.run <workshop_lib.lambda_runtime.service.LambdaLayer.run>`, the thin
+:meth:`LambdaPlugin.run <workshop_lib.lambda_runtime.service.LambdaPlugin.run>`, the thin
 synchronous wrapper.
 """
 
@@ -78,7 +78,7 @@ class DecodedEvent:
 
 @dataclass
 class _Call:
-    """One run of a function on its way through :meth:`LambdaLayer.run`."""
+    """One run of a function on its way through :meth:`LambdaPlugin.run`."""
 
     spec: FunctionSpec
     event: str | DecodedEvent

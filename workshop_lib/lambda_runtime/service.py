@@ -25,10 +25,10 @@ from workshop_lib.lambda_runtime.run import DecodedEvent, Outcome, Runner
 if TYPE_CHECKING:
     from workshop_lib.sandbox import Sandbox
 
-__all__ = ["DecodedEvent", "LambdaLayer", "Outcome", "TooManyRequestsException"]
+__all__ = ["DecodedEvent", "LambdaPlugin", "Outcome", "TooManyRequestsException"]
 
 
-class LambdaLayer:
+class LambdaPlugin:
     """Real execution of Lambda functions in the sandbox (no Docker)."""
 
     name = "lambda"

@@ -20,7 +20,7 @@ from workshop_lib.lambda_runtime import events
 from workshop_lib.lambda_runtime.pool import Throttled
 
 if TYPE_CHECKING:
-    from workshop_lib.lambda_runtime.service import LambdaLayer
+    from workshop_lib.lambda_runtime.service import LambdaPlugin
 
 POLL_INTERVAL_S = 0.05
 
@@ -28,8 +28,8 @@ POLL_INTERVAL_S = 0.05
 class SqsPoller:
     """Polls every enabled SQS event source mapping of the sandbox."""
 
-    def __init__(self, layer: LambdaLayer) -> None:
-        self.layer = layer
+    def __init__(self, plugin: LambdaPlugin) -> None:
+        self.plugin = plugin
         self.mappings: dict[str, Any] = {}  # uuid -> moto EventSourceMapping
         self.batches = 0
         self._stop = threading.Event()
@@ -64,7 +64,7 @@ class SqsPoller:
             with self._lock:
                 self.mappings.pop(esm.uuid, None)
             return 0
-        sqs = self.layer.aws.client("sqs")
+        sqs = self.plugin.aws.client("sqs")
         name = esm.event_source_arn.split(":")[-1]
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         batch_size = int(esm.batch_size or 10)
@@ -88,7 +88,7 @@ class SqsPoller:
         event = {"Records": [self._record(m, esm.event_source_arn) for m in messages]}
         fn = backend.get_function(esm.function_arn)
         try:
-            outcome = self.layer.run(fn, json.dumps(event))
+            outcome = self.plugin.run(fn, json.dumps(event))
         except Throttled:
             return 0  # messages become visible again after the visibility timeout
         self.batches += 1
@@ -125,7 +125,7 @@ class SqsPoller:
     def _lambda_backend(self) -> Any:
         from moto.awslambda.utils import get_backend
 
-        return get_backend(self.layer.aws.account_id, self.layer.aws.region)
+        return get_backend(self.plugin.aws.account_id, self.plugin.aws.region)
 
 
 def _enabled(esm: Any) -> bool:
@@ -150,7 +150,7 @@ def _batch_item_failures(payload: str | None) -> set[str] | None:
     return ids
 
 
-def s3_notification(layer: LambdaLayer, event_body: dict[str, Any], fn_arn: str) -> None:
+def s3_notification(plugin: LambdaPlugin, event_body: dict[str, Any], fn_arn: str) -> None:
     """What S3 does for a Lambda notification: an async invoke with the full record."""
     record = event_body["Records"][0]
     s3 = record["s3"]
@@ -162,8 +162,8 @@ def s3_notification(layer: LambdaLayer, event_body: dict[str, Any], fn_arn: str)
         event_name=record["eventName"],
         configuration_id=s3.get("configurationId") or "workshop-notification",
     )
-    fn = layer.function(fn_arn)
-    layer.queue.submit(fn, json.dumps(full), request_id=layer.aws.ids.uuid4())
+    fn = plugin.function(fn_arn)
+    plugin.queue.submit(fn, json.dumps(full), request_id=plugin.aws.ids.uuid4())
 
 
 def _unquote(key: str) -> str:

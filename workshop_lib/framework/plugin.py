@@ -2,12 +2,12 @@
 
 moto's ``AWS::ApiGateway::Method`` requires ``Integration.IntegrationHttpMethod`` and
 ``Integration.Uri``, which a ``MOCK`` integration (the framework's CORS preflight) does not
-have: the stack update fails with a ``KeyError``. This layer lets such methods through;
+have: the stack update fails with a ``KeyError``. This plug-in lets such methods through;
 what moto then drops from every method is completed by :mod:`workshop_lib.framework.gaps`,
 which also creates the resource types moto skips, so moto's "No Moto CloudFormation support"
 warning for exactly those types is filtered out (any other type still warns). moto lists a
 skipped resource as an entry with no logical id and no type (code reading
-``ResourceType.split("::")[1]`` fails on it); the layer lists it by its logical id and type,
+``ResourceType.split("::")[1]`` fails on it); the plug-in lists it by its logical id and type,
 as CloudFormation does.
 """
 
@@ -30,7 +30,7 @@ class _Handled(logging.Filter):
         return not (text.startswith("No Moto CloudFormation") and text.endswith(_skipped_types()))
 
 
-class CloudFormationLayer:
+class CloudFormationPlugin:
     """Installs the MOCK-integration fix into moto's CloudFormation for the sandbox's life."""
 
     name = "cloudformation"

@@ -1,4 +1,4 @@
-"""The API Gateway layer: deployed REST APIs answered in-process and over real HTTP.
+"""The API Gateway plugin: deployed REST APIs answered in-process and over real HTTP.
 
 moto stores API Gateway's configuration but never calls an integration. This plug-in
 answers ``requests`` calls to ``https://{api}.execute-api.{region}.amazonaws.com/{stage}/...``
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
-class ApiGatewayLayer:
+class ApiGatewayPlugin:
     """Serves the sandbox's REST APIs."""
 
     name = "apigateway"
@@ -151,4 +151,4 @@ class ApiGatewayLayer:
 
     def driver(self) -> Driver:
         """The request driver synchronous callers go through (the Lambda plug-in's)."""
-        return self.aws.layer("lambda").driver
+        return self.aws.plugin("lambda").driver

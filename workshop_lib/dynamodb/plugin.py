@@ -1,8 +1,8 @@
-"""The DynamoDB layer of the sandbox: capacity, throttling, partitions, limits and TTL.
+"""The DynamoDB plug-in of the sandbox: capacity, throttling, partitions, limits and TTL.
 
 moto answers every call with hard-coded ``ConsumedCapacity`` (put 1.0, get 0.5), never
 throttles, never expires TTL items, caps items at 405,000 bytes and transactions at 25
-items. Around each of moto's DynamoDB actions this layer:
+items. Around each of moto's DynamoDB actions this plugin:
 
 1. enforces AWS's limits (400 KB = 409,600-byte items, 25 items per batch write, 100 per
    transaction, 20 GSIs and 5 LSIs per table) and expires TTL items on the sandbox clock;
@@ -127,7 +127,7 @@ def index_entry(table: Any, index: Any, item: dict[str, Any] | None) -> dict[str
     return {k: v for k, v in item.items() if k in keep}
 
 
-class DynamoDBLayer:
+class DynamoDBPlugin:
     """Capacity, throttling, partitions, limits and TTL for the sandbox's DynamoDB."""
 
     name = "dynamodb"

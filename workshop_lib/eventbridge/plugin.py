@@ -28,7 +28,7 @@ MAX_CATCH_UP = 100
 log = logging.getLogger(__name__)
 
 
-class SchedulerLayer:
+class SchedulerPlugin:
     """Fires the sandbox's scheduled EventBridge rules at their Lambda targets."""
 
     name = "eventbridge"
@@ -120,7 +120,7 @@ class SchedulerLayer:
             "resources": [rule.arn],
             "detail": {},
         }
-        lam = self.aws.layer("lambda")
+        lam = self.aws.plugin("lambda")
         sent = 0
         for target in rule.targets:
             arn = target.get("Arn", "")

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
-class HttpApiLayer:
+class HttpApiPlugin:
     """Serves the sandbox's HTTP APIs and function URLs."""
 
     name = "apigatewayv2"
@@ -251,14 +251,14 @@ class HttpApiLayer:
 
     def driver(self) -> Driver:
         """The request driver synchronous callers go through (the Lambda plug-in's)."""
-        return self.aws.layer("lambda").driver
+        return self.aws.plugin("lambda").driver
 
     # -- integrations -----------------------------------------------------------------------
     async def invoke(self, step: LambdaStep) -> HttpResponse:
         """Run the function a Lambda integration names and map its answer."""
         from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
-        rest = self.aws.layer("apigateway")
+        rest = self.aws.plugin("apigateway")
         uri = lambda_uri(step.uri, self.aws.region)
         try:
             outcome = await rest.integrations.invoke(uri, step.event, step.timeout_ms)
@@ -275,7 +275,7 @@ class HttpApiLayer:
 
         from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
-        rest = self.aws.layer("apigateway")
+        rest = self.aws.plugin("apigateway")
         try:
             outcome = rest.integrations.invoke_sync(lambda_uri(uri, self.aws.region), event, 10_000)
         except (IntegrationTimeout, IntegrationThrottled):
@@ -292,7 +292,7 @@ class HttpApiLayer:
         from workshop_lib.lambda_runtime.service import DecodedEvent
 
         try:
-            outcome = self.aws.layer("lambda").run(fn, DecodedEvent(event))
+            outcome = self.aws.plugin("lambda").run(fn, DecodedEvent(event))
         except Throttled:
             return HttpResponse(
                 429,
