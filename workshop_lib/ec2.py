@@ -1,7 +1,7 @@
 """Importing moto's EC2 models cheaply: the course never starts an instance.
 
 moto imports its EC2 models whenever CloudFormation (every ``workshop sls deploy`` and
-``offline``), SSM or Auto Scaling is used, and that import costs about 70 MB and 0.5–1 s:
+``offline``), SSM or Auto Scaling is used, and most of that import's memory and time is:
 
 - ``moto.ec2.models.instance_types`` decodes the instance-type offerings of every region.
   With :func:`defer_offerings` the import leaves them out and each
@@ -119,8 +119,8 @@ class _DeferringLoader(importlib.abc.Loader):
 
 class _EndpointRegions:
     """What moto's region list asks of ``boto3.Session()``, answered from botocore's endpoint
-    data alone: botocore would first decode EC2's service model (16 MB, 60 ms) just to read
-    its endpoint prefix, which is its name, ``ec2``."""
+    data alone: botocore would first decode EC2's whole service model just to read its
+    endpoint prefix, which is its name, ``ec2``."""
 
     def __init__(self, session: Any) -> None:
         self.session = session

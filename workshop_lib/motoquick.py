@@ -5,13 +5,13 @@ model and build a werkzeug URL map of all its operations. Two parts of that are 
 the sandbox, which pays them on every start (``workshop sls offline``, each notebook):
 
 - ``moto.core.utils._load_service_model`` makes a new loader for each model, and each new
-  loader lists botocore's ~400 service folders again (about 15 ms a service). One moto
-  loader serves them all; moto caches the models it builds anyway.
-- werkzeug compiles two URL *builders* per rule (Python source, parsed and compiled: 30 ms
-  for API Gateway's 125 operations, 20 ms for Lambda's) that moto never calls: it only
-  matches. The builders are compiled the first time something builds a URL with the rule.
-- ``moto.apigateway.models`` imports ``openapi_spec_validator`` (pydantic and friends:
-  80 ms) for ``import_rest_api``/``put_rest_api`` with ``failOnWarnings``. It is imported
+  loader lists botocore's service folders again. One moto loader serves them all; moto
+  caches the models it builds anyway.
+- werkzeug compiles two URL *builders* per rule (Python source, parsed and compiled) that
+  moto never calls: it only matches. The builders are compiled the first time something
+  builds a URL with the rule.
+- ``moto.apigateway.models`` imports ``openapi_spec_validator`` (pydantic and friends) for
+  ``import_rest_api``/``put_rest_api`` with ``failOnWarnings``. It is imported
   the first time such a call validates a document; until then moto's ``validate`` is a
   stand-in that imports the real one and puts it (and its exception class) in its place.
 

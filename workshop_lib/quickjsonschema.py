@@ -2,9 +2,9 @@
 checks, nbformat (the course's authoring, ``workshop reset``) and nbval in ``make test``.
 
 jsonschema imports that optional IRI checker when it is installed (Jupyter brings it), and it
-builds a grammar at import time: 1.1-1.5 s of CPU, for a string format that no course API,
-OpenAPI document or notebook schema uses. A speed seam (workshop_lib/seams.py): if jsonschema
-stops importing it that way, the import is jsonschema's own, with a warning.
+builds a grammar at import time, the largest part of the import, for a string format that no
+course API, OpenAPI document or notebook schema uses. A speed seam (workshop_lib/seams.py):
+if jsonschema stops importing it that way, the import is jsonschema's own, with a warning.
 """
 
 from __future__ import annotations
