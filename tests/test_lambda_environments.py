@@ -325,12 +325,13 @@ def test_idle_time_is_measured_on_the_sandbox_clock_and_retire_recycles():
 
 # -- the served path's worker hop: awaited on an event loop ----------------------------------
 def _run_on(loop, aws, name, event):
-    """LambdaPlugin.run_async for function ``name`` on ``loop`` (running in another thread)."""
+    """The Lambda plug-in's Runner.run for function ``name`` on ``loop`` (running in another
+    thread), as a served API awaits it."""
     import asyncio
 
     plugin = aws.plugin("lambda")
     return asyncio.run_coroutine_threadsafe(
-        plugin.run_async(plugin.function(name), event), loop
+        plugin.runner.run(plugin.function(name), event), loop
     ).result(timeout=30)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
     from workshop_lib.lambda_runtime.run import Outcome
 
 MAX_BODY = 10 * 1024 * 1024  # REST API payload limit: 10 MB
+
+
+def single_and_multi(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A proxy event's two views of repeated names (headers, query parameters): the last
+    value of each, and all of them in order."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
 
 
 @dataclass
@@ -190,16 +204,8 @@ class Gateway:
         """The REST API (payload format 1.0) Lambda proxy event for this request."""
         aws = self.plugin.aws
         now = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc)
-        headers: dict[str, str] = {}
-        multi_headers: dict[str, list[str]] = {}
-        for key, value in request.headers:
-            headers[key] = value
-            multi_headers.setdefault(key, []).append(value)
-        query: dict[str, str] = {}
-        multi_query: dict[str, list[str]] = {}
-        for key, value in parse_qsl(request.query, keep_blank_values=True):
-            query[key] = value
-            multi_query.setdefault(key, []).append(value)
+        headers, multi_headers = single_and_multi(request.headers)
+        query, multi_query = single_and_multi(parse_qsl(request.query, keep_blank_values=True))
         binary = _is_binary(request, self.spec)
         body: str | None
         if not request.body:

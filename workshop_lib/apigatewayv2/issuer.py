@@ -19,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from workshop_lib.netguard import is_loopback_host_header
+from workshop_lib.server import STOP_POLL_S
 
 
 class LocalIssuer:
@@ -99,9 +100,8 @@ class LocalIssuer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        # a stop request is seen within 50 ms (the default, 0.5 s, is what stop() waits)
         threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": STOP_POLL_S}, daemon=True
         ).start()
         return self
 

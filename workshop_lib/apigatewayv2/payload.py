@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
-from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
+from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse, single_and_multi
 
 #: content types passed to the function as text; any other body arrives base64-encoded
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -160,17 +160,10 @@ def event_v2(
 
 def event_v1(request: HttpRequest, target: Target, resource: str) -> dict[str, Any]:
     """The payload format 1.0 event an HTTP API sends (REST's shape, ``version: "1.0"``)."""
-    headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = {}
-    for name, value in forwarded_headers(request, target.domain_name):  # lower-cased, both
-        name = name.lower()
-        headers[name] = value
-        multi_headers.setdefault(name, []).append(value)
-    query: dict[str, str] = {}
-    multi_query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(request.query, keep_blank_values=True):
-        query[key] = value
-        multi_query.setdefault(key, []).append(value)
+    headers, multi_headers = single_and_multi(  # lower-cased, both
+        (name.lower(), value) for name, value in forwarded_headers(request, target.domain_name)
+    )
+    query, multi_query = single_and_multi(parse_qsl(request.query, keep_blank_values=True))
     body, encoded = _body(request)
     time_text, epoch_ms = _times(target.now)
     return {

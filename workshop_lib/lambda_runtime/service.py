@@ -125,20 +125,6 @@ class LambdaPlugin:
             )
         )
 
-    async def run_async(
-        self,
-        fn: Any,
-        event: str | DecodedEvent,
-        *,
-        qualifier: str | None = None,
-        client_context: dict[str, Any] | None = None,
-        request_id: str | None = None,
-    ) -> Outcome:
-        """:meth:`run` awaited on the caller's own event loop (a served API's)."""
-        return await self.runner.run(
-            fn, event, qualifier=qualifier, client_context=client_context, request_id=request_id
-        )
-
     def api_invoke(
         self,
         fn: Any,
