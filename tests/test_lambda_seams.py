@@ -75,6 +75,7 @@ def test_the_fast_log_append_mirrors_this_motos_put_log_events():
     conversions): if moto changes that method, this fails and the copy must follow."""
     import hashlib
 
+    from moto.core.common_models import BaseModel
     from moto.logs.models import LogEvent, LogStream, logs_backends
 
     from workshop_lib.lambda_runtime.logs import append_events
@@ -84,6 +85,7 @@ def test_the_fast_log_append_mirrors_this_motos_put_log_events():
 
     assert fingerprint(LogStream.put_log_events) == "b07b0d5ae328f7dd"
     assert fingerprint(LogEvent.__init__) == "bb6367725c297f27"
+    assert fingerprint(BaseModel.__new__) == "08cf0ef20e88029a"
 
     with sandbox() as aws:
         _compare_log_appends(logs_backends[aws.account_id][aws.region], append_events)
@@ -97,8 +99,19 @@ def _compare_log_appends(backend, append_events):
     our_stream = backend.groups["/seam"].streams["ours"]
     now = time.time()
     messages = ["START RequestId: x", "héllo", "END RequestId: x"]
+    from moto.logs.models import LogEvent
+
     moto_stream.put_log_events([{"timestamp": int(now * 1000), "message": m} for m in messages])
+    next_id, tracked = LogEvent._event_id, len(LogEvent.instances_tracked)
     append_events(our_stream, messages, now)
+    # numbered on from moto's own counter, and tracked as moto tracks every model it makes
+    assert [e.event_id for e in our_stream.events] == list(range(next_id, next_id + 3))
+    assert LogEvent._event_id == next_id + 3
+    assert LogEvent.instances_tracked[tracked:] == our_stream.events
+    assert all(type(e) is LogEvent for e in our_stream.events)
+    assert [vars(e).keys() for e in our_stream.events] == [
+        vars(e).keys() for e in moto_stream.events
+    ]
     for attribute in ("stored_bytes", "upload_sequence_token"):
         assert getattr(our_stream, attribute) == getattr(moto_stream, attribute)
     assert type(our_stream.last_ingestion_time) is type(moto_stream.last_ingestion_time)

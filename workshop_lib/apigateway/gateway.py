@@ -203,9 +203,13 @@ class Gateway:
     ) -> dict[str, Any]:
         """The REST API (payload format 1.0) Lambda proxy event for this request."""
         aws = self.plugin.aws
-        now = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc)
+        stamp = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc).timestamp()
         headers, multi_headers = single_and_multi(request.headers)
-        query, multi_query = single_and_multi(parse_qsl(request.query, keep_blank_values=True))
+        query, multi_query = (
+            single_and_multi(parse_qsl(request.query, keep_blank_values=True))
+            if request.query
+            else ({}, {})
+        )
         binary = _is_binary(request, self.spec)
         body: str | None
         if not request.body:
@@ -236,13 +240,13 @@ class Gateway:
             "resourcePath": resource.path,
             "httpMethod": request.method.upper(),
             "extendedRequestId": aws.ids.hex(16),
-            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTime": request_time(int(stamp)),
             "path": f"/{self.stage}{request.path}",
             "accountId": aws.account_id,
             "protocol": "HTTP/1.1",
             "stage": self.stage,
             "domainPrefix": self.api_id,
-            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestTimeEpoch": int(stamp * 1000),
             "requestId": request_id,
             "identity": context_identity,
             "domainName": f"{self.api_id}.execute-api.{aws.region}.amazonaws.com",
@@ -497,9 +501,26 @@ def _bad_gateway() -> GatewayError:
     return GatewayError(502, "InternalServerErrorException", "Internal server error", "DEFAULT_5XX")
 
 
+_last_second: tuple[int, str] = (-1, "")
+
+
+def request_time(second: int) -> str:
+    """A proxy event's ``requestTime`` (REST) or ``time`` (HTTP API) for a request in epoch
+    second ``second``: formatted once a second (strftime costs more than the rest of the
+    event's clock fields together)."""
+    global _last_second
+    known, text = _last_second
+    if known != second:
+        text = datetime.fromtimestamp(second, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        _last_second = (second, text)
+    return text
+
+
 def _is_binary(request: HttpRequest, spec: ApiSpec | None) -> bool:
-    content_type = (request.header("Content-Type") or "").split(";")[0].strip()
     types = spec.binary_media_types if spec else []
+    if not types:
+        return False
+    content_type = (request.header("Content-Type") or "").split(";")[0].strip()
     return bool(content_type) and any(
         t == content_type or t == "*/*" or (t.endswith("/*") and content_type.startswith(t[:-1]))
         for t in types
@@ -515,7 +536,7 @@ def _proxy_response(payload: str | None, request_id: str) -> HttpResponse:
         response = json.loads(payload or "null")
     except ValueError:
         raise _bad_gateway() from None
-    if not isinstance(response, dict) or set(response) - PROXY_KEYS:
+    if not isinstance(response, dict) or not PROXY_KEYS.issuperset(response):
         raise _bad_gateway()
     status = response.get("statusCode", 200)
     if isinstance(status, str) and status.isdigit():

@@ -7,6 +7,9 @@ import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
+from workshop_lib.lambda_runtime.pool import Throttled
+from workshop_lib.lambda_runtime.run import DecodedEvent
+
 if TYPE_CHECKING:
     from workshop_lib.lambda_runtime.run import Outcome
     from workshop_lib.lambda_runtime.service import LambdaPlugin
@@ -39,8 +42,6 @@ class LambdaIntegrations:
         self, lam: LambdaPlugin, uri: str, variables: dict[str, str] | None
     ) -> tuple[Any, str | None]:
         """moto's function an integration URI names and its qualifier ((None, None): none)."""
-        from moto.awslambda.exceptions import UnknownFunctionException
-
         target = self._targets.get(uri or "")
         if target is None:
             target = function_target(uri, variables)
@@ -53,8 +54,12 @@ class LambdaIntegrations:
             return None, None
         try:
             return lam.models.function(name, qualifier), qualifier
-        except UnknownFunctionException:
-            return None, None
+        except Exception as exc:
+            from moto.awslambda.exceptions import UnknownFunctionException
+
+            if isinstance(exc, UnknownFunctionException):
+                return None, None
+            raise
 
     async def invoke(
         self,
@@ -69,9 +74,6 @@ class LambdaIntegrations:
         :class:`IntegrationTimeout` when it outlasts ``timeout_ms``: the caller gets its
         answer then, and the function runs on (and is logged) until it ends.
         """
-        from workshop_lib.lambda_runtime.pool import Throttled
-        from workshop_lib.lambda_runtime.run import DecodedEvent
-
         lam = self._lambda or self._lambda_plugin()
         fn, qualifier = self.function(lam, uri, variables)
         if fn is None:

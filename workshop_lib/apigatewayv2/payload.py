@@ -17,11 +17,15 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
-from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse, single_and_multi
+from workshop_lib.apigateway.gateway import (
+    HttpRequest,
+    HttpResponse,
+    request_time,
+    single_and_multi,
+)
 
 #: content types passed to the function as text; any other body arrives base64-encoded
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -67,19 +71,9 @@ def _body(request: HttpRequest) -> tuple[str | None, bool]:
     return base64.b64encode(request.body).decode("ascii"), True
 
 
-_last_second: tuple[int, str] = (-1, "")
-
-
 def _times(now: float) -> tuple[str, int]:
-    """``requestContext.time`` (to the second: formatted once a second) and ``timeEpoch``."""
-    global _last_second
-    second = int(now)
-    known, text = _last_second
-    if known != second:
-        moment = datetime.fromtimestamp(second, tz=timezone.utc)
-        text = moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
-        _last_second = (second, text)
-    return text, int(now * 1000)
+    """``requestContext.time`` (to the second) and ``timeEpoch``."""
+    return request_time(int(now)), int(now * 1000)
 
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"}

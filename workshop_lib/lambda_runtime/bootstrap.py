@@ -572,32 +572,47 @@ def write_frame(fd: int, payload: bytes) -> None:
         view = view[written:]
 
 
-#: (pid, descriptor) of /proc/self/status, kept open: it is read after every invocation
+#: (pid, descriptor) of /proc/self/status, kept open while it is read (see max_memory_mb)
 _STATUS: list[tuple[int, int]] = []
+#: the pid whose getrusage peak is known to be its own program's (see max_memory_mb)
+_OWN_PEAK: list[int] = []
+
+
+def _rusage_kb() -> int | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb // 1024 if sys.platform == "darwin" else kb  # bytes on macOS
 
 
 def max_memory_mb() -> int:
     """This process's peak resident memory, for the REPORT line's "Max Memory Used".
 
-    Linux: VmHWM, the peak of this program only. getrusage's ru_maxrss keeps the parent's peak
-    across fork and exec, so every worker a notebook kernel started would report the kernel's.
-    The file stays open: a pread is cheaper than an open and a read after every warm invoke.
+    Linux: VmHWM, the peak of this program only. getrusage's ru_maxrss is
+    ``max(VmHWM, the peak of the image this process replaced)``, and a process that forks
+    and execs a worker hands it its own size: every worker a notebook kernel started that
+    way would report the kernel's. So the first call reads VmHWM; once ru_maxrss is no
+    larger, the two agree for good (VmHWM only grows) and getrusage answers: a system call
+    instead of the kernel writing out the whole status file after every warm invoke.
     """
+    pid = os.getpid()
+    if _OWN_PEAK and _OWN_PEAK[0] == pid:
+        return (_rusage_kb() or 0) // 1024
     try:
-        if not _STATUS or _STATUS[0][0] != os.getpid():  # a forked child opens its own
-            _STATUS[:] = [(os.getpid(), os.open("/proc/self/status", os.O_RDONLY))]
+        if not _STATUS or _STATUS[0][0] != pid:  # a forked child opens its own
+            _STATUS[:] = [(pid, os.open("/proc/self/status", os.O_RDONLY))]
         status = os.pread(_STATUS[0][1], 4096, 0)
         start = status.index(b"VmHWM:") + 6
-        return int(status[start : status.index(b"kB", start)]) // 1024
+        peak_kb = int(status[start : status.index(b"kB", start)])
     except (OSError, ValueError):  # no /proc (macOS): getrusage, whose peak is its own there
-        pass
-    try:
-        import resource
-
-        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return int(kb / 1024) if sys.platform != "darwin" else int(kb / 1024 / 1024)
-    except ImportError:  # pragma: no cover - Windows
-        return 0
+        return (_rusage_kb() or 0) // 1024
+    rusage = _rusage_kb()
+    if rusage is not None and rusage <= peak_kb:
+        _OWN_PEAK[:] = [pid]
+        os.close(_STATUS.pop()[1])
+    return peak_kb // 1024
 
 
 def invoke_handler(handler: Any, request: dict[str, Any], sink: LogSink) -> dict[str, Any]:

@@ -142,6 +142,9 @@ class ExecutionEnvironment:
         self._tmp_dir = runtime_dir.parent / f"tmp-{env_id}-{next(_SERIAL)}"
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
+        # asks whether the answer pipe hung up (see alive): made once, asked before each call
+        self._hangup = select.poll()
+        self._hangup.register(self._from_child, 0)  # hang-ups and errors are always reported
         env = self._environment(runtime_dir, endpoint_url, credentials)
         env.update(
             {
@@ -350,13 +353,12 @@ class ExecutionEnvironment:
     # -- life ------------------------------------------------------------------------------------
     @property
     def alive(self) -> bool:
-        """The worker runs: its launcher has not ended, and the answer pipe has not hung up
-        (the worker holds its only write end; the launcher may still be sweeping up)."""
-        if self.process.poll() is not None or self._from_child < 0:
+        """The worker runs: the answer pipe has not hung up. The worker holds the pipe's
+        only write end and dies with its launcher, so this one system call answers for both
+        (a reaped launcher's exit status is checked too, at no cost)."""
+        if self._from_child < 0 or self.process.returncode is not None:
             return False
-        poller = select.poll()
-        poller.register(self._from_child, 0)  # hang-ups and errors are always reported
-        return not poller.poll(0)
+        return not self._hangup.poll(0)
 
     def kill(self) -> None:
         """Stop the environment at once (SIGKILL: a runaway handler stops burning CPU).

@@ -22,12 +22,8 @@ class FunctionModels:
 
     def backend(self) -> Any:
         """moto's Lambda backend, as ``moto.awslambda.utils.get_backend`` picks it (cheaply)."""
-        from moto.core.models import default_user_config
-
-        if default_user_config.get("lambda", {}).get("use_docker", True) is False:
-            from moto.awslambda_simple.models import lambda_simple_backends as backends
-        else:
-            from moto.awslambda.models import lambda_backends as backends
+        config, simple, full = _MOTO or _import_moto()
+        backends = simple if config.get("lambda", {}).get("use_docker", True) is False else full
         return logs.moto_backend(backends, self.aws.account_id, self.aws.region)
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
@@ -65,3 +61,18 @@ class FunctionModels:
     def _layer_code(self, arn: str) -> tuple[str, bytes]:
         layer = self.backend().layers_versions_by_arn(arn)
         return layer.code_sha_256, layer.code_bytes
+
+
+#: moto's user configuration and its two Lambda backend registries, imported on first use
+#: (an import statement in ``backend`` would run on every served request)
+_MOTO: tuple[Any, Any, Any] | None = None
+
+
+def _import_moto() -> tuple[Any, Any, Any]:
+    global _MOTO
+    from moto.awslambda.models import lambda_backends
+    from moto.awslambda_simple.models import lambda_simple_backends
+    from moto.core.models import default_user_config
+
+    _MOTO = (default_user_config, lambda_simple_backends, lambda_backends)
+    return _MOTO
