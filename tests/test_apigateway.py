@@ -121,6 +121,34 @@ def test_function_errors_and_function_timeouts_are_502_the_integration_timeout_5
     assert timed_out.json() == {"message": "Endpoint request timed out"}
 
 
+def test_a_warm_environment_still_times_out_on_time_after_many_quick_calls(aws):
+    """The function's timeout is checked by one timer per environment that waits on for
+    the call in flight: after a run of quick calls, a slow one still ends at its own
+    timeout (502), neither earlier (an older call's deadline) nor later."""
+    fn = create(
+        aws,
+        "sometimes-slow",
+        "import time\n"
+        "def handler(e, c):\n"
+        "    if (e.get('queryStringParameters') or {}).get('slow'):\n"
+        "        time.sleep(5)\n"
+        "    return {'statusCode': 200, 'body': 'ok'}\n",
+        Timeout=1,
+    )
+    api = Api(aws)
+    api.proxy("/maybe", "GET", fn["FunctionArn"])
+    url = api.deploy()
+    with requests.Session() as session:
+        for _ in range(20):
+            assert session.get(f"{url}/maybe").status_code == 200
+        time.sleep(0.5)  # the first calls' deadline passes while the slow call runs
+        started = time.monotonic()
+        slow = session.get(f"{url}/maybe?slow=1")
+        took = time.monotonic() - started
+        assert slow.status_code == 502 and 0.9 <= took < 1.9, (slow.status_code, took)
+        assert session.get(f"{url}/maybe").status_code == 200  # a new environment
+
+
 def test_a_lambda_throttle_is_a_500_not_a_429(aws):
     """No concurrency for the function: Lambda answers 429, API Gateway turns that into 500
     (INTEGRATION_FAILURE): the client did nothing wrong. The same URL over HTTP and

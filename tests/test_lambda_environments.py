@@ -402,3 +402,26 @@ def test_a_worker_that_dies_while_idle_and_watched_means_a_cold_start(aws, serve
     assert not env._watchers  # the end of file woke the loop, which stopped watching
     again = _run_on(served_loop, aws, "state", "{}")
     assert again.cold and again.error is None and json.loads(again.payload)["calls"] == 1
+
+
+def test_a_function_changed_in_place_gets_new_environments(aws):
+    """The runner keeps each function's spec while moto's function is unchanged; moto
+    updates functions in place, so a change made there, even into its variables' own
+    dictionary, must still reach the next invocation as a new environment."""
+    create(
+        aws,
+        "changing",
+        "import os\ndef handler(e, c):\n    return os.environ.get('COLOUR')\n",
+        Environment={"Variables": {"COLOUR": "red"}},
+    )
+    assert invoke(aws, "changing")["body"] == "red"
+    assert invoke(aws, "changing")["body"] == "red"  # warm: the same spec, kept
+    lam = aws.plugin("lambda")
+    fn = lam.models.function("changing")
+    fn.environment_vars["COLOUR"] = "blue"  # in place, as no API does but code may
+    assert invoke(aws, "changing")["body"] == "blue"
+    aws.client("lambda").update_function_configuration(
+        FunctionName="changing", Environment={"Variables": {"COLOUR": "green"}}, MemorySize=256
+    )
+    assert invoke(aws, "changing")["body"] == "green"
+    assert lam.models.spec(lam.models.function("changing")).memory_mb == 256

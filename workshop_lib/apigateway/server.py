@@ -181,11 +181,11 @@ class LoopbackServer:
     # -- one request ------------------------------------------------------------------------
     async def answer(self, request: _Request) -> tuple[int, list[tuple[str, str]], bytes]:
         """Status, headers and body for one parsed request (AWS-shaped errors throughout)."""
-        parts = urlsplit(request.target)
+        path, query = _split_target(request.target)
         http_request = HttpRequest(
             method=request.method,
-            path=parts.path,
-            query=parts.query,
+            path=path,
+            query=query,
             headers=request.headers,
             body=request.body,
             source_ip=request.peer,
@@ -605,6 +605,18 @@ class _Connection(asyncio.BufferedProtocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    """Path and query of a request target. The usual origin form (``/path?query``) is split
+    at its first ``?``, which is what urlsplit makes of it; an absolute form, ``//`` (which
+    urlsplit reads as an authority), a fragment or a control character (which urlsplit
+    removes) go through urlsplit."""
+    if target[:1] == "/" and target[1:2] != "/" and "#" not in target and target.isprintable():
+        path, _, query = target.partition("?")
+        return path, query
+    parts = urlsplit(target)
+    return parts.path, parts.query
 
 
 def _writable(headers: list[tuple[str, str]]) -> bool:

@@ -566,10 +566,11 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
 
 def write_frame(fd: int, payload: bytes) -> None:
     data = _HEADER.pack(len(payload)) + payload
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    written = os.write(fd, data)  # the whole frame, unless the pipe's buffer is full
+    if written < len(data):
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 #: (pid, descriptor) of /proc/self/status, kept open while it is read (see max_memory_mb)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import select
@@ -24,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,8 +85,10 @@ class FunctionSpec:
     #: EphemeralStorage.Size: the size of the environment's /tmp
     tmp_mb: int = field(default_factory=lambda: int(value("lambda.tmp_default_mb")))
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple:
+        """What an environment of this spec was built from (computed once: a frozen spec
+        never changes; the pool compares it on every invocation)."""
         return (
             self.handler,
             self.runtime,
@@ -131,9 +133,12 @@ class ExecutionEnvironment:
         # set by the service: this environment replaces one that an invoke-phase timeout,
         # crash or out-of-memory reset, so its INIT is a "suppressed init"
         self.after_reset = False
-        # event loops watching the answer pipe (see watch) and the one awaiting an answer
+        # event loops watching the answer pipe (see _watch), the call awaiting an answer and
+        # its deadline on that loop's clock, with the timer checking it (see _arm)
         self._watchers: set[asyncio.AbstractEventLoop] = set()
-        self._waiting: tuple[asyncio.AbstractEventLoop, Callable[[bool], None]] | None = None
+        self._waiting: tuple[asyncio.AbstractEventLoop, asyncio.Future] | None = None
+        self._deadline = 0.0
+        self._timer: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
         self._dead = False
         self._fds_lock = threading.Lock()
         #: what the launcher achieved (containment.py), from the INIT answer
@@ -264,41 +269,26 @@ class ExecutionEnvironment:
         pipe to turn readable (or the deadline: None, the environment killed), read it."""
         loop = asyncio.get_running_loop()
         answered = loop.create_future()
-
-        def settle(value: bool) -> None:
-            if not answered.done():
-                answered.set_result(value)
-
-        self.submit(request)
-        self.watch(loop, settle)
-        deadline = loop.call_later(max(0.0, timeout_s), settle, False)
+        self.invocations += 1
+        self._send(request)
+        self._waiting = (loop, answered)
+        self._watch(loop)
+        self._arm(loop, loop.time() + max(0.0, timeout_s))
         try:
             in_time = await answered
         except BaseException:  # cancelled (the server stopping): the worker's state is unknown
+            self._waiting = None
             self.kill()
             raise
-        finally:
-            deadline.cancel()
         if not in_time:
             self.kill()
             return None
-        return self.collect()
-
-    def submit(self, request: dict[str, Any]) -> int:
-        """Send one invocation without waiting: the returned file descriptor turns readable
-        when the answer is there, for an event loop to wait on; :meth:`collect` reads it."""
-        self.invocations += 1
-        self._send(request)
-        return self._from_child
-
-    def collect(self) -> dict[str, Any]:
-        """The answer to :meth:`submit`, once its file descriptor is readable."""
         result = self._read()
         self.max_memory_mb = result.get("max_memory_mb", self.max_memory_mb)
         return result
 
-    def watch(self, loop: asyncio.AbstractEventLoop, settle: Callable[[bool], None]) -> None:
-        """Have ``loop`` call ``settle(True)`` once the answer to :meth:`submit` is readable.
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have ``loop`` watch the answer pipe (see :meth:`_readable`).
 
         The loop keeps watching the pipe between invocations: one registration for the
         environment's life instead of one per call (a served request's overhead). A loop stops
@@ -306,7 +296,6 @@ class ExecutionEnvironment:
         file) or when the environment is killed; the pipe is closed only after every loop
         has let go of it (an event loop must never watch a closed descriptor).
         """
-        self._waiting = (loop, settle)
         if loop not in self._watchers:
             with self._fds_lock:
                 self._watchers.add(loop)
@@ -316,9 +305,34 @@ class ExecutionEnvironment:
         waiting = self._waiting
         if waiting is not None and waiting[0] is loop:
             self._waiting = None
-            waiting[1](True)
+            if not waiting[1].done():
+                waiting[1].set_result(True)
         else:  # nothing awaits this pipe on this loop: stop watching it
             self._unwatch(loop)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        """The current call's deadline, on ``loop``'s clock. One timer per environment,
+        moved lazily: a later deadline only updates a number, and the timer, when it fires,
+        waits on for a call still in time (a timer per call would cost more than the check)."""
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or timer[0] is not loop or timer[1].when() > deadline:
+            if timer is not None and timer[0] is loop:
+                timer[1].cancel()
+            self._timer = (loop, loop.call_at(deadline, self._check_deadline, loop))
+
+    def _check_deadline(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is not None and self._timer[0] is loop:
+            self._timer = None
+        waiting = self._waiting
+        if waiting is None or waiting[0] is not loop or self._dead:
+            return  # no call waits on this loop: no timer until the next one
+        if loop.time() < self._deadline:
+            self._timer = (loop, loop.call_at(self._deadline, self._check_deadline, loop))
+            return
+        self._waiting = None
+        if not waiting[1].done():
+            waiting[1].set_result(False)
 
     def _unwatch(self, loop: asyncio.AbstractEventLoop) -> None:
         """Stop ``loop`` watching (in the loop's thread); the last one out closes a dead pipe."""

@@ -19,6 +19,8 @@ class FunctionModels:
 
     def __init__(self, aws: Sandbox, code: CodeStore) -> None:
         self.aws, self.code = aws, code
+        # id(function) -> (the function, what its spec was made from, the spec)
+        self._specs: dict[int, tuple[Any, tuple, FunctionSpec]] = {}
 
     def backend(self) -> Any:
         """moto's Lambda backend, as ``moto.awslambda.utils.get_backend`` picks it (cheaply)."""
@@ -31,7 +33,38 @@ class FunctionModels:
         return self.backend().get_function(name, qualifier)
 
     def spec(self, fn: Any) -> FunctionSpec:
-        """The :class:`FunctionSpec` of a moto ``LambdaFunction`` (code unpacked once)."""
+        """The :class:`FunctionSpec` of a moto ``LambdaFunction`` (code unpacked once).
+
+        moto updates a function in place (code, configuration, concurrency), so a spec is
+        kept with the attributes it was made from, copies of the mutable ones, and made again
+        when any of them differs: every invocation asks, few find a change.
+        """
+        made_from = (
+            fn.function_name,
+            fn.function_arn,
+            fn.version,
+            fn.code_sha_256,
+            fn.handler,
+            fn.run_time,
+            fn.memory_size,
+            fn.timeout,
+            fn.region,
+            fn.environment_vars,
+            fn.layers,
+            fn.reserved_concurrency,
+            getattr(fn, "ephemeral_storage", None),
+        )
+        kept = self._specs.get(id(fn))
+        if kept is not None and kept[0] is fn and kept[1] == made_from:
+            return kept[2]
+        spec = self._make_spec(fn)
+        if len(self._specs) >= 1024:
+            self._specs.clear()
+        # copies of what moto could change in place, so that such a change shows
+        self._specs[id(fn)] = (fn, tuple(map(_copy_of, made_from)), spec)
+        return spec
+
+    def _make_spec(self, fn: Any) -> FunctionSpec:
         try:
             code_dir = self.code.function_dir(fn.code_sha_256, fn.code_bytes)
         except CodeError as exc:
@@ -61,6 +94,14 @@ class FunctionModels:
     def _layer_code(self, arn: str) -> tuple[str, bytes]:
         layer = self.backend().layers_versions_by_arn(arn)
         return layer.code_sha_256, layer.code_bytes
+
+
+def _copy_of(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_of(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_of(v) for v in value]
+    return value
 
 
 #: moto's user configuration and its two Lambda backend registries, imported on first use
