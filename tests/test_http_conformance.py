@@ -189,7 +189,10 @@ def test_a_half_closed_client_still_gets_its_answers(port):
         buffer = bytearray()
         first, second = read_response(sock, buffer), read_response(sock, buffer)
         assert json.loads(first[2])["pathParameters"] == {"id": "1"}
-        assert second[1]["connection"] == "close"
+        # "Connection: close" if the server read the half-close before answering the second
+        # (the end of file and the worker's answer can turn up in either order); the
+        # connection closes after the second answer either way
+        assert second[1].get("connection") in (None, "close")
         assert json.loads(second[2])["pathParameters"] == {"id": "2"}
         assert closed(sock)
 

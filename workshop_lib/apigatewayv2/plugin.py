@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from workshop_lib.apigateway.gateway import HttpRequest, HttpResponse
+from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 from workshop_lib.apigatewayv2 import payload
 from workshop_lib.apigatewayv2.authorizers import HttpAuthorizers
 from workshop_lib.apigatewayv2.deployments import Deployments
@@ -256,8 +257,6 @@ class HttpApiPlugin:
     # -- integrations -----------------------------------------------------------------------
     async def invoke(self, step: LambdaStep) -> HttpResponse:
         """Run the function a Lambda integration names and map its answer."""
-        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
-
         rest = self.aws.plugin("apigateway")
         uri = lambda_uri(step.uri, self.aws.region)
         try:
@@ -272,8 +271,6 @@ class HttpApiPlugin:
         """Run an authorizer function synchronously: its answer as JSON (ValueError if it
         failed or there is no such function)."""
         import json
-
-        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 
         rest = self.aws.plugin("apigateway")
         try:
