@@ -9,10 +9,11 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
   (baseline: moto 5.2's own invoke without Docker, which only echoes the payload);
 - served: the same trivial handler through ``workshop sls offline``, a stdlib
   ``ThreadingHTTPServer`` calling it directly (the ceiling), chalice local and
-  serverless-offline (``targets.py``; peers installed on first use), each loaded with
-  ``wrk -t2 -c8``: req/s, p50/p99 and the server's CPU per request (its children
-  included) for GET and POST, start-to-first-response, RSS of the server and its children
-  after load (on Linux also the server's own RSS and the PSS of it and its children);
+  serverless-offline (``targets.py``; peers installed on first use), all started first and
+  then loaded in turn, three rounds of ``wrk -t2 -c8`` (medians): req/s, p50/p99 and the
+  server's CPU per request (its children included) for GET and POST,
+  start-to-first-response, RSS of the server and its children after load (on Linux also
+  the server's own RSS and the PSS of it and its children);
   ratios of the workshop to each, from this run (absolute numbers swing with the
   machine's load, ratios much less);
 - dynamodb_query: a 20-item Query page and Scan page (``Limit=20`` from an
@@ -39,6 +40,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -241,10 +243,16 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 STARTS = 3  # start-ups timed per target (median); the last one then takes the load
+ROUNDS = 3  # load rounds; every target takes its turn in each round (medians reported)
 
 
-def served_api(seconds: int = 5) -> dict[str, float]:
-    """Every target of targets.py under the same wrk load, one after the other."""
+def served_api(seconds: int = 3, rounds: int = ROUNDS) -> dict[str, float]:
+    """Every target of targets.py under the same wrk load, interleaved: all of them are
+    started first (and their start-ups timed), then each round loads each target in turn,
+    starting from a different one each round, and every figure is the median of the rounds.
+    The machine's load drifts over the minutes a run takes; one target measured after
+    another took that drift into their ratios (20-25 % between two runs), taking turns
+    spreads it over all of them."""
     from targets import all_targets
 
     wrk = ensure_wrk()
@@ -255,52 +263,95 @@ def served_api(seconds: int = 5) -> dict[str, float]:
     logs.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(POST_LUA)
-    for target in all_targets():
-        if target.skipped:
-            print(f"served {target.name}: skipped ({target.skipped})")
-            continue
-        log = logs / f"{target.name.replace(' ', '-')}.log"
-        with log.open("w") as out:
-            proc = None
-            try:
-                starts: list[float] = []
-                for _ in range(STARTS):  # the median of a few starts: one swings with load
-                    if proc is not None:
-                        stop_group(proc)
-                    started = time.perf_counter()
-                    proc = subprocess.Popen(  # its own process group: peers start children
-                        target.argv,
-                        cwd=target.cwd,
-                        env=target.env,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                    _first_response(f"{target.base}/items/1", proc)
-                    starts.append(time.perf_counter() - started)
-                name = f"served {target.name}"
-                figures[f"{name}: start to first response (s)"] = statistics.median(starts)
-                run_wrk(wrk, f"{target.base}/items/42", 1)  # warm up
-                for method, script in (("GET", None), ("POST", lua.name)):
-                    url = f"{target.base}/items/42" if method == "GET" else f"{target.base}/items"
-                    cpu_before = cpu_seconds(proc.pid)
-                    measured = run_wrk(wrk, url, seconds, script)
-                    # CPU per request swings far less with the machine's load than req/s
-                    cpu_us = (cpu_seconds(proc.pid) - cpu_before) / measured.pop("requests") * 1e6
-                    for key, value in measured.items():
-                        figures[f"{name}: {method} {key}"] = value
-                    figures[f"{name}: {method} server CPU per request (us)"] = cpu_us
-                figures[f"{name}: RSS after load (MB)"] = rss_mb(proc.pid)
-                if sys.platform.startswith("linux"):
-                    for kind, mb in memory_by_process(proc.pid).items():
-                        figures[f"{name}: {kind} after load (MB)"] = mb
-            except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
-                print(f"served {target.name}: failed ({exc}); its output is in {log}")
-            finally:
-                if proc is not None:
-                    stop_group(proc)
-    os.unlink(lua.name)
+    running: list[tuple[str, Any, subprocess.Popen]] = []  # (figure name, target, process)
+    try:
+        for target in all_targets():
+            if target.skipped:
+                print(f"served {target.name}: skipped ({target.skipped})")
+                continue
+            proc = _start_timed(wrk, target, figures, logs)
+            if proc is not None:
+                running.append((f"served {target.name}", target, proc))
+        samples: dict[str, list[float]] = {}
+        for turn in range(rounds):
+            first = turn % max(1, len(running))
+            for name, target, proc in running[first:] + running[:first]:
+                try:
+                    _load(wrk, target, proc, name, seconds, lua.name, samples)
+                except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
+                    print(f"{name}: failed ({exc}); its output is in {_log_of(logs, target)}")
+        for key, values in samples.items():
+            figures[key] = statistics.median(values)
+        for name, _, proc in running:
+            figures[f"{name}: RSS after load (MB)"] = rss_mb(proc.pid)
+            if sys.platform.startswith("linux"):
+                for kind, mb in memory_by_process(proc.pid).items():
+                    figures[f"{name}: {kind} after load (MB)"] = mb
+    finally:
+        for _, _, proc in running:
+            stop_group(proc)
+        os.unlink(lua.name)
     return figures
+
+
+def _log_of(logs: Path, target: Any) -> Path:
+    return logs / f"{target.name.replace(' ', '-')}.log"
+
+
+def _start_timed(
+    wrk: str, target: Any, figures: dict[str, float], logs: Path
+) -> subprocess.Popen | None:
+    """Start a target ``STARTS`` times (the median start-up into ``figures``), leave the last
+    one running and warmed up; None if it would not start."""
+    out = _log_of(logs, target).open("w")
+    proc = None
+    try:
+        starts: list[float] = []
+        for _ in range(STARTS):  # the median of a few starts: one swings with load
+            if proc is not None:
+                stop_group(proc)
+            started = time.perf_counter()
+            proc = subprocess.Popen(  # its own process group: peers start children
+                target.argv,
+                cwd=target.cwd,
+                env=target.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            _first_response(f"{target.base}/items/1", proc)
+            starts.append(time.perf_counter() - started)
+        figures[f"served {target.name}: start to first response (s)"] = statistics.median(starts)
+        run_wrk(wrk, f"{target.base}/items/42", 1)  # warm up
+        return proc
+    except (RuntimeError, subprocess.CalledProcessError, AttributeError) as exc:
+        print(f"served {target.name}: failed ({exc}); its output is in {_log_of(logs, target)}")
+        if proc is not None:
+            stop_group(proc)
+        return None
+    finally:
+        out.close()  # the process keeps its own descriptor
+
+
+def _load(
+    wrk: str,
+    target: Any,
+    proc: subprocess.Popen,
+    name: str,
+    seconds: int,
+    post_script: str,
+    samples: dict[str, list[float]],
+) -> None:
+    """One round of GET and POST load on one target, each figure appended to ``samples``."""
+    for method, script in (("GET", None), ("POST", post_script)):
+        url = f"{target.base}/items/42" if method == "GET" else f"{target.base}/items"
+        cpu_before = cpu_seconds(proc.pid)
+        measured = run_wrk(wrk, url, seconds, script)
+        # CPU per request swings far less with the machine's load than req/s
+        cpu_us = (cpu_seconds(proc.pid) - cpu_before) / measured.pop("requests") * 1e6
+        for key, value in measured.items():
+            samples.setdefault(f"{name}: {method} {key}", []).append(value)
+        samples.setdefault(f"{name}: {method} server CPU per request (us)", []).append(cpu_us)
 
 
 def served_ratios(figures: dict[str, float]) -> dict[str, float]:

@@ -110,3 +110,53 @@ def test_latest_json_keeps_the_latest_run_of_every_part(monkeypatch, tmp_path, c
         "import workshop_lib / import boto3": 0.5,
     }
     assert "served workshop / ceiling: GET req/s" in capsys.readouterr().out
+
+
+def test_served_targets_take_turns_and_each_figure_is_the_median_of_the_rounds(
+    monkeypatch, tmp_path
+):
+    """All targets run at once and are loaded in turn, from a different one each round:
+    drift in the machine's load over a run is shared out instead of landing on whichever
+    target came last. A slow round is outvoted by the median."""
+    started, loaded, stopped = [], [], []
+    names = ["ceiling", "workshop", "serverless-offline"]
+    fake = [targets.Target(n, ["true"], f"http://127.0.0.1:{i}") for i, n in enumerate(names)]
+    monkeypatch.setattr(targets, "all_targets", lambda: fake)
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(run, "ensure_wrk", lambda: "wrk")
+
+    class Process:
+        def __init__(self, argv, **_):
+            self.pid = len(started)
+            started.append(self)
+
+    monkeypatch.setattr(run.subprocess, "Popen", Process)
+    monkeypatch.setattr(run, "_first_response", lambda url, proc: None)
+    monkeypatch.setattr(run, "stop_group", lambda proc: stopped.append(proc))
+    monkeypatch.setattr(run, "cpu_seconds", lambda pid: 0.0)
+    monkeypatch.setattr(run, "rss_mb", lambda pid: 1.0)
+    monkeypatch.setattr(run, "memory_by_process", lambda pid: {})
+    rates = {"ceiling": [100, 10, 100], "workshop": [50, 50, 5], "serverless-offline": [40] * 3}
+
+    def run_wrk(wrk, url, seconds, script=None):
+        port = int(url.split(":")[2].split("/")[0])
+        if seconds == 1:  # the warm-up
+            return {"requests": 1}
+        name = names[port]
+        if script is None:
+            loaded.append(name)
+        rate = rates[name][loaded.count(name) - 1]
+        return {"req/s": float(rate), "p99 ms": 1.0, "requests": 10}
+
+    monkeypatch.setattr(run, "run_wrk", run_wrk)
+    figures = run.served_api(seconds=3, rounds=3)
+    assert loaded == [
+        "ceiling", "workshop", "serverless-offline",
+        "workshop", "serverless-offline", "ceiling",
+        "serverless-offline", "ceiling", "workshop",
+    ]  # fmt: skip
+    assert figures["served ceiling: GET req/s"] == 100.0  # the slow round outvoted
+    assert figures["served workshop: GET req/s"] == 50.0
+    assert figures["served workshop: RSS after load (MB)"] == 1.0
+    assert len(started) == 3 * run.STARTS and set(started) <= set(stopped)
+    assert run.served_ratios(figures)["served workshop / ceiling: GET req/s"] == 0.5
