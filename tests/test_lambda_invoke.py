@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import boto3
@@ -391,6 +392,41 @@ def test_max_memory_used_is_the_functions_own_peak(aws):
     small, large = used(1), used(96)
     assert small < 96 <= large < small + 120, (small, large)
     assert used(1) == large  # the peak of the environment so far, as on AWS
+
+
+def test_max_memory_used_trusts_getrusage_only_once_it_agrees_with_vmhwm(monkeypatch):
+    """A worker reads its peak from /proc/self/status (VmHWM) until getrusage's ru_maxrss,
+    which also holds the peak of the image the process replaced (a forking notebook
+    kernel's), is no larger; from then on the two agree and the system call answers."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("VmHWM is Linux's")
+    from workshop_lib.lambda_runtime import bootstrap
+
+    reads = []
+    real_pread = os.pread
+
+    def pread(fd, size, offset):
+        reads.append(fd)
+        return real_pread(fd, size, offset)
+
+    monkeypatch.setattr(bootstrap.os, "pread", pread)
+    monkeypatch.setattr(bootstrap, "_OWN_PEAK", [])
+    monkeypatch.setattr(bootstrap, "_STATUS", [])
+    inherited = [10**9]  # kB: a parent's 1 TB peak, as a forked worker might inherit
+    monkeypatch.setattr(bootstrap, "_rusage_kb", lambda: max(inherited[0], own_peak_kb()))
+    assert bootstrap.max_memory_mb() < 10**6 and len(reads) == 1  # VmHWM, not the parent's
+    assert bootstrap.max_memory_mb() < 10**6 and len(reads) == 2  # still VmHWM
+    inherited[0] = 0  # this program's own peak is the larger now
+    first = bootstrap.max_memory_mb()
+    assert len(reads) == 3 and [os.getpid()] == bootstrap._OWN_PEAK
+    assert bootstrap.max_memory_mb() == first and len(reads) == 3  # getrusage from now on
+
+
+def own_peak_kb() -> int:
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
 
 
 def test_going_over_the_memory_size_fails_the_invocation_and_ends_the_environment(aws):
