@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.spec import ApiSpec, snapshot
-from workshop_lib.lambda_runtime.logs import moto_backend
+from workshop_lib.lambda_runtime.logs import moto_backend, moto_object
 
 if TYPE_CHECKING:
     from workshop_lib.sandbox import Sandbox
@@ -22,7 +22,6 @@ class Deployments:
         self.snapshots: dict[tuple[str, str], ApiSpec] = {}
         self._lock = threading.Lock()
         self._canary_draws = random.Random(aws.seed)
-        self._backends: Any = None  # moto's registry, imported on first use
 
     def clear(self) -> None:
         with self._lock:
@@ -30,11 +29,8 @@ class Deployments:
 
     def backend(self) -> Any:
         """moto's API Gateway backend."""
-        if self._backends is None:
-            from moto.apigateway.models import apigateway_backends
-
-            self._backends = apigateway_backends
-        return moto_backend(self._backends, self.aws.account_id, self.aws.region)
+        registry = moto_object("moto.apigateway.models:apigateway_backends")
+        return moto_backend(registry, self.aws.account_id, self.aws.region)
 
     def record(self, rest_api: Any, deployment_id: str) -> None:
         """Called when moto creates a deployment: freeze what it will serve."""

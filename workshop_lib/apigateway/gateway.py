@@ -203,6 +203,7 @@ class Gateway:
     ) -> dict[str, Any]:
         """The REST API (payload format 1.0) Lambda proxy event for this request."""
         aws = self.plugin.aws
+        # through datetime: the event's times keep datetime's rounding to the microsecond
         stamp = datetime.fromtimestamp(aws.clock.time(), tz=timezone.utc).timestamp()
         headers, multi_headers = single_and_multi(request.headers)
         query, multi_query = (

@@ -8,13 +8,14 @@ execution environment, through moto's CloudWatch Logs backend.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
 
-from workshop_lib import facts
+from workshop_lib import facts, seams
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
 EVENT_MAX_BYTES = int(facts.value("logs.event_max_kb")) * 1024  # one CloudWatch Logs event
@@ -116,6 +117,14 @@ def moto_backend(backends: Any, account_id: str, region: str) -> Any:
     return backend if backend is not None else backends[account_id][region]
 
 
+@functools.cache
+def moto_object(path: str) -> Any:
+    """moto's object at ``"package.module:name"``, imported on first use and then kept: an
+    import statement inside a function runs again on every call, and the served path asks
+    for moto's registries and models on every request."""
+    return seams.resolve(path)
+
+
 def append_events(log_stream: Any, messages: list[str], now: float) -> None:
     """What moto's ``LogStream.put_log_events`` does for events stamped ``now`` on a stream
     without subscription filters, minus its two clock conversions per call (half its cost,
@@ -123,7 +132,7 @@ def append_events(log_stream: Any, messages: list[str], now: float) -> None:
     what ``LogEvent(stamp, {...})`` makes (``BaseModel.__new__`` tracks it, ``__init__``
     numbers it), set directly: a third of the cost. The sources it mirrors are pinned in
     tests/test_lambda_seams.py, so a moto upgrade fails loudly."""
-    log_event = (_MOTO or _import_moto())[1]
+    log_event = moto_object("moto.logs.models:LogEvent")
     ingested = datetime.fromtimestamp(now, timezone.utc).replace(tzinfo=None)  # utcnow()
     log_stream.last_ingestion_time = ingested
     log_stream.stored_bytes += sum(map(len, messages))
@@ -141,19 +150,6 @@ def append_events(log_stream: Any, messages: list[str], now: float) -> None:
     log_event.instances_tracked += made
     log_stream.events += made
     log_stream.upload_sequence_token += 1
-
-
-#: moto's CloudWatch Logs backends and its LogEvent, imported on first use (an import
-#: statement in a function runs again on every call: three per served request here)
-_MOTO: tuple[Any, Any] | None = None
-
-
-def _import_moto() -> tuple[Any, Any]:
-    global _MOTO
-    from moto.logs.models import LogEvent, logs_backends
-
-    _MOTO = (logs_backends, LogEvent)
-    return _MOTO
 
 
 class CloudWatchWriter:
@@ -185,7 +181,8 @@ class CloudWatchWriter:
         self._lock = threading.Lock()
 
     def _backend(self):  # noqa: ANN202 - moto type
-        return moto_backend((_MOTO or _import_moto())[0], self.account_id, self.region)
+        registry = moto_object("moto.logs.models:logs_backends")
+        return moto_backend(registry, self.account_id, self.region)
 
     def write(self, group: str, stream: str, events: list[str]) -> None:
         """Append events now (CloudWatch keeps real ingestion times, whatever the clock),
@@ -223,7 +220,7 @@ class CloudWatchWriter:
                 self._total -= extra
             if self._total - self.max_total >= self.trim_every:
                 self._trim_total()
-        tracked = (_MOTO or _import_moto())[1].instances_tracked
+        tracked = moto_object("moto.logs.models:LogEvent").instances_tracked
         extra = len(tracked) - self.max_tracked
         if extra >= self.trim_every:
             del tracked[:extra]

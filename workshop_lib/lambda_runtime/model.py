@@ -24,8 +24,11 @@ class FunctionModels:
 
     def backend(self) -> Any:
         """moto's Lambda backend, as ``moto.awslambda.utils.get_backend`` picks it (cheaply)."""
-        config, simple, full = _MOTO or _import_moto()
-        backends = simple if config.get("lambda", {}).get("use_docker", True) is False else full
+        config = logs.moto_object("moto.core.models:default_user_config")
+        if config.get("lambda", {}).get("use_docker", True) is False:
+            backends = logs.moto_object("moto.awslambda_simple.models:lambda_simple_backends")
+        else:
+            backends = logs.moto_object("moto.awslambda.models:lambda_backends")
         return logs.moto_backend(backends, self.aws.account_id, self.aws.region)
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
@@ -102,18 +105,3 @@ def _copy_of(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_of(v) for v in value]
     return value
-
-
-#: moto's user configuration and its two Lambda backend registries, imported on first use
-#: (an import statement in ``backend`` would run on every served request)
-_MOTO: tuple[Any, Any, Any] | None = None
-
-
-def _import_moto() -> tuple[Any, Any, Any]:
-    global _MOTO
-    from moto.awslambda.models import lambda_backends
-    from moto.awslambda_simple.models import lambda_simple_backends
-    from moto.core.models import default_user_config
-
-    _MOTO = (default_user_config, lambda_simple_backends, lambda_backends)
-    return _MOTO
