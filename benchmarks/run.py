@@ -15,7 +15,7 @@ are read off the table. ``make bench BENCH=served,lambda`` runs some parts only.
   start-to-first-response, RSS of the server and its children after load (on Linux also
   the server's own RSS and the PSS of it and its children);
   ratios of the workshop to each, from this run (absolute numbers swing with the
-  machine's load, ratios much less);
+  machine's load, ratios much less); ``BENCH_TARGETS=a,b`` runs the targets named only;
 - dynamodb_query: a 20-item Query page and Scan page (``Limit=20`` from an
   ``ExclusiveStartKey``) at 100 and 50,000 items, median ms, in a sandbox and with moto
   alone (``plugins=[]``, which sorts the whole table on every call): the page should cost
@@ -258,6 +258,11 @@ def served_api(seconds: int = 3, rounds: int = ROUNDS) -> dict[str, float]:
     wrk = ensure_wrk()
     if wrk is None:
         return {}
+    try:
+        chosen = choose(all_targets(), os.environ.get("BENCH_TARGETS", ""))
+    except ValueError as exc:
+        print(f"served: {exc}")
+        return {}
     figures: dict[str, float] = {}
     logs = RESULTS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -265,7 +270,7 @@ def served_api(seconds: int = 3, rounds: int = ROUNDS) -> dict[str, float]:
         lua.write(POST_LUA)
     running: list[tuple[str, Any, subprocess.Popen]] = []  # (figure name, target, process)
     try:
-        for target in all_targets():
+        for target in chosen:
             if target.skipped:
                 print(f"served {target.name}: skipped ({target.skipped})")
                 continue
@@ -292,6 +297,21 @@ def served_api(seconds: int = 3, rounds: int = ROUNDS) -> dict[str, float]:
             stop_group(proc)
         os.unlink(lua.name)
     return figures
+
+
+def choose(found: list[Any], names: str) -> list[Any]:
+    """The targets ``BENCH_TARGETS`` names (comma-separated, in the order given; all of them
+    when it is empty). A peer's rate depends on which other servers are running
+    (``benchmarks/NOTES.md``), so a pair can be measured on its own. ValueError for a name
+    that is no target's, with every target's name."""
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    by_name = {target.name: target for target in found}
+    missing = [repr(name) for name in wanted if name not in by_name]
+    if missing:
+        raise ValueError(
+            f"BENCH_TARGETS names {', '.join(missing)}; the targets are {', '.join(by_name)}"
+        )
+    return [by_name[name] for name in wanted] if wanted else found
 
 
 def _log_of(logs: Path, target: Any) -> Path:

@@ -403,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"lost writes: {result['lost writes']} (every stored release read back, every "
           "deleted one answers 404)"
           + "".join(f"\n  {e}" for e in result["first lost"]))  # fmt: skip
-    print(f"server RSS: {result['RSS after warm-up (MB)']} MB after warm-up, "
+    warm = result["RSS after warm-up (MB)"]
+    print("server RSS: " + ("n/a" if warm is None else f"{warm:.1f} MB") + " after warm-up, "
           f"{result['RSS at the end (MB)']:.1f} MB at the end; growth per 10k requests: "
           + ("n/a (too few requests)" if growth is None else f"{growth:.1f} MB")
           + ("" if late is None else f"; {late:.1f} MB once the table was full"))  # fmt: skip

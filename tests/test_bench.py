@@ -160,3 +160,21 @@ def test_served_targets_take_turns_and_each_figure_is_the_median_of_the_rounds(
     assert figures["served workshop: RSS after load (MB)"] == 1.0
     assert len(started) == 3 * run.STARTS and set(started) <= set(stopped)
     assert run.served_ratios(figures)["served workshop / ceiling: GET req/s"] == 0.5
+
+
+def test_bench_targets_chooses_which_servers_run(monkeypatch, capsys):
+    """``BENCH_TARGETS`` measures a pair on its own (a peer's rate depends on which other
+    servers are running); a name that is no target's is refused with every target's name,
+    before anything is started."""
+    fake = [targets.Target(n, ["true"], "http://127.0.0.1:1") for n in ("a", "b c", "d")]
+    assert run.choose(fake, "") == fake
+    assert [t.name for t in run.choose(fake, " d, b c ")] == ["d", "b c"]
+    with pytest.raises(ValueError, match=r"'e'; the targets are a, b c, d"):
+        run.choose(fake, "a,e")
+
+    monkeypatch.setattr(targets, "all_targets", lambda: fake)
+    monkeypatch.setattr(run, "ensure_wrk", lambda: "wrk")
+    monkeypatch.setenv("BENCH_TARGETS", "a,workshop")
+    monkeypatch.setattr(run.subprocess, "Popen", lambda *a, **k: pytest.fail("started"))
+    assert run.served_api() == {}
+    assert "BENCH_TARGETS names 'workshop'; the targets are a, b c, d" in capsys.readouterr().out
