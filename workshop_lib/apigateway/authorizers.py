@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.gateway import GatewayError, HttpRequest
+from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
 from workshop_lib.apigateway.spec import ApiSpec, MethodSpec, ResourceSpec
 
 if TYPE_CHECKING:
@@ -143,8 +144,6 @@ class Authorizers:
 
     async def _invoke(self, config: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         self.invocations += 1
-        from workshop_lib.apigateway.invoking import IntegrationThrottled, IntegrationTimeout
-
         try:
             outcome = await self.plugin.integrations.invoke(
                 config.get("authorizerUri") or "", event, 29_000, event.get("stageVariables") or {}

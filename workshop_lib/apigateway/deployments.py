@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from workshop_lib.apigateway.spec import ApiSpec, snapshot
-from workshop_lib.lambda_runtime.logs import moto_backend, moto_object
+from workshop_lib.seams import moto_backend, moto_object
 
 if TYPE_CHECKING:
     from workshop_lib.sandbox import Sandbox
@@ -63,9 +63,3 @@ class Deployments:
                 spec = self.snapshots.get((api_id, canary["deploymentId"]))
                 return spec, {**variables, **(canary.get("stageVariableOverrides") or {})}, True
         return self.snapshots.get((api_id, stage_model.deployment_id)), variables, False
-
-    def stage_variables(self, api_id: str, stage: str) -> dict[str, str]:
-        try:
-            return dict(self.backend().get_stage(api_id, stage).variables or {})
-        except Exception:
-            return {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -577,7 +576,3 @@ def _header_value(value: Any) -> str:
     if isinstance(value, (dict, list)) or value is None:
         raise _bad_gateway()
     return str(value)
-
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)

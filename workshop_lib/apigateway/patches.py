@@ -50,7 +50,7 @@ def create_deployment(
         self, name, description, stage_variables
     )
     if seams.installed("apigateway"):
-        plugin().record_deployment(self, deployment.id)
+        plugin().deployments.record(self, deployment.id)
     return deployment
 
 
@@ -98,7 +98,7 @@ def get_export(self: APIGatewayResponse) -> Any:
     api_id, stage, export_type = parts[-5], parts[-3], parts[-1]
     if export_type not in ("swagger", "oas30"):
         raise BadRequestException(f"No API exporter for type '{export_type}'")
-    spec = plugin().deployed(api_id, stage)
+    spec = plugin().deployments.deployed(api_id, stage)
     if spec is None:
         raise StageNotFoundException()
     extensions = set(self.querystring.get("extensions", [""])[0].split(","))

@@ -20,7 +20,6 @@ from workshop_lib.apigateway.authorizers import Authorizers
 from workshop_lib.apigateway.deployments import Deployments
 from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
 from workshop_lib.apigateway.invoking import LambdaIntegrations
-from workshop_lib.apigateway.spec import ApiSpec
 from workshop_lib.apigateway.usage import UsagePlans
 from workshop_lib.apigateway.validation import Validation
 
@@ -72,18 +71,6 @@ class ApiGatewayPlugin:
         self._registered.clear()
         self.usage = UsagePlans(self)
         self.authorizers = Authorizers(self)
-
-    # -- deployments (:mod:`.deployments`) ---------------------------------------------------
-    def backend(self) -> Any:
-        return self.deployments.backend()
-
-    def record_deployment(self, rest_api: Any, deployment_id: str) -> None:
-        """Called when moto creates a deployment: freeze what it will serve."""
-        self.deployments.record(rest_api, deployment_id)
-
-    def deployed(self, api_id: str, stage: str) -> ApiSpec | None:
-        """The deployment a stage serves now (None: no such API or stage)."""
-        return self.deployments.deployed(api_id, stage)
 
     # -- requests -------------------------------------------------------------------------------
     def handle(
@@ -138,7 +125,7 @@ class ApiGatewayPlugin:
         with self._lock:
             server = self.servers.get((api_id, stage))
             if server is None:
-                if self.deployed(api_id, stage) is None:
+                if self.deployments.deployed(api_id, stage) is None:
                     raise ValueError(
                         f"REST API {api_id!r} has no deployed stage {stage!r}: create a "
                         "deployment first (apigateway.create_deployment(restApiId=..., "

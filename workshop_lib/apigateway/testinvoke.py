@@ -44,7 +44,7 @@ def run(
     plugin: ApiGatewayPlugin, api_id: str, resource_id: str, method: str, params: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:
     """``(HTTP status of the API call, its body)`` for one test invocation."""
-    backend = plugin.backend()
+    backend = plugin.deployments.backend()
     try:
         rest_api = backend.get_rest_api(api_id)
     except Exception:

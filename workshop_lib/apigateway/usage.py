@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workshop_lib.apigateway.gateway import GatewayError, HttpRequest
 from workshop_lib.tokenbucket import TokenBucket
@@ -32,9 +32,6 @@ class UsagePlans:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.used: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
 
-    def _backend(self) -> Any:
-        return self.plugin.backend()
-
     def admit(
         self,
         api_id: str,
@@ -45,7 +42,7 @@ class UsagePlans:
     ) -> dict[str, str]:
         """The caller's key identity, or the gateway's refusal."""
         value = key_value if source == "AUTHORIZER" else request.header("x-api-key")
-        backend = self._backend()
+        backend = self.plugin.deployments.backend()
         key = next((k for k in backend.keys.values() if value and k.value == value), None)
         if key is None or not key.enabled:
             raise GatewayError(403, *FORBIDDEN, "INVALID_API_KEY")
@@ -87,7 +84,7 @@ class UsagePlans:
 
     def usage(self, plan_id: str, start: str, end: str, key_id: str | None = None) -> dict:
         """GetUsage: per key, one ``[used, remaining]`` pair per day (``values`` on the wire)."""
-        backend = self._backend()
+        backend = self.plugin.deployments.backend()
         plan = backend.get_usage_plan(plan_id)
         first, last = date.fromisoformat(start), date.fromisoformat(end)
         limit = (plan.quota or {}).get("limit")

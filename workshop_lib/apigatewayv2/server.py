@@ -10,11 +10,11 @@ events under ``/{stage}``, ``httpApi`` events at the root.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from workshop_lib.apigateway.gateway import Gateway, HttpRequest, HttpResponse
 from workshop_lib.apigateway.server import LoopbackServer
+from workshop_lib.driver import blocking
 
 if TYPE_CHECKING:
     from workshop_lib.apigateway.plugin import ApiGatewayPlugin
@@ -49,10 +49,7 @@ class FunctionUrlServer(LoopbackServer):
         self.plugin, self.url_id = plugin, url_id
 
     async def respond(self, request: HttpRequest) -> HttpResponse:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.executor, self.plugin.urls.handle, self.url_id, request
-        )
+        return await blocking(self.plugin.urls.handle, self.url_id, request)
 
 
 class OfflineServer(LoopbackServer):
