@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -476,6 +477,26 @@ def resolve(path: str) -> Any:
     for part in filter(None, attributes.split(".")):
         found = getattr(found, part)
     return found
+
+
+@functools.cache
+def moto_object(path: str) -> Any:
+    """:func:`resolve`, imported on first use and then kept: an import statement inside a
+    function runs again on every call, and the served path asks for moto's registries and
+    models on every request."""
+    return resolve(path)
+
+
+def moto_backend(backends: Any, account_id: str, region: str) -> Any:
+    """``backends[account_id][region]`` without moto's per-lookup lock and key copy.
+
+    moto's ``BackendDict.__getitem__`` creates a missing account under a global lock and
+    copies the key list every time: a cost on each request of a served API. Plain dict
+    reads return the very same backend once it exists; the first lookup goes through moto.
+    """
+    account = dict.get(backends, account_id)
+    backend = dict.get(account, region) if account is not None else None
+    return backend if backend is not None else backends[account_id][region]
 
 
 def group(name: str) -> tuple[Seam, ...]:

@@ -195,7 +195,7 @@ class HttpApiPlugin:
         from moto.apigatewayv2.exceptions import ApiNotFound
         from moto.apigatewayv2.models import apigatewayv2_backends
 
-        from workshop_lib.lambda_runtime.logs import moto_backend
+        from workshop_lib.seams import moto_backend
 
         backend = moto_backend(apigatewayv2_backends, self.aws.account_id, self.aws.region)
         try:

@@ -8,7 +8,6 @@ execution environment, through moto's CloudWatch Logs backend.
 from __future__ import annotations
 
 import base64
-import functools
 import math
 import threading
 import time
@@ -105,26 +104,6 @@ def tail(events: list[str]) -> str:
     return base64.b64encode(data).decode()
 
 
-def moto_backend(backends: Any, account_id: str, region: str) -> Any:
-    """``backends[account_id][region]`` without moto's per-lookup lock and key copy.
-
-    moto's ``BackendDict.__getitem__`` creates a missing account under a global lock and
-    copies the key list every time: a cost on each request of a served API. Plain dict
-    reads return the very same backend once it exists; the first lookup goes through moto.
-    """
-    account = dict.get(backends, account_id)
-    backend = dict.get(account, region) if account is not None else None
-    return backend if backend is not None else backends[account_id][region]
-
-
-@functools.cache
-def moto_object(path: str) -> Any:
-    """moto's object at ``"package.module:name"``, imported on first use and then kept: an
-    import statement inside a function runs again on every call, and the served path asks
-    for moto's registries and models on every request."""
-    return seams.resolve(path)
-
-
 def append_events(log_stream: Any, messages: list[str], now: float) -> None:
     """What moto's ``LogStream.put_log_events`` does for events stamped ``now`` on a stream
     without subscription filters, minus its two clock conversions per call (half its cost,
@@ -132,7 +111,7 @@ def append_events(log_stream: Any, messages: list[str], now: float) -> None:
     what ``LogEvent(stamp, {...})`` makes (``BaseModel.__new__`` tracks it, ``__init__``
     numbers it), set directly: a third of the cost. The sources it mirrors are pinned in
     tests/test_lambda_seams.py, so a moto upgrade fails loudly."""
-    log_event = moto_object("moto.logs.models:LogEvent")
+    log_event = seams.moto_object("moto.logs.models:LogEvent")
     ingested = datetime.fromtimestamp(now, timezone.utc).replace(tzinfo=None)  # utcnow()
     log_stream.last_ingestion_time = ingested
     log_stream.stored_bytes += sum(map(len, messages))
@@ -171,7 +150,7 @@ class CloudWatchWriter:
     #: moto keeps every model it ever made in ``<class>.instances_tracked`` (for its
     #: ``/moto-api/data.json`` dump), so a trimmed event would live on there: the tracker
     #: keeps the latest this many log events, of all streams (as many as they hold together).
-    max_tracked = 30_000
+    max_tracked = max_total
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id, self.region = account_id, region
@@ -181,8 +160,8 @@ class CloudWatchWriter:
         self._lock = threading.Lock()
 
     def _backend(self):  # noqa: ANN202 - moto type
-        registry = moto_object("moto.logs.models:logs_backends")
-        return moto_backend(registry, self.account_id, self.region)
+        registry = seams.moto_object("moto.logs.models:logs_backends")
+        return seams.moto_backend(registry, self.account_id, self.region)
 
     def write(self, group: str, stream: str, events: list[str]) -> None:
         """Append events now (CloudWatch keeps real ingestion times, whatever the clock),
@@ -220,7 +199,7 @@ class CloudWatchWriter:
                 self._total -= extra
             if self._total - self.max_total >= self.trim_every:
                 self._trim_total()
-        tracked = moto_object("moto.logs.models:LogEvent").instances_tracked
+        tracked = seams.moto_object("moto.logs.models:LogEvent").instances_tracked
         extra = len(tracked) - self.max_tracked
         if extra >= self.trim_every:
             del tracked[:extra]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workshop_lib import seams
 from workshop_lib.facts import value
-from workshop_lib.lambda_runtime import logs, runtimes
+from workshop_lib.lambda_runtime import runtimes
 from workshop_lib.lambda_runtime.code import CodeError, CodeStore
 from workshop_lib.lambda_runtime.environment import FunctionSpec
 
@@ -24,12 +25,12 @@ class FunctionModels:
 
     def backend(self) -> Any:
         """moto's Lambda backend, as ``moto.awslambda.utils.get_backend`` picks it (cheaply)."""
-        config = logs.moto_object("moto.core.models:default_user_config")
+        config = seams.moto_object("moto.core.models:default_user_config")
         if config.get("lambda", {}).get("use_docker", True) is False:
-            backends = logs.moto_object("moto.awslambda_simple.models:lambda_simple_backends")
+            backends = seams.moto_object("moto.awslambda_simple.models:lambda_simple_backends")
         else:
-            backends = logs.moto_object("moto.awslambda.models:lambda_backends")
-        return logs.moto_backend(backends, self.aws.account_id, self.aws.region)
+            backends = seams.moto_object("moto.awslambda.models:lambda_backends")
+        return seams.moto_backend(backends, self.aws.account_id, self.aws.region)
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
         """moto's model of a function (UnknownFunctionException if there is none)."""

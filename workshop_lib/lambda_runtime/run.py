@@ -142,7 +142,7 @@ class Runner:
                 await blocking(self._init, call)
             call.events.append(logs.start_line(call.outcome.request_id, call.spec.version))
             if call.outcome.error is None:
-                request = self._invoke_request(call)
+                request = self._request(call)
                 call.invoking = True
                 self._record(call, await call.env.call(request, call.spec.timeout_s))
         except EnvironmentGone as exc:
@@ -186,11 +186,6 @@ class Runner:
             )
         elif call.max_memory > spec.memory_mb:
             self._out_of_memory(call)
-
-    def _invoke_request(self, call: _Call) -> dict[str, Any]:
-        return self._request(
-            call.spec, call.event, call.outcome.request_id, call.client_context, call.qualifier
-        )
 
     def _record(self, call: _Call, result: dict[str, Any] | None) -> None:
         """What the runtime answered (None: the function's own timeout)."""
@@ -262,23 +257,17 @@ class Runner:
         )
         return outcome
 
-    def _request(
-        self,
-        spec: FunctionSpec,
-        event: str | DecodedEvent,
-        request_id: str,
-        client_context: dict | None,
-        qualifier: str | None,
-    ) -> dict[str, Any]:
-        clock = self.aws.clock
+    def _request(self, call: _Call) -> dict[str, Any]:
+        """What the worker gets for one invocation (bootstrap.invoke_handler reads it)."""
+        clock, spec, qualifier, event = self.aws.clock, call.spec, call.qualifier, call.event
         invoked = spec.arn
         if qualifier and not invoked.endswith(f":{qualifier}"):
             invoked = f"{invoked}:{qualifier}"  # e.g. an alias: the ARN the caller used
         request = {
-            "request_id": request_id,
+            "request_id": call.outcome.request_id,
             "deadline_ms": int((time.time() + spec.timeout_s) * 1000),
             "invoked_function_arn": invoked,
-            "client_context": client_context,
+            "client_context": call.client_context,
             "clock": clock.time(),
             "clock_speed": (getattr(clock, "speed", None) if clock.virtual else 1.0),
         }
@@ -292,7 +281,7 @@ class Runner:
         now = datetime.fromtimestamp(self.aws.clock.time(), tz=timezone.utc)
         return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
-    # -- the Invoke API ---------------------------------------------------------------------------
+    # -- environments ---------------------------------------------------------------------------
 
     def new_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         """A new worker: in place of a reset environment of this configuration if there is
@@ -336,5 +325,3 @@ class Runner:
         from workshop_lib.sandbox import FAKE_CREDENTIALS
 
         return dict(FAKE_CREDENTIALS)
-
-    # -- running ------------------------------------------------------------------------------

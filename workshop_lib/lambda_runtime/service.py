@@ -89,13 +89,9 @@ class LambdaPlugin:
     def retire(self, function_name: str | None = None) -> int:
         """Recycle idle execution environments (of one function, or all): the next
         invocation is a cold start. Returns how many were stopped."""
-        # environments a failure reset go too: a plain cold start next
-        self.runner.forget_resets(
-            None if function_name is None else self.function(function_name).function_arn
-        )
-        if function_name is None:
-            return self.pool.retire()
-        return self.pool.retire(self.function(function_name).function_arn)
+        arn = None if function_name is None else self.function(function_name).function_arn
+        self.runner.forget_resets(arn)  # environments a failure reset go too: plain cold next
+        return self.pool.retire(arn)
 
     def function(self, name: str, qualifier: str | None = None) -> Any:
         """moto's model of a function (UnknownFunctionException if there is none)."""

@@ -59,7 +59,7 @@ class SqsPoller:
 
     def poll(self, esm: Any) -> int:
         """One poll of one mapping; returns how many messages were delivered."""
-        backend = self._lambda_backend()
+        backend = self.plugin.models.backend()
         if esm.uuid not in backend._event_source_mappings or not _enabled(esm):
             with self._lock:
                 self.mappings.pop(esm.uuid, None)
@@ -121,11 +121,6 @@ class SqsPoller:
             },
             md5_of_body=message.get("MD5OfBody"),
         )
-
-    def _lambda_backend(self) -> Any:
-        from moto.awslambda.utils import get_backend
-
-        return get_backend(self.plugin.aws.account_id, self.plugin.aws.region)
 
 
 def _enabled(esm: Any) -> bool:
