@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import targets  # benchmarks/ (this script's folder)
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,12 +79,6 @@ class Outcome:
 class Row:
     name: str
     steps: dict[str, Outcome] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sls(folder: Path, *argv: str, timeout: float = 120) -> tuple[int, str, str]:
@@ -136,9 +131,9 @@ def ran(folder: Path, status: int, out: str, err: str) -> Outcome:
     return judge(status, err) if status == 1 else Outcome("ok")
 
 
-def functions_of(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
-    """The functions' keys and (method, path) of every http/httpApi route (from print)."""
-    status, out, _ = sls(folder, "print")
+def functions_of(status: int, out: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The functions' keys and (method, path) of every http/httpApi route, from ``sls
+    print``'s exit status and output."""
     if status != 0:
         return [], []
     config = yaml.safe_load(out) or {}
@@ -269,13 +264,14 @@ def run_service(name: str, tmp: Path, endpoint: str, serverless: Path | None) ->
     row = Row(name)
     folder = tmp / name
     shutil.copytree(CORPUS / name, folder)
-    row.steps["print"] = judge(*sls(folder, "print")[::2])
+    printed = sls(folder, "print")
+    row.steps["print"] = judge(*printed[::2])
     status, _, err = sls(folder, "package")
     row.steps["package"] = judge(status, err)
     package = row.steps["package"]
     refused = package if package.status == "refused" else None
     row.steps["sls3"] = reference(folder, serverless, refused)
-    functions, routes = functions_of(folder)
+    functions, routes = functions_of(*printed[:2])
     row.steps["offline"] = (
         offline(folder, routes) if row.steps["print"].status == "ok" else Outcome("n/a")
     )
@@ -345,13 +341,10 @@ def main() -> int:
     )
     serverless = None
     if not args.no_reference and shutil.which("unshare"):
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        import targets
-
         serverless, reason = targets.ensure_serverless()
         if serverless is None:
             print(f"serverless@3 not compared: {reason}", file=sys.stderr)
-    port = free_port()
+    port = targets.free_port()
     server = subprocess.Popen(
         [str(WORKSHOP), "sandbox", "start", "--foreground", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -20,7 +20,6 @@ import argparse
 import collections
 import gc
 import os
-import shutil
 import sys
 import tempfile
 import threading
@@ -46,9 +45,8 @@ def live_objects() -> collections.Counter[str]:
 def serve(folder: Path) -> tuple[object, str, dict[str, str]]:
     """The demo service in this process: the Offline server, its URL and request headers."""
     from workshop_lib.framework.offline import Offline
-    from workshop_lib.framework.service import Service
 
-    offline = Offline(folder, service=Service.load(folder))
+    offline = Offline(folder)
     url = offline.start(soak.free_port(), settle=True)
     headers = {
         "x-api-key": offline.api_keys["workshop-key"],
@@ -73,15 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     from workshop_lib.server import settle_young
 
     with tempfile.TemporaryDirectory(prefix="memory-") as tmp:
-        folder = Path(tmp) / "service"
-        shutil.copytree(
-            soak.SERVICE,
-            folder,
-            ignore=shutil.ignore_patterns(".serverless", "__pycache__", ".*cache"),
-        )
-        yml = folder / "serverless.yml"
-        yml.write_text(soak.widened(yml.read_text()))
-        os.environ.update(WORKSHOP_HOME=str(Path(tmp) / "home"), JWT_SECRET=soak.SECRET)
+        folder, env = soak.prepare(Path(tmp))
+        os.environ.update(env)
         offline, url, headers = serve(folder)
         stop = threading.Event()
 

@@ -251,19 +251,26 @@ def slope_per_10k(points: list[tuple[int, float]]) -> float | None:
     return cov / var * REPORT_EVERY
 
 
+def prepare(tmp: Path) -> tuple[Path, dict[str, str]]:
+    """The demo service copied into ``tmp`` with its throughput widened for load, and the
+    environment variables its server needs (a home of its own, the JWT secret)."""
+    folder = tmp / "service"
+    shutil.copytree(
+        SERVICE, folder, ignore=shutil.ignore_patterns(".serverless", "__pycache__", ".*cache")
+    )
+    yml = folder / "serverless.yml"
+    yml.write_text(widened(yml.read_text()))
+    return folder, {"WORKSHOP_HOME": str(tmp / "home"), "JWT_SECRET": SECRET}
+
+
 def soak(
     minutes: float, clients: int, max_requests: int, window_s: float, log: Path, table: int
 ) -> dict:
     tally = Tally()
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        folder = Path(tmp) / "service"
-        shutil.copytree(
-            SERVICE, folder, ignore=shutil.ignore_patterns(".serverless", "__pycache__", ".*cache")
-        )
-        yml = folder / "serverless.yml"
-        yml.write_text(widened(yml.read_text()))
-        env = {**os.environ, "WORKSHOP_HOME": str(Path(tmp) / "home"), "JWT_SECRET": SECRET}
+        folder, env = prepare(Path(tmp))
+        env = {**os.environ, **env}
         started = time.monotonic()
         proc, url, key = start_offline(folder, env, log)
         print(f"soak: {url} up in {time.monotonic() - started:.1f} s; {clients} clients, "

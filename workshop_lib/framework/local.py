@@ -80,9 +80,7 @@ def _from_stack(service: Service, name: str, value: Any) -> str:
 
 
 @contextlib.contextmanager
-def _task_root(
-    service: Service, env: dict[str, str], fn: Function | None = None
-) -> Iterator[list[Path]]:
+def _task_root(service: Service, env: dict[str, str], fn: Function) -> Iterator[list[Path]]:
     """The service folder importable (and the files plugins write beside it, in a temporary
     folder), the environment set; all undone afterwards."""
     from workshop_lib.framework import plugins
@@ -95,8 +93,7 @@ def _task_root(
         for name, data in plugins.handler_files(service).items():
             (Path(extra) / name).write_bytes(data)
         # a serverless-python-requirements module: is the root of its function's zip
-        module = plugins.function_module(service, fn.key) if fn is not None else "."
-        roots = [service.root / module if module != "." else service.root, Path(extra)]
+        roots = [service.root / plugins.function_module(service, fn.key), Path(extra)]
         sys.path[:0] = [str(root) for root in roots]
         try:
             yield roots

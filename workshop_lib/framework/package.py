@@ -106,7 +106,7 @@ def _patterns(package: Any) -> list[str]:
     return out + list(package.get("include") or []) + list(package.get("patterns") or [])
 
 
-def _zip(contents: dict[str, bytes], files: list[str], name: str) -> Artifact:
+def _zip(contents: dict[str, bytes], name: str) -> Artifact:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(contents):
@@ -114,7 +114,7 @@ def _zip(contents: dict[str, bytes], files: list[str], name: str) -> Artifact:
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, contents[path])
-    return Artifact(buffer.getvalue(), files, name)
+    return Artifact(buffer.getvalue(), sorted(contents), name)
 
 
 def _given(service: Service, path: Any, keys: tuple[str, ...]) -> Artifact:
@@ -144,22 +144,20 @@ def build_artifact(
 
     patterns = _patterns(service.config.get("package")) if patterns is None else patterns
     contents = plugins.package_contents(service, module)
-    files = select_files(service.root, patterns)
-    if module != ".":
-        prefix = module + "/"
-        files = [f for f in files if f.startswith(prefix)]
-        sources = {f.removeprefix(prefix): f for f in files}
-    else:
-        sources = {f: f for f in files}
+    prefix = "" if module == "." else module + "/"
+    sources = {
+        f.removeprefix(prefix): f
+        for f in select_files(service.root, patterns)
+        if f.startswith(prefix)
+    }
     sources = {k: v for k, v in sources.items() if k not in contents}
     contents.update({path: (service.root / file).read_bytes() for path, file in sources.items()})
-    files = list(sources)
     if not contents:
         raise PackageError(
             f"{service.raw.where(('package',))}: No file matches include / exclude patterns; "
             "check package.patterns"
         )
-    return _zip(contents, sorted({*files, *contents}), name or f"{service.name}.zip")
+    return _zip(contents, name or f"{service.name}.zip")
 
 
 @dataclass

@@ -84,10 +84,11 @@ def check(service: Service) -> None:
         _wsgi_check(service)
 
 
-def _wsgi(service: Service) -> dict[str, Any]:
+def _custom(service: Service, key: str) -> dict[str, Any]:
+    """``custom.<key>`` of the service (empty if it or ``custom`` is not a mapping)."""
     custom = service.config.get("custom") or {}
-    wsgi = custom.get("wsgi") if isinstance(custom, dict) else None
-    return wsgi if isinstance(wsgi, dict) else {}
+    options = custom.get(key) if isinstance(custom, dict) else None
+    return options if isinstance(options, dict) else {}
 
 
 def _wsgi_check(service: Service) -> None:
@@ -98,7 +99,7 @@ def _wsgi_check(service: Service) -> None:
                 'Please change "wsgi.handler" to "wsgi_handler.handler" in serverless.yml '
                 "(serverless-wsgi still accepts it)"
             )
-    app = _wsgi(service).get("app")
+    app = _custom(service, "wsgi").get("app")
     if not app:
         service.warnings.append(
             f"{service.raw.where(('custom',))}: serverless-wsgi: No WSGI app specified, "
@@ -114,15 +115,8 @@ def _wsgi_check(service: Service) -> None:
 def handler_files(service: Service) -> dict[str, bytes]:
     """The files a plugin writes beside the code for ``invoke local`` (serverless-wsgi's
     ``before:invoke:local:invoke`` hook writes its handler files, then removes them)."""
-    wsgi = _wsgi(service) if WSGI in service.plugins else {}
+    wsgi = _custom(service, "wsgi") if WSGI in service.plugins else {}
     return _wsgi_files(service, wsgi) if wsgi.get("app") else {}
-
-
-def requirements_options(service: Service) -> dict[str, Any]:
-    """``custom.pythonRequirements`` (empty if not a mapping)."""
-    custom = service.config.get("custom") or {}
-    options = custom.get("pythonRequirements") if isinstance(custom, dict) else None
-    return options if isinstance(options, dict) else {}
 
 
 def function_module(service: Service, key: str) -> str:
@@ -142,14 +136,14 @@ def package_contents(service: Service, module: str = ".") -> dict[str, bytes]:
     from workshop_lib.framework import requirements
 
     contents: dict[str, bytes] = {}
-    wsgi = _wsgi(service) if WSGI in service.plugins else {}
+    wsgi = _custom(service, "wsgi") if WSGI in service.plugins else {}
     extra: tuple[str, ...] = ()
     if wsgi.get("app"):
         contents.update(_wsgi_files(service, wsgi))
         if REQUIREMENTS not in service.plugins and wsgi.get("packRequirements") is not False:
             extra = ("werkzeug>2",)  # the plugin's own requirements.txt
     if REQUIREMENTS in service.plugins or extra:
-        options = requirements_options(service) if REQUIREMENTS in service.plugins else {}
+        options = _custom(service, "pythonRequirements") if REQUIREMENTS in service.plugins else {}
         contents.update(
             requirements.bundle(
                 service.root / module,
