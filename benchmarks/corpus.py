@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import targets  # benchmarks/ (this script's folder)
 import yaml
+from run import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "framework_corpus"
@@ -202,12 +202,7 @@ def offline(folder: Path, routes: list[tuple[str, str, str]]) -> Outcome:
                 return Outcome("BROKEN", f"{method} {path}: {exc}")
         return Outcome("ok", "answers " + " ".join(str(s) for s in statuses))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, term_s=20)
 
 
 def reference(folder: Path, serverless: Path | None, refused: Outcome | None) -> Outcome:
@@ -372,12 +367,7 @@ def main() -> int:
             (OUT / f"table{'-pip' if os.environ.get('WORKSHOP_PIP_INSTALL') == '1' else ''}.md"
              ).write_text(text + "\n")  # fmt: skip
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # a server busy finishing Lambda workers
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server, term_s=60)  # a server may be busy finishing Lambda workers
     print(f"\nmake corpus: {time.monotonic() - started:.0f} s (shared machine)")
     return 0 if all(o.status != "BROKEN" for r in rows for o in r.steps.values()) else 1
 

@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,54 +143,56 @@ def ensure_wrk() -> str | None:
     return shutil.which("wrk")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
+def _tree_total(pid: int, read: Callable[[int], int]) -> int:
+    """``read`` of a process and of each of its descendants alive now, summed; a process
+    that ends during the walk counts nothing (nor do its children)."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            total += read(current)
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, AttributeError):
+        except (OSError, AttributeError, IndexError, ValueError):
             continue
-    return total / 1024
+    return total
+
+
+def _rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+
+
+def _pss_kb(pid: int) -> int:
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def own_rss_mb(pid: int) -> float:
+    """Resident memory of the process alone (a server's Lambda workers come and go)."""
+    return _rss_kb(pid) / 1024
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    return _tree_total(pid, _rss_kb) / 1024
 
 
 def memory_by_process(pid: int) -> dict[str, float]:
     """The server's own RSS, and the proportional set size (PSS: a page shared by n
     processes counts 1/n in each) of it and all its descendants, in MB. Summed RSS counts
     every shared page (the interpreter's code, copy-on-write heap) once per process."""
-    own = Path(f"/proc/{pid}/status").read_text()
-    figures = {"server RSS": int(re.search(r"VmRSS:\s+(\d+)", own).group(1)) / 1024}
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
-            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, AttributeError):
-            continue
-    figures["PSS with children"] = total / 1024
-    return figures
+    return {"server RSS": own_rss_mb(pid), "PSS with children": _tree_total(pid, _pss_kb) / 1024}
 
 
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) so far of a process and all its descendants alive now."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
+    return _tree_total(pid, _cpu_ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(wrk: str, url: str, seconds: int, script: str | None = None) -> dict[str, float]:
@@ -225,9 +228,10 @@ def _first_response(url: str, proc: subprocess.Popen, timeout_s: float = 180) ->
     raise RuntimeError(f"no answer from {url} in {timeout_s:.0f} s")
 
 
-def stop_group(proc: subprocess.Popen) -> None:
-    """Stop a server and every process it started (chalice's reloader, node's children)."""
-    for sig, wait_s in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+def stop_group(proc: subprocess.Popen, term_s: float = 15) -> None:
+    """Stop a server and every process it started (chalice's reloader, node's children):
+    SIGTERM, and SIGKILL if it has not ended within ``term_s`` seconds."""
+    for sig, wait_s in ((signal.SIGTERM, term_s), (signal.SIGKILL, 15)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:

@@ -49,7 +49,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import rss_mb, stop_group  # noqa: E402
+from run import own_rss_mb, rss_mb, stop_group  # noqa: E402
 from targets import free_port  # noqa: E402
 
 ROOT = HERE.parent
@@ -229,12 +229,6 @@ def start_offline(
             return proc, found.group(1), found.group(2)
     stop_group(proc)
     raise RuntimeError("sls offline did not start:\n" + "".join(seen[-20:]))
-
-
-def own_rss_mb(pid: int) -> float:
-    """Resident memory of the server process alone (its Lambda workers come and go)."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
 def slope_per_10k(points: list[tuple[int, float]]) -> float | None:
