@@ -208,14 +208,14 @@ def offline(folder: Path, routes: list[tuple[str, str, str]]) -> Outcome:
 def reference(folder: Path, serverless: Path | None, refused: Outcome | None) -> Outcome:
     """package's resources against serverless@3's."""
     from tests.test_framework_corpus import NOT_YET, _ids
+    from workshop_lib.framework.config import plugin_names
 
     if serverless is None:
         return Outcome("n/a", "serverless@3 not installed")
     if refused is not None and not AS_REAL.search(refused.why):
         return Outcome("n/a", "the sandbox's package refused (see package)")
     config = yaml.safe_load((folder / "serverless.yml").read_text()) or {}
-    plugins = config.get("plugins") or []
-    plugins = plugins.get("modules", []) if isinstance(plugins, dict) else plugins
+    plugins = plugin_names(config)
     other = sorted(p for p in plugins if p not in NO_RESOURCE_PLUGINS)
     if other:
         return Outcome("n/a", f"plugins from npm: {', '.join(other)}")

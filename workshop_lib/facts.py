@@ -110,6 +110,10 @@ class Runtime:
         when = self.block_create if action == "create" else self.block_update
         return when if when is not None and day >= date.fromisoformat(when) else None
 
+    def deprecated_but_creatable(self, day: date) -> bool:
+        """Deprecated on ``day``, yet Lambda still creates functions with it."""
+        return not self.supported_on(day) and self.blocked_since("create", day) is None
+
 
 #: AWS's table (source: _L_RUNTIMES), deprecated and supported runtimes alike. cfn-lint ships
 #: the same dates as data (cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json); the test
@@ -193,9 +197,7 @@ def _python_runtimes_fact_values() -> tuple[str, str, str]:
     deprecated = [
         r.identifier
         for r in RUNTIMES.values()
-        if r.identifier.startswith("python")
-        and not r.supported_on(day)
-        and r.blocked_since("create", day) is None
+        if r.identifier.startswith("python") and r.deprecated_but_creatable(day)
     ]
     deprecated.sort(key=_version_key)
     return ", ".join(supported), ", ".join(deprecated), supported[-1]

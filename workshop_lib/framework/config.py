@@ -208,6 +208,14 @@ class _Builder:
             ) from None
 
 
+def plugin_names(data: dict[str, Any]) -> list[str]:
+    """``plugins:`` of a serverless.yml's data (a list, or v3's ``{modules: [...]}``)."""
+    plugins = data.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = plugins.get("modules") or []
+    return [str(p) for p in plugins]
+
+
 def _js_key(value: Any) -> str:
     """A mapping key as js-yaml gives it to the framework: JavaScript's ``String(key)``
     (``true: x`` is the key "true", ``1.0: x`` the key "1", ``~: x`` the key "null")."""
@@ -335,8 +343,7 @@ def _unknown_keys(raw: RawConfig, data: dict[str, Any]) -> None:
         _check(raw, ("package",), data["package"], PACKAGE)
     if isinstance(data.get("resources"), dict):
         _check(raw, ("resources",), data["resources"], RESOURCES)
-    plugins = data.get("plugins") or []
-    plugins = plugins.get("modules") or [] if isinstance(plugins, dict) else plugins
+    plugins = plugin_names(data)
     # keys a listed plugin defines (configSchemaHandler.defineFunctionProperties)
     function_keys = FUNCTION | {k for p in plugins for k in PLUGIN_FUNCTION_KEYS.get(p, ())}
     for name, fn in (data.get("functions") or {}).items():

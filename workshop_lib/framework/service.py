@@ -156,10 +156,7 @@ class Service:
     @property
     def plugins(self) -> list[str]:
         """``plugins:`` (a list, or v3's ``{modules: [...]}``)."""
-        plugins = self.config.get("plugins") or []
-        if isinstance(plugins, dict):
-            plugins = plugins.get("modules") or []
-        return [str(p) for p in plugins]
+        return config.plugin_names(self.config)
 
     @property
     def has_http(self) -> bool:
@@ -247,7 +244,7 @@ def runtime_warnings(runtimes: set[str], day: date | None = None) -> list[str]:
     out = []
     for runtime in sorted(runtimes):
         known = RUNTIMES.get(runtime)
-        if known is None or known.supported_on(day) or known.blocked_since("create", day):
+        if known is None or not known.deprecated_but_creatable(day):
             continue
         out.append(
             f"runtime {runtime} is deprecated since {known.deprecated} (AWS's runtime table): "
